@@ -1,0 +1,44 @@
+import { SpiffeError } from '../errors.js';
+
+/** Codes of {@link SpiffeIdError}; one per rule of the SPIFFE ID standard. */
+export type SpiffeIdErrorCode =
+  | 'ERR_SPIFFEID_NOT_STRING'
+  | 'ERR_SPIFFEID_EMPTY'
+  | 'ERR_SPIFFEID_SCHEME'
+  | 'ERR_SPIFFEID_MISSING_TRUST_DOMAIN'
+  | 'ERR_SPIFFEID_TRUST_DOMAIN_CHAR'
+  | 'ERR_SPIFFEID_TRUST_DOMAIN_TOO_LONG'
+  | 'ERR_SPIFFEID_PATH_CHAR'
+  | 'ERR_SPIFFEID_PATH_LEADING_SLASH'
+  | 'ERR_SPIFFEID_EMPTY_SEGMENT'
+  | 'ERR_SPIFFEID_DOT_SEGMENT'
+  | 'ERR_SPIFFEID_TRAILING_SLASH'
+  | 'ERR_SPIFFEID_TOO_LONG';
+
+/**
+ * A SPIFFE ID or trust domain name broke a rule of the SPIFFE ID standard. The `code` names the
+ * rule; `input` holds the offending text (truncated to 256 characters).
+ *
+ * @example
+ * ```ts
+ * import { SpiffeId, SpiffeIdError } from 'spiffe-kit';
+ * try {
+ *   SpiffeId.parse('spiffe://example.org/a//b');
+ * } catch (err) {
+ *   if (err instanceof SpiffeIdError && err.code === 'ERR_SPIFFEID_EMPTY_SEGMENT') {
+ *     console.error(err.message);
+ *   }
+ * }
+ * ```
+ */
+export class SpiffeIdError extends SpiffeError {
+  declare readonly code: SpiffeIdErrorCode;
+  /** The text that was rejected, cut to 256 characters. */
+  readonly input: string;
+
+  constructor(code: SpiffeIdErrorCode, message: string, input: unknown) {
+    super(code, message);
+    const text = typeof input === 'string' ? input : String(input);
+    this.input = text.length > 256 ? `${text.slice(0, 256)}…` : text;
+  }
+}
