@@ -1,0 +1,124 @@
+import type { ParsedCertificate } from '../internal/der.js';
+import { SpiffeIdError } from '../spiffeid/errors.js';
+import { SpiffeId } from '../spiffeid/spiffe-id.js';
+import { X509SvidError } from './x509-errors.js';
+
+/**
+ * The X.509-SVID rules shared by own-SVID parsing and peer verification: leaf rules, signing
+ * certificate rules, and the extensions spiffe-kit understands when they are critical.
+ */
+
+/** Extensions whose semantics are applied (or harmless) when marked critical. */
+const HANDLED_CRITICAL = new Set([
+  '2.5.29.15', // keyUsage
+  '2.5.29.17', // subjectAltName
+  '2.5.29.19', // basicConstraints
+  '2.5.29.37', // extKeyUsage
+]);
+
+/** Error context for a chain index; negative indexes (bundle authorities) have none. */
+function at(index: number): { certificateIndex?: number } {
+  return index >= 0 ? { certificateIndex: index } : {};
+}
+
+/** A short description of a certificate for error messages. */
+export function describeCertificate(cert: ParsedCertificate, index: number): string {
+  const role = index === 0 ? 'leaf' : `certificate #${index}`;
+  const uri = cert.extensions.uriSans[0];
+  return uri === undefined ? `${role} (serial ${cert.serialNumber})` : `${role} (${uri}, serial ${cert.serialNumber})`;
+}
+
+/** Applies the leaf rules of the X.509-SVID standard and returns the leaf's SPIFFE ID. */
+export function checkLeaf(leaf: ParsedCertificate): SpiffeId {
+  const ext = leaf.extensions;
+  const at = { certificateIndex: 0 };
+  if (ext.uriSans.length === 0) {
+    throw new X509SvidError('ERR_X509SVID_NO_URI_SAN', `The leaf has no URI SAN; an X.509-SVID carries its SPIFFE ID as exactly one URI SAN`, at);
+  }
+  if (ext.uriSans.length > 1) {
+    throw new X509SvidError(
+      'ERR_X509SVID_MULTIPLE_URI_SANS',
+      `The leaf has ${ext.uriSans.length} URI SANs; an X.509-SVID must have exactly one`,
+      at,
+    );
+  }
+  const uri = ext.uriSans[0] as string;
+  let id: SpiffeId;
+  try {
+    id = SpiffeId.parse(uri);
+  } catch (err) {
+    const why = err instanceof SpiffeIdError ? err.message : String(err);
+    throw new X509SvidError('ERR_X509SVID_INVALID_ID', `The leaf's URI SAN is not a valid SPIFFE ID: ${why}`, { ...at, cause: err });
+  }
+  if (id.isRoot) {
+    throw new X509SvidError(
+      'ERR_X509SVID_ROOT_ID',
+      `The leaf's SPIFFE ID ${id} has no path; the ID of a trust domain itself cannot be a workload identity`,
+      at,
+    );
+  }
+  if (ext.basicConstraints?.ca === true) {
+    throw new X509SvidError('ERR_X509SVID_LEAF_IS_CA', `The leaf ${id} is a CA certificate (basicConstraints cA=true)`, at);
+  }
+  const ku = ext.keyUsage;
+  if (ku?.keyCertSign) {
+    throw new X509SvidError('ERR_X509SVID_LEAF_KEY_CERT_SIGN', `The leaf ${id} has keyUsage keyCertSign set`, at);
+  }
+  if (ku?.cRLSign) {
+    throw new X509SvidError('ERR_X509SVID_LEAF_CRL_SIGN', `The leaf ${id} has keyUsage cRLSign set`, at);
+  }
+  if (ku === undefined) {
+    throw new X509SvidError('ERR_X509SVID_KEY_USAGE', `The leaf ${id} has no keyUsage extension`, at);
+  }
+  if (!ku.critical) {
+    throw new X509SvidError('ERR_X509SVID_KEY_USAGE', `The leaf ${id} has a keyUsage extension that is not marked critical`, at);
+  }
+  if (!ku.digitalSignature) {
+    throw new X509SvidError('ERR_X509SVID_KEY_USAGE', `The leaf ${id} has keyUsage without digitalSignature`, at);
+  }
+  return id;
+}
+
+/** Signing-certificate rules: cA=true and, when keyUsage is present, keyCertSign. */
+export function checkSigningCertificate(cert: ParsedCertificate, index: number, role?: string): void {
+  const ext = cert.extensions;
+  const who = role ?? describeCertificate(cert, index);
+  if (ext.basicConstraints?.ca !== true) {
+    throw new X509SvidError(
+      'ERR_X509SVID_INTERMEDIATE_NOT_CA',
+      `${who} signs another certificate but is not a CA (basicConstraints cA is not true)`,
+      at(index),
+    );
+  }
+  if (ext.keyUsage !== undefined && !ext.keyUsage.keyCertSign) {
+    throw new X509SvidError(
+      'ERR_X509SVID_INTERMEDIATE_KEY_USAGE',
+      `${who} signs another certificate but its keyUsage lacks keyCertSign`,
+      at(index),
+    );
+  }
+}
+
+/** Rejects a certificate with a critical extension that spiffe-kit does not apply. */
+export function checkCriticalExtensions(cert: ParsedCertificate, index: number, role?: string): void {
+  for (const oid of cert.extensions.criticalExtensions) {
+    if (!HANDLED_CRITICAL.has(oid)) {
+      throw new X509SvidError(
+        'ERR_X509SVID_UNHANDLED_CRITICAL_EXTENSION',
+        `${role ?? describeCertificate(cert, index)} has a critical extension spiffe-kit does not understand (OID ${oid})`,
+        at(index),
+      );
+    }
+  }
+}
+
+/** Checks `now` against the validity window. */
+export function checkValidity(cert: ParsedCertificate, index: number, now: number, role?: string): void {
+  const who = role ?? describeCertificate(cert, index);
+  if (now < cert.notBefore.getTime()) {
+    throw new X509SvidError('ERR_X509SVID_NOT_YET_VALID', `${who} is not valid before ${cert.notBefore.toISOString()}`, at(index));
+  }
+  if (now > cert.notAfter.getTime()) {
+    throw new X509SvidError('ERR_X509SVID_EXPIRED', `${who} expired at ${cert.notAfter.toISOString()}`, at(index));
+  }
+}

@@ -1,0 +1,80 @@
+import { createPublicKey, type KeyObject, verify, X509Certificate } from 'node:crypto';
+import type { ParsedCertificate } from '../internal/der.js';
+import { Lru } from '../internal/lru.js';
+
+/**
+ * Certificate signature checks for path validation, done on the DER directly with
+ * `crypto.verify` (Node's `X509Certificate` costs ~160 µs to build). Two caches keep the hot path
+ * cheap and stay exact: issuer keys by their SPKI bytes, and verdicts by the full certificate
+ * bytes plus the issuer's SPKI bytes (a verdict depends on nothing else).
+ */
+
+/** Signature algorithm OID → digest for `crypto.verify` (`null` = the key type decides). */
+const DIGESTS: ReadonlyMap<string, string | null> = new Map([
+  ['1.2.840.10045.4.3.2', 'sha256'], // ecdsa-with-SHA256
+  ['1.2.840.10045.4.3.3', 'sha384'], // ecdsa-with-SHA384
+  ['1.2.840.10045.4.3.4', 'sha512'], // ecdsa-with-SHA512
+  ['1.2.840.113549.1.1.11', 'sha256'], // sha256WithRSAEncryption
+  ['1.2.840.113549.1.1.12', 'sha384'], // sha384WithRSAEncryption
+  ['1.2.840.113549.1.1.13', 'sha512'], // sha512WithRSAEncryption
+  ['1.3.101.112', null], // Ed25519
+]);
+/** RSASSA-PSS carries its parameters in the certificate: OpenSSL checks those itself. */
+const RSA_PSS = '1.2.840.113549.1.1.10';
+
+/** Expected key type per signature algorithm, so an RSA key never "verifies" an ECDSA signature. */
+function keyTypeFits(oid: string, key: KeyObject): boolean {
+  const type = key.asymmetricKeyType;
+  if (oid.startsWith('1.2.840.10045.4.3.')) return type === 'ec';
+  if (oid === RSA_PSS) return type === 'rsa' || type === 'rsa-pss';
+  if (oid.startsWith('1.2.840.113549.1.1.')) return type === 'rsa';
+  if (oid === '1.3.101.112') return type === 'ed25519';
+  return false;
+}
+
+/** Whether spiffe-kit can check signatures made with this algorithm OID. */
+export function isSupportedSignatureAlgorithm(oid: string): boolean {
+  return DIGESTS.has(oid) || oid === RSA_PSS;
+}
+
+const keyCache = new Lru<string, KeyObject>(512);
+const verdictCache = new Lru<string, boolean>(4096);
+
+/** The public key of a certificate, imported once per distinct SPKI. */
+export function publicKeyOf(cert: ParsedCertificate): KeyObject {
+  const spki = cert.subjectPublicKeyInfo;
+  const cacheKey = spki.toString('base64');
+  let key = keyCache.get(cacheKey);
+  if (key === undefined) {
+    key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+    keyCache.set(cacheKey, key);
+  }
+  return key;
+}
+
+/**
+ * Whether `issuer`'s key signed `cert`. Never throws: an unusable key or malformed signature is
+ * simply "not signed by this issuer".
+ */
+export function isSignedBy(cert: ParsedCertificate, issuer: ParsedCertificate): boolean {
+  const cacheKey = `${issuer.subjectPublicKeyInfo.toString('base64')}|${cert.raw.toString('base64')}`;
+  const cached = verdictCache.get(cacheKey);
+  if (cached !== undefined) return cached;
+  let ok = false;
+  try {
+    const key = publicKeyOf(issuer);
+    const oid = cert.signatureAlgorithm;
+    if (keyTypeFits(oid, key)) {
+      if (oid === RSA_PSS) {
+        ok = new X509Certificate(cert.raw).verify(key);
+      } else {
+        const digest = DIGESTS.get(oid);
+        if (digest !== undefined) ok = verify(digest, cert.tbs, key, cert.signature);
+      }
+    }
+  } catch {
+    ok = false;
+  }
+  verdictCache.set(cacheKey, ok);
+  return ok;
+}
