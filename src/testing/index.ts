@@ -1,0 +1,44 @@
+/**
+ * `spiffe-kit/testing`: a test CA, a JWT issuer and (soon) an in-process Workload API, for the
+ * tests of services that use spiffe-kit.
+ *
+ * @example
+ * ```ts
+ * import { TestCa } from 'spiffe-kit/testing';
+ * const ca = await TestCa.create({ trustDomain: 'example.org', intermediate: true });
+ * const svid = await ca.issueX509Svid({ id: 'spiffe://example.org/web' });
+ * ```
+ * @module
+ */
+export {
+  IssuedX509Svid,
+  type IntermediateOptions,
+  type IssueIntermediateOptions,
+  type IssueX509SvidOptions,
+  TestCa,
+  type TestCaOptions,
+  type Validity,
+} from './ca.js';
+export {
+  type Jwk,
+  type JwtAlgorithm,
+  type JwtKeyInfo,
+  type JwtKeyOptions,
+  type SignJwtSvidOptions,
+  TestJwtIssuer,
+  type TestJwtIssuerOptions,
+} from './jwt-issuer.js';
+export { generateTestKey, KEY_TYPES, type KeyType, keyTypeOf, type SignatureHash, type TestKeyPair, TestingError, type TestingErrorCode } from './keys.js';
+export {
+  type BasicConstraintsSpec,
+  type CertificateIssuer,
+  type CertificateSpec,
+  EXT_KEY_USAGE,
+  type ExtKeyUsageName,
+  type ExtensionSpec,
+  type ExtKeyUsageSpec,
+  type KeyUsageName,
+  type KeyUsageSpec,
+  MintedCertificate,
+  mintCertificate,
+} from './mint.js';
