@@ -78,3 +78,9 @@ export function isSignedBy(cert: ParsedCertificate, issuer: ParsedCertificate): 
   verdictCache.set(cacheKey, ok);
   return ok;
 }
+
+/** @internal For benchmarks: forget cached verdicts (and keys, when `keys` is true). */
+export function clearSignatureCaches(keys = false): void {
+  verdictCache.clear();
+  if (keys) keyCache.clear();
+}
