@@ -70,7 +70,7 @@ export function jwkSetKeys(value: unknown, what: string, trustDomain: string, ma
 }
 
 /**
- * Checks that entry `index` of `keys` is an object with a string `kty`, and returns it.
+ * Checks that entry `index` of `keys` is a JSON object, and returns it.
  */
 export function jwkAt(keys: unknown[], index: number, what: string, trustDomain: string): JwkObject {
   const jwk = keys[index];
@@ -80,14 +80,22 @@ export function jwkAt(keys: unknown[], index: number, what: string, trustDomain:
       keyIndex: index,
     });
   }
-  const kty = (jwk as JwkObject).kty;
+  return jwk as JwkObject;
+}
+
+/**
+ * Whether the JWK's `kty` is one spiffe-kit imports (`false`: skip the key, as the SPIFFE bundle
+ * spec says for unknown key types). A missing or non-string `kty` is malformed (RFC 7517 requires it).
+ */
+export function hasKnownKty(jwk: JwkObject, index: number, what: string, trustDomain: string): boolean {
+  const kty = jwk.kty;
   if (typeof kty !== 'string') {
     throw new BundleError('ERR_BUNDLE_MALFORMED', `${what} of trust domain "${trustDomain}": key #${index} has no "kty" member`, {
       trustDomain,
       keyIndex: index,
     });
   }
-  return jwk as JwkObject;
+  return KNOWN_KTY.has(kty);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { TrustDomain } from '../spiffeid/trust-domain.js';
 import type { JwtBundle } from './jwt-bundle.js';
+import type { SpiffeBundle } from './spiffe-bundle.js';
 import type { X509Bundle } from './x509-bundle.js';
 
 /**
@@ -28,4 +29,18 @@ export interface X509BundleSource {
 export interface JwtBundleSource {
   /** The bundle of `trustDomain`, or `undefined` when there is none. */
   getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle | undefined;
+}
+
+/**
+ * Anything that can hand out the SPIFFE bundle (X.509 and JWT authorities together) of a trust
+ * domain: a single {@link SpiffeBundle} or a {@link SpiffeBundleSet}.
+ *
+ * @example
+ * ```ts
+ * const bundle = source.getSpiffeBundleForTrustDomain(TrustDomain.parse('partner.example'));
+ * ```
+ */
+export interface SpiffeBundleSource {
+  /** The bundle of `trustDomain`, or `undefined` when there is none. */
+  getSpiffeBundleForTrustDomain(trustDomain: TrustDomain): SpiffeBundle | undefined;
 }

@@ -1,22 +1,10 @@
 import { X509Certificate } from 'node:crypto';
 import { inspect } from 'node:util';
-import { parseCertificate, splitDerCertificates } from '../internal/der.js';
 import { TrustDomain } from '../spiffeid/trust-domain.js';
+import { Authority, checkedAuthority, DEFAULT_MAX_BUNDLE_AUTHORITIES, singleAuthority, splitChecked } from './authority.js';
 import { BundleError } from './errors.js';
 import { decodePemCertificates, encodePem } from './pem.js';
 import type { X509BundleSource } from './source.js';
-
-/**
- * Default cap on the number of authorities read from one bundle (DER, PEM or JWK Set), so that a
- * hostile or broken input cannot make the reader allocate without bound.
- *
- * @example
- * ```ts
- * import { DEFAULT_MAX_BUNDLE_AUTHORITIES } from 'spiffe-kit';
- * console.log(DEFAULT_MAX_BUNDLE_AUTHORITIES); // 4096
- * ```
- */
-export const DEFAULT_MAX_BUNDLE_AUTHORITIES = 4096;
 
 /**
  * Options of {@link X509Bundle.fromDer} and {@link X509Bundle.fromPem}.
@@ -31,64 +19,11 @@ export interface X509BundleParseOptions {
   readonly maxAuthorities?: number | undefined;
 }
 
-/** One trust anchor: its DER, and the `X509Certificate` made from it on first use. */
-class Authority {
-  readonly der: Buffer;
-  #cert: X509Certificate | undefined;
+/** @internal Adds an already checked authority (for the SPIFFE bundle reader). */
+export let addCheckedAuthority: (bundle: X509Bundle, authority: Authority) => boolean;
 
-  constructor(der: Buffer, cert?: X509Certificate) {
-    this.der = der;
-    this.#cert = cert;
-  }
-
-  get cert(): X509Certificate {
-    this.#cert ??= new X509Certificate(this.der);
-    return this.#cert;
-  }
-}
-
-/**
- * Checks that `der` is one certificate. The fast DER reader decides first (microseconds); a
- * certificate it does not support is still accepted when Node's parser takes it.
- */
-function checkedAuthority(der: Buffer, trustDomain: string, index: number): Authority {
-  try {
-    parseCertificate(der);
-    return new Authority(der);
-  } catch (derError) {
-    try {
-      return new Authority(der, new X509Certificate(der));
-    } catch {
-      throw new BundleError(
-        'ERR_BUNDLE_INVALID_CERTIFICATE',
-        `X.509 bundle of trust domain "${trustDomain}": certificate #${index} is not a valid DER certificate (${(derError as Error).message})`,
-        { trustDomain, certificateIndex: index, cause: derError },
-      );
-    }
-  }
-}
-
-function splitChecked(der: Uint8Array, trustDomain: string, max: number): Buffer[] {
-  try {
-    return splitDerCertificates(der, { maxCertificates: max });
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ERR_DER_UNSUPPORTED' && (err as Error).message.startsWith('More than')) {
-      throw new BundleError('ERR_BUNDLE_TOO_LARGE', `X.509 bundle of trust domain "${trustDomain}" holds more than ${max} certificates`, {
-        trustDomain,
-        cause: err,
-      });
-    }
-    throw new BundleError(
-      'ERR_BUNDLE_INVALID_CERTIFICATE',
-      `X.509 bundle of trust domain "${trustDomain}" is not a sequence of DER certificates: ${(err as Error).message}`,
-      { trustDomain, cause: err },
-    );
-  }
-}
-
-function keyOf(der: Uint8Array): string {
-  return Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1');
+function what(trustDomain: string): string {
+  return `X.509 bundle of trust domain "${trustDomain}"`;
 }
 
 /**
@@ -149,10 +84,12 @@ export class X509Bundle implements X509BundleSource {
         trustDomain: bundle.trustDomain.name,
       });
     }
+    const td = bundle.trustDomain.name;
     const max = options?.maxAuthorities ?? DEFAULT_MAX_BUNDLE_AUTHORITIES;
-    const copy = Buffer.from(der);
-    const parts = splitChecked(copy, bundle.trustDomain.name, max);
-    for (let i = 0; i < parts.length; i++) bundle.#add(checkedAuthority(parts[i]!, bundle.trustDomain.name, i));
+    const parts = splitChecked(Buffer.from(der), what(td), { trustDomain: td }, max);
+    for (let i = 0; i < parts.length; i++) {
+      bundle.#add(checkedAuthority(parts[i]!, { describe: `${what(td)}: certificate #${i}`, trustDomain: td, certificateIndex: i }));
+    }
     return bundle;
   }
 
@@ -178,17 +115,10 @@ export class X509Bundle implements X509BundleSource {
     const max = options?.maxAuthorities ?? DEFAULT_MAX_BUNDLE_AUTHORITIES;
     const ders = decodePemCertificates(text, td);
     if (ders.length > max) {
-      throw new BundleError('ERR_BUNDLE_TOO_LARGE', `X.509 bundle of trust domain "${td}" holds more than ${max} certificates`, { trustDomain: td });
+      throw new BundleError('ERR_BUNDLE_TOO_LARGE', `${what(td)} holds more than ${max} certificates`, { trustDomain: td });
     }
     for (let i = 0; i < ders.length; i++) {
-      const parts = splitChecked(ders[i]!, td, 2);
-      if (parts.length !== 1) {
-        throw new BundleError('ERR_BUNDLE_INVALID_CERTIFICATE', `X.509 bundle of trust domain "${td}": PEM block #${i} does not hold exactly one certificate`, {
-          trustDomain: td,
-          certificateIndex: i,
-        });
-      }
-      bundle.#add(checkedAuthority(parts[0]!, td, i));
+      bundle.#add(singleAuthority(ders[i]!, { describe: `${what(td)}: PEM block #${i}`, trustDomain: td, certificateIndex: i }));
     }
     return bundle;
   }
@@ -260,7 +190,7 @@ export class X509Bundle implements X509BundleSource {
    * ```
    */
   removeX509Authority(cert: X509Certificate | Uint8Array): boolean {
-    const removed = this.#authorities.delete(keyOf(derOf(cert)));
+    const removed = this.#authorities.delete(keyOf(cert));
     if (removed) this.#changed();
     return removed;
   }
@@ -274,7 +204,7 @@ export class X509Bundle implements X509BundleSource {
    * ```
    */
   hasX509Authority(cert: X509Certificate | Uint8Array): boolean {
-    return this.#authorities.has(keyOf(derOf(cert)));
+    return this.#authorities.has(keyOf(cert));
   }
 
   /**
@@ -386,14 +316,7 @@ export class X509Bundle implements X509BundleSource {
     if (cert instanceof X509Certificate) return new Authority(cert.raw, cert);
     if (cert instanceof Uint8Array) {
       const td = this.trustDomain.name;
-      const parts = splitChecked(Buffer.from(cert), td, 2);
-      if (parts.length !== 1) {
-        throw new BundleError('ERR_BUNDLE_INVALID_CERTIFICATE', `X.509 bundle of trust domain "${td}": authority #${index} is not exactly one DER certificate`, {
-          trustDomain: td,
-          certificateIndex: index,
-        });
-      }
-      return checkedAuthority(parts[0]!, td, index);
+      return singleAuthority(cert, { describe: `${what(td)}: authority #${index}`, trustDomain: td, certificateIndex: index });
     }
     throw new BundleError(
       'ERR_BUNDLE_INVALID_ARGUMENT',
@@ -402,8 +325,12 @@ export class X509Bundle implements X509BundleSource {
     );
   }
 
+  static {
+    addCheckedAuthority = (bundle, authority) => bundle.#add(authority);
+  }
+
   #add(authority: Authority): boolean {
-    const key = keyOf(authority.der);
+    const key = authority.key;
     if (this.#authorities.has(key)) return false;
     this.#authorities.set(key, authority);
     this.#changed();
@@ -416,8 +343,8 @@ export class X509Bundle implements X509BundleSource {
   }
 }
 
-function derOf(cert: X509Certificate | Uint8Array): Uint8Array {
-  if (cert instanceof X509Certificate) return cert.raw;
-  if (cert instanceof Uint8Array) return cert;
+function keyOf(cert: X509Certificate | Uint8Array): string {
+  if (cert instanceof X509Certificate) return cert.raw.toString('latin1');
+  if (cert instanceof Uint8Array) return Buffer.from(cert.buffer, cert.byteOffset, cert.byteLength).toString('latin1');
   throw new BundleError('ERR_BUNDLE_INVALID_ARGUMENT', 'An X.509 authority must be an X509Certificate or DER bytes');
 }

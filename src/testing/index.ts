@@ -42,3 +42,25 @@ export {
   MintedCertificate,
   mintCertificate,
 } from './mint.js';
+export { TestWorkloadApi, type TestWorkloadApiOptions, type WorkloadApiCallCounts } from './workload-api.js';
+export { TestWorkloadApiError, type TestWorkloadApiErrorCode } from './workload-api-error.js';
+export type { TestIdentity } from './workload-api-state.js';
+export type { WaitForStreamsOptions } from './workload-api-streams.js';
+export {
+  type FailWithOptions,
+  GRPC_STATUS,
+  type GrpcStatusCode,
+  type GrpcStatusName,
+  type MalformedKind,
+  OVERSIZED_BUNDLE_BYTES,
+  type PushMalformedOptions,
+} from './workload-api-faults.js';
+export type {
+  JwtBundlesResponseMessage,
+  WorkloadApiMethod,
+  WorkloadApiStreamMessages,
+  WorkloadApiStreamMethod,
+  X509BundlesResponseMessage,
+  X509SvidMessage,
+  X509SvidResponseMessage,
+} from './workload-api-proto.js';

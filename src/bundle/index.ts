@@ -1,0 +1,10 @@
+export { DEFAULT_MAX_BUNDLE_AUTHORITIES } from './authority.js';
+export { BundleSet } from './bundle-set.js';
+export { BundleError, type BundleErrorCode, type BundleErrorContext } from './errors.js';
+export { JwtBundle, type JwtAuthorityJwk, type JwtBundleJwks, type JwtBundleParseOptions } from './jwt-bundle.js';
+export { JwtBundleSet } from './jwt-bundle-set.js';
+export type { JwtBundleSource, SpiffeBundleSource, X509BundleSource } from './source.js';
+export { SpiffeBundle, type SpiffeBundleOptions, type SpiffeBundleParseOptions } from './spiffe-bundle.js';
+export { SpiffeBundleSet } from './spiffe-bundle-set.js';
+export { X509Bundle, type X509BundleParseOptions } from './x509-bundle.js';
+export { X509BundleSet } from './x509-bundle-set.js';

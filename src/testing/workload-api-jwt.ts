@@ -1,0 +1,119 @@
+/**
+ * `ValidateJWTSVID` of the test Workload API: JWT-SVID validation against the JWT bundles the
+ * server publishes (as the SPIRE agent does it), and the `google.protobuf.Struct` of the claims.
+ *
+ * @module
+ */
+import { SpiffeId } from '../spiffeid/spiffe-id.js';
+import type { Jwk } from './jwt-issuer.js';
+import { loadJose } from './keys.js';
+import type { StructMessage, StructValueMessage } from './workload-api-proto.js';
+
+const ALLOWED_ALGS: ReadonlySet<string> = new Set(['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512']);
+
+/** @internal Leeway on `exp`/`nbf`/`iat`, as go-spiffe and the SPIRE agent apply it. */
+export const VALIDATION_LEEWAY_SECONDS = 60;
+
+/** @internal A validation failure; the server answers it with InvalidArgument and this message. */
+export class JwtValidationFailure extends Error {}
+
+/** @internal What a successful validation yields. */
+export interface ValidatedJwtSvid {
+  readonly spiffeId: string;
+  readonly claims: Record<string, unknown>;
+}
+
+/**
+ * @internal Validates a JWT-SVID for one audience. `jwksFor` returns the JWK Set of a trust
+ * domain (by name), or undefined when the server has no JWT bundle for it.
+ */
+export async function validateJwtSvid(token: string, audience: string, jwksFor: (trustDomain: string) => { keys: readonly Jwk[] } | undefined): Promise<ValidatedJwtSvid> {
+  const jose = await loadJose();
+  let header: ReturnType<typeof jose.decodeProtectedHeader>;
+  let unverified: ReturnType<typeof jose.decodeJwt>;
+  try {
+    header = jose.decodeProtectedHeader(token);
+    unverified = jose.decodeJwt(token);
+  } catch (err) {
+    throw new JwtValidationFailure(`token is malformed: ${(err as Error).message}`);
+  }
+  if (typeof header.alg !== 'string' || !ALLOWED_ALGS.has(header.alg)) {
+    throw new JwtValidationFailure(`unsupported token signature algorithm ${JSON.stringify(header.alg)}`);
+  }
+  if (header.typ !== undefined && header.typ !== 'JWT' && header.typ !== 'JOSE') {
+    throw new JwtValidationFailure(`token header "typ" must be JWT or JOSE, got ${JSON.stringify(header.typ)}`);
+  }
+  if (typeof header.kid !== 'string' || header.kid === '') throw new JwtValidationFailure('token header missing key id');
+  if (typeof unverified.sub !== 'string') throw new JwtValidationFailure('token missing subject claim');
+  let subject: SpiffeId;
+  try {
+    subject = SpiffeId.parse(unverified.sub);
+  } catch (err) {
+    throw new JwtValidationFailure(`token has an invalid subject claim: ${(err as Error).message}`);
+  }
+  const td = subject.trustDomain.name;
+  const jwks = jwksFor(td);
+  if (jwks === undefined) throw new JwtValidationFailure(`no keys found for trust domain "${td}"`);
+  const jwk = jwks.keys.find((k) => k.kid === header.kid);
+  if (jwk === undefined) throw new JwtValidationFailure(`no key found with id "${header.kid}" for trust domain "${td}"`);
+
+  let claims: Record<string, unknown>;
+  try {
+    const key = await jose.importJWK(jwk as Parameters<typeof jose.importJWK>[0], header.alg);
+    const result = await jose.jwtVerify(token, key, {
+      audience,
+      algorithms: [header.alg],
+      requiredClaims: ['exp', 'aud', 'sub'],
+      clockTolerance: VALIDATION_LEEWAY_SECONDS,
+    });
+    claims = result.payload as Record<string, unknown>;
+  } catch (err) {
+    throw new JwtValidationFailure(describeJoseError(err));
+  }
+  return { spiffeId: subject.toString(), claims };
+}
+
+function describeJoseError(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'token has expired';
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'unable to verify token signature';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED': {
+      const claim = (err as { claim?: unknown }).claim;
+      return claim === 'aud' ? 'expected audience not present in token' : `token claim "${String(claim)}" is invalid: ${(err as Error).message}`;
+    }
+    default:
+      return `token is invalid: ${(err as Error).message}`;
+  }
+}
+
+/**
+ * @internal A JSON value as a `google.protobuf.Value`; numbers become doubles. Values JSON cannot
+ * hold (undefined, functions) become null.
+ */
+export function toStructValue(value: unknown): StructValueMessage {
+  if (value === null || value === undefined) return { nullValue: 'NULL_VALUE' };
+  switch (typeof value) {
+    case 'string':
+      return { stringValue: value };
+    case 'number':
+      return { numberValue: value };
+    case 'boolean':
+      return { boolValue: value };
+    case 'bigint':
+      return { numberValue: Number(value) };
+    case 'object':
+      return Array.isArray(value) ? { listValue: { values: value.map(toStructValue) } } : { structValue: toStruct(value as Record<string, unknown>) };
+    default:
+      return { nullValue: 'NULL_VALUE' };
+  }
+}
+
+/** @internal A JSON object as a `google.protobuf.Struct`. */
+export function toStruct(object: Readonly<Record<string, unknown>>): StructMessage {
+  const fields: Record<string, StructValueMessage> = {};
+  for (const [key, value] of Object.entries(object)) fields[key] = toStructValue(value);
+  return { fields };
+}
