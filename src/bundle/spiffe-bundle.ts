@@ -437,10 +437,10 @@ export class SpiffeBundle implements X509BundleSource, JwtBundleSource, SpiffeBu
     const ders = this.#x509.x509AuthoritiesDer;
     for (let i = 0; i < ders.length; i++) {
       const der = ders[i]!;
-      keys.push({ use: 'x509-svid', ...exportJwk(certificatePublicKey(der), `X.509 authority #${i}`, td), x5c: [der.toString('base64')] });
+      keys.push({ use: 'x509-svid', ...exportJwk(() => certificatePublicKey(der), `X.509 authority #${i}`, td), x5c: [der.toString('base64')] });
     }
     for (const [kid, key] of this.#jwt.jwtAuthorities) {
-      keys.push({ use: 'jwt-svid', ...exportJwk(key, `the JWT authority with kid ${JSON.stringify(kid)}`, td), kid });
+      keys.push({ use: 'jwt-svid', ...exportJwk(() => key, `the JWT authority with kid ${JSON.stringify(kid)}`, td), kid });
     }
     let json = `{"keys":${JSON.stringify(keys)}`;
     if (this.#refreshHint !== undefined) json += `,"spiffe_refresh_hint":${this.#refreshHint}`;
@@ -495,9 +495,9 @@ export class SpiffeBundle implements X509BundleSource, JwtBundleSource, SpiffeBu
   }
 }
 
-function exportJwk(key: KeyObject, describe: string, trustDomain: string): Record<string, string> {
+function exportJwk(key: () => KeyObject, describe: string, trustDomain: string): Record<string, string> {
   try {
-    return publicKeyToJwk(key);
+    return publicKeyToJwk(key());
   } catch (cause) {
     throw new BundleError('ERR_BUNDLE_INVALID_KEY', `${WHAT} of trust domain "${trustDomain}": ${describe} cannot be written as a JWK`, {
       trustDomain,

@@ -72,7 +72,7 @@ export class JwtSvid {
   readonly expiresAt: Date;
   /** The `iat` claim, when present. */
   readonly issuedAt: Date | undefined;
-  /** Every claim of the token (deep-frozen). */
+  /** Every claim of the token (the object is frozen). */
   readonly claims: Readonly<Record<string, unknown>>;
   /** The operator-assigned label from the Workload API, when there is one. */
   readonly hint: string | undefined;
@@ -144,8 +144,11 @@ export class JwtSvid {
     try {
       await compactVerify(token, key, VERIFY_OPTIONS[alg] ?? { algorithms: [alg] });
     } catch (cause) {
+      // jose reports a bad signature as JWSSignatureVerificationFailed (or JWSInvalid for an
+      // undecodable one); anything else (TypeError, JOSENotSupported, WebCrypto's DataError) means
+      // the key could not be used for this algorithm.
       const code = (cause as { code?: unknown }).code;
-      const unsuitable = cause instanceof TypeError || code === 'ERR_JOSE_NOT_SUPPORTED';
+      const unsuitable = code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' && code !== 'ERR_JWS_INVALID';
       throw new JwtSvidError(
         unsuitable ? 'ERR_JWT_KEY_ALG_MISMATCH' : 'ERR_JWT_SIGNATURE',
         unsuitable

@@ -1,13 +1,13 @@
 /**
  * JWT-SVID parsing and the checks that need no key: the arguments, the compact JWS structure, the
- * header rules, then the claim rules (see `jwt-claims.ts`). Each part of the token is
- * base64url-decoded at most once here (and not at all when its text was seen and accepted before).
+ * header rules, then the claim rules (see `jwt-claims.ts`). The payload is base64url-decoded and
+ * parsed exactly once; the header only the first time its text is seen.
  *
  * @module
  */
 import { Lru } from '../internal/lru.js';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
-import { checkClaims, decodeJsonPart, knownClaims, show } from './jwt-claims.js';
+import { checkClaims, decodeJsonPart, show } from './jwt-claims.js';
 import { JwtSvidError } from './jwt-errors.js';
 
 /** The JWS algorithms a JWT-SVID may use. */
@@ -18,8 +18,6 @@ export const MAX_TOKEN_LENGTH = 64 * 1024;
 
 const DEFAULT_LEEWAY_SECONDS = 60;
 const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
-/** The signature part, matched from `lastIndex` to the end. */
-const SIGNATURE = /[A-Za-z0-9_-]*$/y;
 
 interface CheckedHeader {
   readonly alg: string;
@@ -31,6 +29,8 @@ interface CheckedHeader {
  * handful of headers (one per signing key), so this skips a decode and a parse per token.
  */
 const headerCache = new Lru<string, CheckedHeader>(256);
+/** Longer headers (a huge `kid`) are checked every time rather than kept. */
+const MAX_CACHED_HEADER = 512;
 
 /** Options shared by validation and insecure parsing. */
 export interface TimeOptions {
@@ -127,7 +127,7 @@ function checkHeader(headerText: string): CheckedHeader {
     }
   }
   const checked = { alg, kid };
-  headerCache.set(headerText, checked);
+  if (headerText.length <= MAX_CACHED_HEADER) headerCache.set(headerText, checked);
   return checked;
 }
 
@@ -138,22 +138,11 @@ function checkHeader(headerText: string): CheckedHeader {
 export function checkToken(token: unknown, expected: readonly string[], now: number, leeway: number): CheckedJwt {
   if (typeof token !== 'string') throw new JwtSvidError('ERR_JWT_INVALID_ARGUMENT', `The token must be a string, got ${token === null ? 'null' : typeof token}`);
   if (token.length > MAX_TOKEN_LENGTH) malformed(`The JWT-SVID is ${token.length} characters long; at most ${MAX_TOKEN_LENGTH} are accepted`);
+  if (!COMPACT.test(token)) structureError(token);
   const dot1 = token.indexOf('.');
-  const dot2 = dot1 === -1 ? -1 : token.indexOf('.', dot1 + 1);
-  if (dot1 < 1 || dot2 === -1 || token.indexOf('.', dot2 + 1) !== -1) structureError(token);
+  const dot2 = token.indexOf('.', dot1 + 1);
   const headerText = token.slice(0, dot1);
-  const payloadText = token.slice(dot1 + 1, dot2);
-  let header = headerCache.get(headerText);
-  const known = knownClaims(payloadText);
-  // Texts found in the caches passed the base64url check before; only new ones (and the
-  // signature) need it now. Structure errors come before every other rule.
-  if (header === undefined || known === undefined) {
-    if (!COMPACT.test(token)) structureError(token);
-  } else {
-    SIGNATURE.lastIndex = dot2 + 1;
-    if (!SIGNATURE.test(token)) structureError(token);
-  }
-  header ??= checkHeader(headerText);
-  const set = checkClaims(payloadText, known, expected, now, leeway, header.kid);
-  return { alg: header.alg, kid: header.kid, id: set.id, audience: set.audience, claims: set.claims, exp: set.exp, iat: set.iat };
+  const { alg, kid } = headerCache.get(headerText) ?? checkHeader(headerText);
+  const set = checkClaims(token.slice(dot1 + 1, dot2), expected, now, leeway, kid);
+  return { alg, kid, id: set.id, audience: set.audience, claims: set.claims, exp: set.exp, iat: set.iat };
 }

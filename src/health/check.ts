@@ -1,0 +1,72 @@
+import type { SourceHealth } from '../workloadapi/source-state.js';
+
+/** Anything that reports {@link SourceHealth}: every spiffe-kit source. */
+export interface HealthReporter {
+  health(): SourceHealth;
+}
+
+/** Options of {@link checkHealth} and {@link healthHandler}. */
+export interface HealthCheckOptions {
+  /** Fail readiness when an SVID expires in fewer seconds than this (default 0). */
+  minSvidTtlSeconds?: number;
+}
+
+/** The verdict over one or more sources. */
+export interface HealthReport {
+  /** Every source is open and none serves an expired SVID (liveness). */
+  readonly live: boolean;
+  /** Every source is ready with an SVID valid for at least `minSvidTtlSeconds` (readiness). */
+  readonly ready: boolean;
+  /** Why a check failed, one line per problem. */
+  readonly problems: readonly string[];
+  /** The snapshots the verdict was made from. */
+  readonly sources: readonly SourceHealth[];
+}
+
+/**
+ * Judges the health of sources, failing closed: a source whose `health()` throws counts as
+ * neither live nor ready.
+ *
+ * @example
+ * ```ts
+ * const report = checkHealth([x509Source, jwtSource], { minSvidTtlSeconds: 60 });
+ * if (!report.ready) console.warn(report.problems.join('; '));
+ * ```
+ */
+export function checkHealth(sources: readonly HealthReporter[], options: HealthCheckOptions = {}): HealthReport {
+  const minTtl = options.minSvidTtlSeconds ?? 0;
+  const problems: string[] = [];
+  const snapshots: SourceHealth[] = [];
+  let live = sources.length > 0;
+  let ready = sources.length > 0;
+  if (sources.length === 0) problems.push('no source to check');
+  sources.forEach((source, i) => {
+    let h: SourceHealth;
+    try {
+      h = source.health();
+    } catch (err) {
+      live = false;
+      ready = false;
+      problems.push(`source #${i}: health() failed: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    snapshots.push(h);
+    const name = h.spiffeId ?? `source #${i}`;
+    if (h.state === 'closed') {
+      live = false;
+      problems.push(`${name}: closed`);
+    }
+    if (h.svidExpiresInSeconds !== undefined && h.svidExpiresInSeconds <= 0) {
+      live = false;
+      problems.push(`${name}: SVID expired`);
+    }
+    if (!h.ready) {
+      ready = false;
+      problems.push(`${name}: not ready (state ${h.state}${h.lastError ? `, last error ${h.lastError.code}: ${h.lastError.message}` : ''})`);
+    } else if (h.svidExpiresInSeconds !== undefined && h.svidExpiresInSeconds < minTtl) {
+      ready = false;
+      problems.push(`${name}: SVID expires in ${h.svidExpiresInSeconds} s (< ${minTtl} s)`);
+    }
+  });
+  return { live, ready, problems, sources: snapshots };
+}
