@@ -1,7 +1,127 @@
-import { status as GrpcStatus } from '@grpc/grpc-js';
+/**
+ * The errors of the Workload API client: one class per area ({@link EndpointAddressError} for the
+ * address, {@link WorkloadApiError} for calls), each with a stable `code` and the context needed
+ * to act on it, plus the mapping from gRPC statuses to those codes.
+ *
+ * This file deliberately imports nothing from `@grpc/grpc-js` at run time (the status numbers
+ * are fixed by the gRPC protocol), so loading the errors does not load gRPC.
+ *
+ * @module
+ */
 import { SpiffeError } from '../errors.js';
 
-/** Codes of {@link WorkloadApiError}. */
+/**
+ * Codes of {@link EndpointAddressError}; one per rule of the SPIFFE Workload Endpoint standard
+ * (section "Locating the endpoint"), plus `ERR_ENDPOINT_ADDRESS_MISSING` when no address was given
+ * at all.
+ *
+ * @example
+ * ```ts
+ * const code: EndpointAddressErrorCode = 'ERR_ENDPOINT_ADDRESS_AUTHORITY';
+ * ```
+ */
+export type EndpointAddressErrorCode =
+  | 'ERR_ENDPOINT_ADDRESS_MISSING'
+  | 'ERR_ENDPOINT_ADDRESS_NOT_STRING'
+  | 'ERR_ENDPOINT_ADDRESS_EMPTY'
+  | 'ERR_ENDPOINT_ADDRESS_CONTROL_CHAR'
+  | 'ERR_ENDPOINT_ADDRESS_NO_SCHEME'
+  | 'ERR_ENDPOINT_ADDRESS_SCHEME'
+  | 'ERR_ENDPOINT_ADDRESS_OPAQUE'
+  | 'ERR_ENDPOINT_ADDRESS_USERINFO'
+  | 'ERR_ENDPOINT_ADDRESS_AUTHORITY'
+  | 'ERR_ENDPOINT_ADDRESS_NO_PATH'
+  | 'ERR_ENDPOINT_ADDRESS_PERCENT_ENCODING'
+  | 'ERR_ENDPOINT_ADDRESS_QUERY'
+  | 'ERR_ENDPOINT_ADDRESS_FRAGMENT'
+  | 'ERR_ENDPOINT_ADDRESS_NO_HOST'
+  | 'ERR_ENDPOINT_ADDRESS_HOST_NOT_IP'
+  | 'ERR_ENDPOINT_ADDRESS_NO_PORT'
+  | 'ERR_ENDPOINT_ADDRESS_PORT'
+  | 'ERR_ENDPOINT_ADDRESS_PATH';
+
+/**
+ * Where a rejected address came from: the `address` option / argument, or the
+ * `SPIFFE_ENDPOINT_SOCKET` environment variable.
+ *
+ * @example
+ * ```ts
+ * const origin: EndpointAddressOrigin = 'SPIFFE_ENDPOINT_SOCKET';
+ * ```
+ */
+export type EndpointAddressOrigin = 'argument' | 'SPIFFE_ENDPOINT_SOCKET';
+
+/**
+ * A Workload API address (`unix:///path`, `tcp://IP:port`) broke a rule of the SPIFFE Workload
+ * Endpoint standard, or no address was given. The `code` names the rule; `input` holds the
+ * rejected text (cut to 256 characters), `origin` where it came from, and `suggestion` a corrected
+ * address when one is obvious (`unix://tmp/agent.sock` → `unix:///tmp/agent.sock`).
+ *
+ * @example
+ * ```ts
+ * import { parseEndpointAddress, EndpointAddressError } from 'spiffe-kit';
+ * try {
+ *   parseEndpointAddress('unix://tmp/agent.sock');
+ * } catch (err) {
+ *   if (err instanceof EndpointAddressError && err.code === 'ERR_ENDPOINT_ADDRESS_AUTHORITY') {
+ *     console.error(err.message, err.suggestion); // … 'unix:///tmp/agent.sock'
+ *   }
+ * }
+ * ```
+ */
+export class EndpointAddressError extends SpiffeError {
+  declare readonly code: EndpointAddressErrorCode;
+  /** The rejected text, cut to 256 characters (empty for `ERR_ENDPOINT_ADDRESS_MISSING`). */
+  readonly input: string;
+  /** Where the address came from. */
+  readonly origin: EndpointAddressOrigin;
+  /** A corrected address, when one is obvious. */
+  readonly suggestion: string | undefined;
+  /** The rule that was broken, in words (the message without the address). */
+  readonly reason: string;
+
+  constructor(
+    code: EndpointAddressErrorCode,
+    message: string,
+    details: { input: unknown; origin?: EndpointAddressOrigin | undefined; suggestion?: string | undefined; reason?: string | undefined },
+  ) {
+    super(code, message);
+    const text = typeof details.input === 'string' ? details.input : String(details.input);
+    this.input = text.length > 256 ? `${text.slice(0, 256)}…` : text;
+    this.origin = details.origin ?? 'argument';
+    this.suggestion = details.suggestion;
+    this.reason = details.reason ?? message;
+  }
+}
+
+/**
+ * Codes of {@link WorkloadApiError}:
+ *
+ * - `ERR_AGENT_UNREACHABLE`: the socket cannot be reached, or the agent answered `Unavailable`;
+ *   transient, retried by watchers.
+ * - `ERR_NOT_REGISTERED`: `PermissionDenied`: the agent has no identity for this workload (yet);
+ *   retried by watchers, as registration entries propagate eventually.
+ * - `ERR_PROTOCOL_MISUSE`: `InvalidArgument`: the agent rejected the request; final.
+ * - `ERR_UNIMPLEMENTED`: `Unimplemented`: the agent does not serve this RPC; final.
+ * - `ERR_MALFORMED_RESPONSE`: the agent sent a message that cannot be decoded or breaks the
+ *   Workload API (see `reason`); the message is discarded.
+ * - `ERR_RESOURCE_LIMIT`: a message is larger than allowed (message size, SVID count, bundle count
+ *   or size; see `limit`); the message is discarded.
+ * - `ERR_TIMEOUT`: a wait ran out of time; the message says what was waited for and where.
+ * - `ERR_ABORTED`: the caller's `AbortSignal` fired (its reason is the `cause`).
+ * - `ERR_CLOSED`: the client was closed.
+ * - `ERR_AGENT_ERROR`: any other gRPC status (`Internal`, `Unknown`, …), or a stream the agent
+ *   ended before sending anything; transient.
+ * - `ERR_BAD_REQUEST`: the caller passed an invalid argument or option (empty audience, negative
+ *   timeout); nothing was sent.
+ * - `ERR_NO_SVID`, `ERR_SVID_EXPIRED`: used by the sources (no SVID matches / the served SVID
+ *   expired).
+ *
+ * @example
+ * ```ts
+ * const retryable = (code: WorkloadApiErrorCode) => code === 'ERR_AGENT_UNREACHABLE' || code === 'ERR_NOT_REGISTERED';
+ * ```
+ */
 export type WorkloadApiErrorCode =
   | 'ERR_AGENT_UNREACHABLE'
   | 'ERR_NOT_REGISTERED'
@@ -12,101 +132,302 @@ export type WorkloadApiErrorCode =
   | 'ERR_TIMEOUT'
   | 'ERR_ABORTED'
   | 'ERR_CLOSED'
-  | 'ERR_NO_SVID'
-  | 'ERR_SVID_EXPIRED'
+  | 'ERR_AGENT_ERROR'
   | 'ERR_BAD_REQUEST'
-  | 'ERR_AGENT_ERROR';
-
-/** Context carried by a {@link WorkloadApiError}. */
-export interface WorkloadApiErrorContext {
-  /** The Workload API address involved. */
-  address?: string;
-  /** The gRPC status code, when the error came from the agent. */
-  grpcCode?: number;
-  /** The gRPC status details (the agent's own message). */
-  details?: string;
-  /** The underlying error. */
-  cause?: unknown;
-}
+  | 'ERR_NO_SVID'
+  | 'ERR_SVID_EXPIRED';
 
 /**
- * A failure talking to the Workload API. `code` tells apart: the agent cannot be reached
- * (`ERR_AGENT_UNREACHABLE`), the workload has no registration entry (`ERR_NOT_REGISTERED`), the
- * client misused the protocol (`ERR_PROTOCOL_MISUSE`), the agent lacks the RPC
- * (`ERR_UNIMPLEMENTED`), the agent sent something invalid (`ERR_MALFORMED_RESPONSE`,
- * `ERR_RESOURCE_LIMIT`), and waits that ended (`ERR_TIMEOUT`, `ERR_ABORTED`, `ERR_CLOSED`).
+ * Which resource limit a message broke (see {@link WorkloadApiError.limit}).
  *
  * @example
  * ```ts
+ * const limit: ResourceLimitName = 'maxBundleBytes';
+ * ```
+ */
+export type ResourceLimitName = 'maxSvids' | 'maxBundles' | 'maxBundleBytes' | 'maxMessageBytes';
+
+/**
+ * Context of a {@link WorkloadApiError}; every field is optional.
+ *
+ * @example
+ * ```ts
+ * const ctx: WorkloadApiErrorContext = { rpc: 'FetchX509SVID', address: 'unix:/tmp/agent.sock' };
+ * ```
+ */
+export interface WorkloadApiErrorContext {
+  readonly cause?: unknown;
+  readonly rpc?: string | undefined;
+  readonly address?: string | undefined;
+  readonly grpcCode?: number | undefined;
+  readonly details?: string | undefined;
+  readonly reason?: string | undefined;
+  readonly timeoutMs?: number | undefined;
+  readonly limit?: ResourceLimitName | undefined;
+}
+
+/**
+ * A Workload API call or stream failed. Switch on `code` (see {@link WorkloadApiErrorCode}); the
+ * other fields say where and why: `rpc` (`FetchX509SVID`, …), `address` (the gRPC target),
+ * `grpcCode` / `grpcStatus` / `details` when the failure came from a gRPC status, `reason` for a
+ * malformed response, `timeoutMs` for a timeout, `limit` for a resource limit.
+ *
+ * @example
+ * ```ts
+ * import { WorkloadApiClient, WorkloadApiError } from 'spiffe-kit';
+ * const client = new WorkloadApiClient();
  * try {
- *   await X509Source.create({ timeoutMs: 5000 });
+ *   await client.fetchX509SvidRaw({ timeoutMs: 2_000 });
  * } catch (err) {
  *   if (err instanceof WorkloadApiError && err.code === 'ERR_NOT_REGISTERED') {
- *     console.error('create a registration entry for this workload');
+ *     console.error('no registration entry matches this workload yet');
  *   }
  * }
  * ```
  */
 export class WorkloadApiError extends SpiffeError {
   declare readonly code: WorkloadApiErrorCode;
-  /** The Workload API address involved, if known. */
+  /** The RPC, as the proto names it (`FetchX509SVID`, `FetchJWTSVID`, …). */
+  readonly rpc: string | undefined;
+  /** The gRPC target of the agent (`unix:/run/spire/agent.sock`, `ipv4:127.0.0.1:8081`). */
   readonly address: string | undefined;
-  /** The gRPC status code, when the error came from the agent. */
+  /** The numeric gRPC status code, when the failure came from a gRPC status. */
   readonly grpcCode: number | undefined;
-  /** The agent's own message, when the error came from the agent. */
+  /** The gRPC status name (`UNAVAILABLE`, `PERMISSION_DENIED`, …), when `grpcCode` is set. */
+  readonly grpcStatus: string | undefined;
+  /** The gRPC status details (the server's or grpc-js's message). */
   readonly details: string | undefined;
+  /** For `ERR_MALFORMED_RESPONSE` (and `ERR_RESOURCE_LIMIT`): what is wrong with the message. */
+  readonly reason: string | undefined;
+  /** For `ERR_TIMEOUT`: the time that ran out. */
+  readonly timeoutMs: number | undefined;
+  /** For `ERR_RESOURCE_LIMIT`: the limit that was exceeded. */
+  readonly limit: ResourceLimitName | undefined;
 
   constructor(code: WorkloadApiErrorCode, message: string, context: WorkloadApiErrorContext = {}) {
-    super(code, message, context.cause === undefined ? undefined : { cause: context.cause });
+    super(code, message, 'cause' in context ? { cause: context.cause } : undefined);
+    this.rpc = context.rpc;
     this.address = context.address;
     this.grpcCode = context.grpcCode;
+    this.grpcStatus = context.grpcCode === undefined ? undefined : grpcStatusName(context.grpcCode);
     this.details = context.details;
+    this.reason = context.reason;
+    this.timeoutMs = context.timeoutMs;
+    this.limit = context.limit;
   }
 
-  /** Whether a watcher should stop retrying after this error. */
+  /**
+   * Whether a watcher stops for good after this error: `ERR_PROTOCOL_MISUSE` and
+   * `ERR_UNIMPLEMENTED` (the spec says do not retry), `ERR_CLOSED`, `ERR_ABORTED`, `ERR_BAD_REQUEST`.
+   */
   get fatal(): boolean {
-    return this.code === 'ERR_PROTOCOL_MISUSE' || this.code === 'ERR_UNIMPLEMENTED' || this.code === 'ERR_CLOSED' || this.code === 'ERR_ABORTED';
+    switch (this.code) {
+      case 'ERR_PROTOCOL_MISUSE':
+      case 'ERR_UNIMPLEMENTED':
+      case 'ERR_CLOSED':
+      case 'ERR_ABORTED':
+      case 'ERR_BAD_REQUEST':
+        return true;
+      default:
+        return false;
+    }
   }
-}
-
-/** @internal An `ERR_MALFORMED_RESPONSE` error. */
-export function malformedResponse(reason: string, cause?: unknown): WorkloadApiError {
-  return new WorkloadApiError('ERR_MALFORMED_RESPONSE', `Malformed Workload API response: ${reason}`, cause === undefined ? {} : { cause });
 }
 
 /**
- * @internal Maps a grpc-js error to a {@link WorkloadApiError} that says what happened and where.
+ * Builds the `ERR_MALFORMED_RESPONSE` error for a message that breaks the Workload API, for code
+ * that turns raw messages into SVIDs and bundles (no RPC or address context there).
+ *
+ * @example
+ * ```ts
+ * if (msg.svids.length === 0) throw malformedResponse('the X509SVIDResponse holds no SVID');
+ * ```
  */
-export function fromGrpcError(err: unknown, address: string, what: string): WorkloadApiError {
-  if (err instanceof WorkloadApiError) return err;
-  const e = err as { code?: unknown; details?: unknown; message?: unknown };
-  const code = typeof e?.code === 'number' ? e.code : undefined;
-  const details = typeof e?.details === 'string' ? e.details : typeof e?.message === 'string' ? e.message : String(err);
-  const ctx = { address, details, cause: err, ...(code === undefined ? {} : { grpcCode: code }) };
-  switch (code) {
+export function malformedResponse(reason: string, cause?: unknown): WorkloadApiError {
+  return new WorkloadApiError('ERR_MALFORMED_RESPONSE', `malformed Workload API response: ${reason}`, cause === undefined ? { reason } : { reason, cause });
+}
+
+const GRPC_STATUS_NAMES = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+] as const;
+
+/**
+ * The gRPC status numbers spiffe-kit acts on (fixed by the gRPC protocol).
+ *
+ * @example
+ * ```ts
+ * if (status.code === GrpcStatus.UNAVAILABLE) retry();
+ * ```
+ */
+export const GrpcStatus = Object.freeze({
+  OK: 0,
+  CANCELLED: 1,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+});
+
+/**
+ * The name of a gRPC status code (`14` → `UNAVAILABLE`); unknown numbers read `CODE_<n>`.
+ *
+ * @example
+ * ```ts
+ * grpcStatusName(7); // 'PERMISSION_DENIED'
+ * ```
+ */
+export function grpcStatusName(code: number): string {
+  return GRPC_STATUS_NAMES[code] ?? `CODE_${code}`;
+}
+
+/**
+ * The parts of a grpc-js `ServiceError` / `StatusObject` that the mapping reads.
+ *
+ * @example
+ * ```ts
+ * const status: GrpcStatusLike = { code: 14, details: 'No connection established' };
+ * ```
+ */
+export interface GrpcStatusLike {
+  readonly code: number;
+  readonly details?: string | undefined;
+}
+
+/**
+ * Whether a value looks like a grpc-js `ServiceError` (an `Error` with a numeric `code` and string
+ * `details`).
+ *
+ * @example
+ * ```ts
+ * call.on('error', (err) => { if (isGrpcServiceError(err)) console.log(err.code); });
+ * ```
+ */
+export function isGrpcServiceError(value: unknown): value is Error & GrpcStatusLike {
+  return value instanceof Error && typeof (value as { code?: unknown }).code === 'number' && typeof (value as { details?: unknown }).details === 'string';
+}
+
+/**
+ * Context of {@link fromGrpcStatus}: the call that failed and where.
+ *
+ * @example
+ * ```ts
+ * const ctx: GrpcFailureContext = { rpc: 'FetchJWTSVID', address: 'unix:/tmp/agent.sock', where: 'unix socket /tmp/agent.sock' };
+ * ```
+ */
+export interface GrpcFailureContext {
+  /** The RPC name. */
+  readonly rpc: string;
+  /** The gRPC target. */
+  readonly address: string;
+  /** The address as people read it (`unix socket /tmp/agent.sock`, `tcp://127.0.0.1:8081`). */
+  readonly where: string;
+  /** For `DEADLINE_EXCEEDED`: the deadline, in milliseconds. */
+  readonly timeoutMs?: number | undefined;
+}
+
+const PARSE_ERROR_PREFIX = 'Response message parsing error';
+
+/**
+ * Maps a failed gRPC status (a grpc-js `ServiceError`, or the `StatusObject` of a stream) to a
+ * {@link WorkloadApiError}: `UNAVAILABLE` → `ERR_AGENT_UNREACHABLE`, `PERMISSION_DENIED` →
+ * `ERR_NOT_REGISTERED`, `INVALID_ARGUMENT` → `ERR_PROTOCOL_MISUSE`, `UNIMPLEMENTED` →
+ * `ERR_UNIMPLEMENTED`, `DEADLINE_EXCEEDED` → `ERR_TIMEOUT`, `RESOURCE_EXHAUSTED` →
+ * `ERR_RESOURCE_LIMIT` (grpc-js reports an over-size message so), an `INTERNAL` response parsing
+ * error → `ERR_MALFORMED_RESPONSE`, anything else → `ERR_AGENT_ERROR` (including `CANCELLED`:
+ * callers that cancel a call themselves report their own reason, `ERR_ABORTED`, `ERR_TIMEOUT` or
+ * `ERR_CLOSED`, so a `CANCELLED` status that reaches this mapping came from the agent's side).
+ *
+ * @example
+ * ```ts
+ * client.makeUnaryRequest(path, ser, de, req, md, {}, (err, res) => {
+ *   if (err) reject(fromGrpcStatus(err, { rpc: 'FetchJWTSVID', address: target, where: target }));
+ * });
+ * ```
+ */
+export function fromGrpcStatus(status: GrpcStatusLike, context: GrpcFailureContext): WorkloadApiError {
+  const { rpc, address, where } = context;
+  const details = status.details ?? '';
+  const name = grpcStatusName(status.code);
+  const ctx = { rpc, address, grpcCode: status.code, details, ...(status instanceof Error ? { cause: status } : {}) };
+  const said = details === '' ? name : `${name}: ${details}`;
+  switch (status.code) {
+    case GrpcStatus.UNAVAILABLE:
+      return new WorkloadApiError('ERR_AGENT_UNREACHABLE', `the Workload API at ${where} is unreachable (${rpc}: ${said})`, ctx);
     case GrpcStatus.PERMISSION_DENIED:
       return new WorkloadApiError(
         'ERR_NOT_REGISTERED',
-        `The Workload API at ${address} issued no identity for ${what} (PermissionDenied: ${details}); check that a registration entry matches this workload`,
+        `the agent at ${where} has no identity for this workload (${rpc}: ${said}); is a registration entry missing or not yet propagated?`,
         ctx,
       );
     case GrpcStatus.INVALID_ARGUMENT:
-      return new WorkloadApiError('ERR_PROTOCOL_MISUSE', `The Workload API at ${address} rejected ${what} as invalid (InvalidArgument: ${details})`, ctx);
+      return new WorkloadApiError('ERR_PROTOCOL_MISUSE', `the agent at ${where} rejected the ${rpc} request (${said})`, ctx);
     case GrpcStatus.UNIMPLEMENTED:
-      return new WorkloadApiError('ERR_UNIMPLEMENTED', `The Workload API at ${address} does not implement ${what} (Unimplemented: ${details})`, ctx);
-    case GrpcStatus.UNAVAILABLE:
-      return new WorkloadApiError('ERR_AGENT_UNREACHABLE', `The Workload API at ${address} is unreachable for ${what} (Unavailable: ${details})`, ctx);
+      return new WorkloadApiError('ERR_UNIMPLEMENTED', `the agent at ${where} does not implement ${rpc} (${said})`, ctx);
     case GrpcStatus.DEADLINE_EXCEEDED:
-      return new WorkloadApiError('ERR_TIMEOUT', `Timed out waiting for ${what} from the Workload API at ${address}`, ctx);
-    case GrpcStatus.CANCELLED:
-      return new WorkloadApiError('ERR_ABORTED', `${what} from the Workload API at ${address} was cancelled`, ctx);
-    case GrpcStatus.RESOURCE_EXHAUSTED:
-      return new WorkloadApiError('ERR_RESOURCE_LIMIT', `The Workload API at ${address} sent more than allowed for ${what} (${details})`, ctx);
-    default:
       return new WorkloadApiError(
-        'ERR_AGENT_ERROR',
-        `The Workload API at ${address} failed ${what} (${code === undefined ? 'error' : (GrpcStatus[code] ?? `status ${code}`)}: ${details})`,
-        ctx,
+        'ERR_TIMEOUT',
+        `timed out${context.timeoutMs === undefined ? '' : ` after ${context.timeoutMs} ms`} waiting for ${rpc} from the Workload API at ${where} (${said})`,
+        { ...ctx, timeoutMs: context.timeoutMs },
       );
+    case GrpcStatus.RESOURCE_EXHAUSTED:
+      return new WorkloadApiError('ERR_RESOURCE_LIMIT', `the ${rpc} response from ${where} exceeds a resource limit (${said})`, {
+        ...ctx,
+        reason: details,
+        ...(/larger than max/i.test(details) ? { limit: 'maxMessageBytes' as const } : {}),
+      });
+    case GrpcStatus.CANCELLED:
+      // Our own cancellations never get here: this one came from the agent or the connection.
+      return new WorkloadApiError('ERR_AGENT_ERROR', `${rpc} at ${where} was cancelled by the agent or the connection (${said})`, ctx);
+    case GrpcStatus.INTERNAL:
+      if (details.startsWith(PARSE_ERROR_PREFIX)) {
+        return new WorkloadApiError('ERR_MALFORMED_RESPONSE', `malformed ${rpc} response from ${where}: ${details}`, { ...ctx, reason: details });
+      }
+      break;
   }
+  return new WorkloadApiError('ERR_AGENT_ERROR', `${rpc} failed at ${where}: ${said}`, ctx);
+}
+
+/**
+ * Maps any failure of a call to a {@link WorkloadApiError}: a `WorkloadApiError` is returned as
+ * is, a grpc-js `ServiceError` goes through {@link fromGrpcStatus}, anything else becomes
+ * `ERR_AGENT_ERROR`. `address` is the agent's address as shown in messages, `what` the RPC name.
+ *
+ * @example
+ * ```ts
+ * call.on('error', (err) => handler.onError(fromGrpcError(err, 'unix:/tmp/agent.sock', 'FetchX509SVID')));
+ * ```
+ */
+export function fromGrpcError(err: unknown, address: string, what: string): WorkloadApiError {
+  if (err instanceof WorkloadApiError) return err;
+  const e = err as { code?: unknown; details?: unknown; message?: unknown } | null | undefined;
+  if (typeof e?.code === 'number') {
+    const details = typeof e.details === 'string' ? e.details : typeof e.message === 'string' ? e.message : '';
+    const mapped = fromGrpcStatus({ code: e.code, details }, { rpc: what, address, where: address });
+    return err instanceof Error ? new WorkloadApiError(mapped.code, mapped.message, { ...contextOf(mapped), cause: err }) : mapped;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new WorkloadApiError('ERR_AGENT_ERROR', `${what} failed at ${address}: ${message}`, { rpc: what, address, cause: err });
+}
+
+function contextOf(e: WorkloadApiError): WorkloadApiErrorContext {
+  return { rpc: e.rpc, address: e.address, grpcCode: e.grpcCode, details: e.details, reason: e.reason, timeoutMs: e.timeoutMs, limit: e.limit };
 }

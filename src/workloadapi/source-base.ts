@@ -1,7 +1,29 @@
 import { EventEmitter } from 'node:events';
 import { SpiffeError } from '../errors.js';
+import { WorkloadApiClient, type WorkloadApiClientOptions } from './client.js';
+import { WorkloadApiError } from './errors.js';
 import { type Logger, log, silentLogger } from './logger.js';
-import type { SourceState } from './source-state.js';
+import type { SourceHealth, SourceState } from './source-state.js';
+import type { Watch } from './watcher.js';
+
+/**
+ * Options shared by every source.
+ *
+ * @example
+ * ```ts
+ * const opts: SourceOptions = { address: 'unix:///run/spire/agent.sock', timeoutMs: 10_000, logger: console };
+ * ```
+ */
+export interface SourceOptions extends Omit<WorkloadApiClientOptions, 'timeoutMs'> {
+  /** Use this client (shared with other sources; the source will not close it). */
+  client?: WorkloadApiClient;
+  /** Aborts `create()` while it waits for the first update. */
+  signal?: AbortSignal;
+  /** How long `create()` waits for the first update, in ms (default 30,000). */
+  timeoutMs?: number;
+  /** Deadline of one-shot calls made by the source, in ms (default 10,000). */
+  callTimeoutMs?: number;
+}
 
 /** @internal Error surfaced by sources when they close or fail before being ready. */
 export type LastError = { readonly code: string; readonly message: string; readonly at: Date };
@@ -17,10 +39,124 @@ export abstract class SourceBase<TUpdate> extends EventEmitter {
   #connected = false;
   readonly #iterators = new Set<{ push(v: TUpdate): void; end(): void }>();
   protected readonly logger: Logger;
+  /** The client the source reads from. */
+  protected readonly client: WorkloadApiClient;
+  /** The streams the source keeps open. */
+  protected readonly watches: Watch[] = [];
+  readonly #ownsClient: boolean;
+  #readyWaiter: { resolve(): void; reject(err: Error): void } | undefined;
 
-  protected constructor(logger: Logger | undefined) {
+  protected constructor(options: SourceOptions) {
     super({ captureRejections: false });
-    this.logger = logger ?? silentLogger;
+    this.logger = options.logger ?? silentLogger;
+    if (options.client !== undefined) {
+      this.client = options.client;
+      this.#ownsClient = false;
+    } else {
+      const { client: _c, signal: _s, timeoutMs: _t, callTimeoutMs, ...clientOptions } = options;
+      this.client = new WorkloadApiClient({ ...clientOptions, ...(callTimeoutMs === undefined ? {} : { timeoutMs: callTimeoutMs }) });
+      this.#ownsClient = true;
+    }
+  }
+
+  /** The Workload API address the source reads from. */
+  get address(): string {
+    return this.client.address.address;
+  }
+
+  /** Throws `ERR_CLOSED` once the source is closed. */
+  protected assertOpen(): void {
+    if (this.closed) {
+      throw new WorkloadApiError('ERR_CLOSED', `The source reading ${this.address} is closed`, { address: this.address });
+    }
+  }
+
+  /** Emits `error` only when someone listens (an unheard `error` event must not crash the process). */
+  protected emitError(err: WorkloadApiError): void {
+    if (this.listenerCount('error') > 0) this.emitSafely('error', err);
+  }
+
+  /**
+   * Waits for the first `ready` state; rejects on timeout, abort or {@link SourceBase.failReady},
+   * closing the source. `what` names what was awaited in messages.
+   */
+  protected async waitForReady(options: SourceOptions, what: string): Promise<void> {
+    if (this.state === 'ready') return;
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const signal = options.signal;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.#readyWaiter = { resolve, reject };
+        const onState = (state: SourceState) => {
+          if (state === 'ready') resolve();
+        };
+        this.on('state', onState);
+        if (signal?.aborted) {
+          reject(new WorkloadApiError('ERR_ABORTED', `Aborted while waiting for ${what} from the Workload API at ${this.address}`, { address: this.address, cause: signal.reason }));
+          return;
+        }
+        onAbort = () =>
+          reject(new WorkloadApiError('ERR_ABORTED', `Aborted while waiting for ${what} from the Workload API at ${this.address}`, { address: this.address, cause: signal?.reason }));
+        signal?.addEventListener('abort', onAbort, { once: true });
+        timer = setTimeout(() => {
+          const last = this.#lastError;
+          const why = last === undefined ? 'no answer yet' : `last error: ${last.message}`;
+          const code = last?.code === 'ERR_NOT_REGISTERED' ? 'ERR_NOT_REGISTERED' : 'ERR_TIMEOUT';
+          reject(new WorkloadApiError(code, `Timed out after ${timeoutMs} ms waiting for ${what} from the Workload API at ${this.address} (${why})`, { address: this.address }));
+        }, timeoutMs);
+      });
+    } catch (err) {
+      await this.close();
+      throw err;
+    } finally {
+      this.#readyWaiter = undefined;
+      if (timer !== undefined) clearTimeout(timer);
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Fails a pending {@link SourceBase.waitForReady} (fatal errors). */
+  protected failReady(err: Error): void {
+    this.#readyWaiter?.reject(err);
+  }
+
+  /** The common part of a health snapshot. */
+  protected healthSnapshot(parts: Pick<SourceHealth, 'ready' | 'svidExpiresInSeconds' | 'spiffeId' | 'bundleCount'>): SourceHealth {
+    const at = this.#lastUpdateAt;
+    return {
+      state: this.state,
+      connected: this.#connected,
+      address: this.address,
+      lastUpdateAt: at,
+      lastUpdateAgeMs: at === undefined ? undefined : Date.now() - at.getTime(),
+      lastError: this.#lastError,
+      ...parts,
+    };
+  }
+
+  /**
+   * Stops the streams, releases the client if the source created it, ends `updates()` iterators
+   * and removes listeners. Idempotent.
+   *
+   * @example
+   * ```ts
+   * await source.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    for (const w of this.watches) w.close();
+    this.watches.length = 0;
+    if (this.#ownsClient) this.client.close();
+    this.#readyWaiter?.reject(new WorkloadApiError('ERR_CLOSED', `The source reading ${this.address} was closed`, { address: this.address }));
+    this.finishClose();
+  }
+
+  /** Closes the source (`await using source = await X509Source.create()`). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   /** The current state: `connecting`, `ready`, `stale` or `closed`. */

@@ -1,0 +1,119 @@
+/**
+ * One-shot Workload API calls (a unary RPC, or the first message of a stream) with a deadline,
+ * an `AbortSignal`, and a hook for the client's `close()`; whatever happens, the call is
+ * cancelled, the timer cleared and the listener removed when it settles.
+ *
+ * @module
+ */
+import { WorkloadApiError } from './errors.js';
+
+/**
+ * What a one-shot call needs to know: what it waits for and where, and its limits.
+ *
+ * @example
+ * ```ts
+ * const o: OneShotOptions = { rpc: 'FetchJWTSVID', target: 'unix:/tmp/a.sock', where: 'unix socket /tmp/a.sock', waitingFor: 'a JWT-SVID', timeoutMs: 10_000, signal: undefined, inflight: new Set() };
+ * ```
+ */
+export interface OneShotOptions {
+  readonly rpc: string;
+  /** The gRPC target (goes into errors' `address`). */
+  readonly target: string;
+  /** The address as people read it. */
+  readonly where: string;
+  /** What the caller waits for, for messages (`the first X509SVIDResponse`). */
+  readonly waitingFor: string;
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal | undefined;
+  /** The client's open calls: `close()` fails each with `ERR_CLOSED`. */
+  readonly inflight: Set<(err: WorkloadApiError) => void>;
+}
+
+/**
+ * How a started call reports back.
+ *
+ * @example
+ * ```ts
+ * const start: StartCall<number> = (settle) => { settle.ok(1); return { cancel() {} }; };
+ * ```
+ */
+export interface Settle<T> {
+  ok(value: T): void;
+  fail(err: WorkloadApiError): void;
+}
+
+/**
+ * Starts the gRPC call and returns something that cancels it.
+ *
+ * @example
+ * ```ts
+ * const start: StartCall<unknown> = (settle) => client.makeUnaryRequest(path, ser, de, req, md, {}, (err, res) => (err ? settle.fail(map(err)) : settle.ok(res)));
+ * ```
+ */
+export type StartCall<T> = (settle: Settle<T>) => { cancel(): void };
+
+/**
+ * Runs one call to completion, timeout, abort or client close, whichever comes first.
+ *
+ * @example
+ * ```ts
+ * const value = await runOneShot(options, (settle) => startTheCall(settle));
+ * ```
+ */
+export function runOneShot<T>(o: OneShotOptions, start: StartCall<T>): Promise<T> {
+  const { signal } = o;
+  if (signal?.aborted) return Promise.reject(abortedError(o, signal));
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    let call: { cancel(): void } | undefined;
+    const finish = (err: WorkloadApiError | undefined, value?: T): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      o.inflight.delete(onClose);
+      // Releases the stream after its first message, and anything still pending after a failure.
+      call?.cancel();
+      if (err === undefined) resolve(value as T);
+      else reject(err);
+    };
+    const onAbort = (): void => finish(abortedError(o, signal as AbortSignal));
+    const onClose = (err: WorkloadApiError): void => finish(err);
+    const timer = setTimeout(
+      () =>
+        finish(
+          new WorkloadApiError('ERR_TIMEOUT', `timed out after ${o.timeoutMs} ms waiting for ${o.waitingFor} from the Workload API at ${o.where}`, {
+            rpc: o.rpc,
+            address: o.target,
+            timeoutMs: o.timeoutMs,
+          }),
+        ),
+      o.timeoutMs,
+    );
+    signal?.addEventListener('abort', onAbort, { once: true });
+    o.inflight.add(onClose);
+    try {
+      call = start({ ok: (value) => finish(undefined, value), fail: (err) => finish(err) });
+    } catch (err) {
+      finish(
+        err instanceof WorkloadApiError
+          ? err
+          : new WorkloadApiError('ERR_AGENT_ERROR', `${o.rpc} could not be started at ${o.where}: ${err instanceof Error ? err.message : String(err)}`, {
+              rpc: o.rpc,
+              address: o.target,
+              cause: err,
+            }),
+      );
+    }
+    // The call may have settled while starting, before `call` was assigned.
+    if (done) call?.cancel();
+  });
+}
+
+function abortedError(o: OneShotOptions, signal: AbortSignal): WorkloadApiError {
+  return new WorkloadApiError('ERR_ABORTED', `the wait for ${o.waitingFor} from the Workload API at ${o.where} was aborted`, {
+    rpc: o.rpc,
+    address: o.target,
+    cause: signal.reason,
+  });
+}

@@ -1,0 +1,239 @@
+/**
+ * A Workload API server stream kept open across failures, with the retry rules of the SPIFFE
+ * Workload API: backoff on Unavailable / PermissionDenied / other errors (reset by every message),
+ * reconnect at once after a clean end of stream, stop on InvalidArgument / Unimplemented, stop
+ * silently when closed.
+ *
+ * @module
+ */
+import type { ClientReadableStream, StatusObject } from '@grpc/grpc-js';
+import type { Backoff } from './backoff.js';
+import { GrpcStatus, WorkloadApiError } from './errors.js';
+import { type Logger, log } from './logger.js';
+
+/**
+ * Details of an error reported to {@link WatchHandler.onError}.
+ *
+ * @example
+ * ```ts
+ * onError(err, fatal, info) { if (info.retryInMs !== undefined) console.warn(`retrying in ${info.retryInMs} ms`); }
+ * ```
+ */
+export interface WatchErrorInfo {
+  /** The watch has stopped for good (InvalidArgument, Unimplemented, or a setup failure). */
+  readonly fatal: boolean;
+  /** When the stream failed: the delay before the next attempt. */
+  readonly retryInMs: number | undefined;
+  /** A message was received but discarded (malformed, or over a resource limit); the stream goes on. */
+  readonly discarded: boolean;
+}
+
+/**
+ * Receives what a watch sees. `onUpdate` gets every message that decoded (each one is the
+ * complete state); `onError` every failure, with `fatal` set when the watch has stopped for good.
+ * A handler that throws (or rejects) is logged and does not disturb the watch.
+ *
+ * @example
+ * ```ts
+ * const watch = client.watchX509ContextRaw({
+ *   onUpdate: (msg) => console.log('SVIDs:', msg.svids.length),
+ *   onError: (err, fatal) => console.warn(err.code, fatal ? '(stopped)' : '(retrying)'),
+ * });
+ * ```
+ */
+export interface WatchHandler<T> {
+  /** A new, complete state from the agent. */
+  onUpdate(value: T): void | Promise<void>;
+  /** A failure; when `fatal` is true the watch has stopped. */
+  onError?(error: WorkloadApiError, fatal: boolean, info: WatchErrorInfo): void;
+  /** The stream is up: the first message after a (re)connect arrived (called before `onUpdate`). */
+  onConnected?(): void;
+}
+
+/**
+ * A running watch; `close()` stops it, cancels its stream and clears its timers.
+ *
+ * @example
+ * ```ts
+ * const watch = client.watchJwtBundlesRaw({ onUpdate: (msg) => console.log(Object.keys(msg.bundles)) });
+ * watch.close();
+ * ```
+ */
+export interface Watch {
+  /** Stops the watch. Idempotent. */
+  close(): void;
+  /** Whether the watch has stopped (closed, aborted, or a fatal error). */
+  readonly stopped: boolean;
+}
+
+/**
+ * What a {@link StreamWatcher} needs from the client.
+ *
+ * @example
+ * ```ts
+ * const config: StreamWatcherConfig<RawJwtBundlesResponse> = { what: 'FetchJWTBundles stream', open, decode, mapStatus, backoff: exponentialBackoff(), logger: console };
+ * ```
+ */
+export interface StreamWatcherConfig<T> {
+  /** For log lines. */
+  readonly what: string;
+  /** Opens the stream (with the security header); may throw a WorkloadApiError (fatal). */
+  open(): ClientReadableStream<unknown>;
+  /** Decodes and checks one message; throws a WorkloadApiError to discard it. */
+  decode(message: unknown): T;
+  /** Turns a failed status into an error. */
+  mapStatus(status: StatusObject): WorkloadApiError;
+  readonly backoff: Backoff;
+  readonly logger: Logger;
+}
+
+/**
+ * The stream loop behind the client's `watch*` methods.
+ *
+ * @example
+ * ```ts
+ * const watcher = new StreamWatcher(config, handler, () => watches.delete(watcher));
+ * watcher.start();
+ * ```
+ */
+export class StreamWatcher<T> implements Watch {
+  #call: ClientReadableStream<unknown> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  /** Consecutive clean ends of stream that delivered nothing (hot-loop guard). */
+  #emptyEnds = 0;
+  readonly #config: StreamWatcherConfig<T>;
+  readonly #handler: WatchHandler<T>;
+  readonly #onStop: () => void;
+
+  constructor(config: StreamWatcherConfig<T>, handler: WatchHandler<T>, onStop: () => void) {
+    this.#config = config;
+    this.#handler = handler;
+    this.#onStop = onStop;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Opens the first stream (on a microtask, so that the caller holds the handle first). */
+  start(): void {
+    queueMicrotask(() => this.#connect());
+  }
+
+  close(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const call = this.#call;
+    this.#call = undefined;
+    call?.cancel();
+    this.#onStop();
+  }
+
+  #connect(): void {
+    this.#timer = undefined;
+    if (this.#stopped) return;
+    let call: ClientReadableStream<unknown>;
+    try {
+      call = this.#config.open();
+    } catch (err) {
+      const e = err instanceof WorkloadApiError ? err : new WorkloadApiError('ERR_AGENT_ERROR', `${this.#config.what} could not be opened: ${String(err)}`, { cause: err });
+      this.#fatal(e);
+      return;
+    }
+    this.#call = call;
+    let received = false;
+    let status: StatusObject | undefined;
+    let ended = false;
+    // A clean end is acted on after 'end' (every message delivered); a failure at once.
+    const settle = (): void => {
+      if (status !== undefined && (ended || status.code !== GrpcStatus.OK)) this.#streamEnded(call, status, received);
+    };
+    call.on('data', (message: unknown) => {
+      if (this.#stopped || call !== this.#call) return;
+      this.#config.backoff.reset();
+      this.#emptyEnds = 0;
+      if (!received) {
+        received = true;
+        this.#safe('onConnected', () => this.#handler.onConnected?.());
+      }
+      this.#deliver(message);
+    });
+    // Failures are read from 'status'; this listener keeps an 'error' event from throwing.
+    call.on('error', () => {});
+    call.on('status', (s: StatusObject) => {
+      status = s;
+      settle();
+    });
+    call.on('end', () => {
+      ended = true;
+      settle();
+    });
+  }
+
+  #deliver(message: unknown): void {
+    let value: T;
+    try {
+      value = this.#config.decode(message);
+    } catch (err) {
+      const e =
+        err instanceof WorkloadApiError
+          ? err
+          : new WorkloadApiError('ERR_MALFORMED_RESPONSE', `malformed message on ${this.#config.what}: ${String(err)}`, { reason: String(err), cause: err });
+      log(this.#config.logger, 'warn', `discarded a message on ${this.#config.what}`, { code: e.code, error: e.message });
+      this.#report(e, { fatal: false, retryInMs: undefined, discarded: true });
+      return;
+    }
+    this.#safe('onUpdate', () => this.#handler.onUpdate(value));
+  }
+
+  #streamEnded(call: ClientReadableStream<unknown>, status: StatusObject, received: boolean): void {
+    if (this.#stopped || call !== this.#call) return;
+    this.#call = undefined;
+    if (status.code === GrpcStatus.OK) {
+      // A clean end reconnects at once; only repeated empty streams back off (no hot loop).
+      const delay = received || this.#emptyEnds === 0 ? 0 : this.#config.backoff.next();
+      if (!received) this.#emptyEnds++;
+      log(this.#config.logger, received ? 'debug' : 'warn', `${this.#config.what} ended cleanly; reconnecting in ${delay} ms`);
+      this.#schedule(delay);
+      return;
+    }
+    const err = this.#config.mapStatus(status);
+    if (status.code === GrpcStatus.INVALID_ARGUMENT || status.code === GrpcStatus.UNIMPLEMENTED) {
+      this.#fatal(err);
+      return;
+    }
+    const delay = this.#config.backoff.next();
+    log(this.#config.logger, 'warn', `${this.#config.what} failed; retrying in ${delay} ms`, { code: err.code, error: err.message });
+    this.#report(err, { fatal: false, retryInMs: delay, discarded: false });
+    this.#schedule(delay);
+  }
+
+  #fatal(err: WorkloadApiError): void {
+    log(this.#config.logger, 'error', `${this.#config.what} stopped: ${err.message}`, { code: err.code });
+    this.close();
+    this.#report(err, { fatal: true, retryInMs: undefined, discarded: false });
+  }
+
+  #schedule(delay: number): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => this.#connect(), delay);
+  }
+
+  #report(err: WorkloadApiError, info: WatchErrorInfo): void {
+    this.#safe('onError', () => this.#handler.onError?.(err, info.fatal, info));
+  }
+
+  #safe(name: string, fn: () => unknown): void {
+    try {
+      const result = fn();
+      if (result instanceof Promise) {
+        result.catch((err: unknown) => log(this.#config.logger, 'warn', `the ${name} handler of ${this.#config.what} rejected`, { error: String(err) }));
+      }
+    } catch (err) {
+      log(this.#config.logger, 'warn', `the ${name} handler of ${this.#config.what} threw`, { error: String(err) });
+    }
+  }
+}
