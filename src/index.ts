@@ -25,3 +25,4 @@ export {
   verifyX509Svid,
 } from './svid/x509-verify.js';
 export * from './health/index.js';
+export * from './workloadapi/index.js';

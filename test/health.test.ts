@@ -1,0 +1,102 @@
+import { request } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkHealth, healthHandler, X509Source } from '../src/index.js';
+import { TestWorkloadApi } from '../src/testing/index.js';
+import type { SourceHealth } from '../src/workloadapi/source-state.js';
+
+const cleanup: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  while (cleanup.length > 0) await cleanup.pop()?.();
+});
+
+function get(server: Server, path: string, method = 'GET'): Promise<{ status: number; body: string }> {
+  const { port } = server.address() as AddressInfo;
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        body += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function serve(handler: ReturnType<typeof healthHandler>): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (!handler(req, res)) {
+      if (!res.headersSent) res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanup.push(() => new Promise((r) => server.close(r)));
+  return server;
+}
+
+const fake = (h: Partial<SourceHealth>) => ({
+  health: (): SourceHealth => ({
+    state: 'ready',
+    ready: true,
+    connected: true,
+    address: 'unix:///x',
+    lastUpdateAt: new Date(),
+    lastUpdateAgeMs: 0,
+    svidExpiresInSeconds: 3600,
+    spiffeId: 'spiffe://example.org/web',
+    bundleCount: 1,
+    lastError: undefined,
+    ...h,
+  }),
+});
+
+describe('health', () => {
+  it('answers /healthz and /readyz from a real source over HTTP, and 503 after close', async () => {
+    const api = await TestWorkloadApi.start();
+    cleanup.push(() => api.close());
+    const source = await X509Source.create({ address: api.address, timeoutMs: 5000 });
+    cleanup.push(() => source.close());
+    const server = await serve(healthHandler([source]));
+    const ready = await get(server, '/readyz');
+    expect(ready.status).toBe(200);
+    expect(JSON.parse(ready.body)).toMatchObject({ status: 'ok', sources: [{ state: 'ready', spiffeId: 'spiffe://example.org/workload' }] });
+    expect((await get(server, '/healthz')).status).toBe(200);
+    expect((await get(server, '/healthz', 'HEAD')).body).toBe('');
+    expect((await get(server, '/other')).status).toBe(404);
+    await source.close();
+    const after = await get(server, '/readyz');
+    expect(after.status).toBe(503);
+    expect(JSON.parse(after.body).problems.join()).toMatch(/closed/);
+    expect((await get(server, '/healthz')).status).toBe(503);
+  });
+
+  it('fails readiness when the SVID is about to expire, and liveness once it expired', () => {
+    expect(checkHealth([fake({ svidExpiresInSeconds: 10 })], { minSvidTtlSeconds: 30 })).toMatchObject({ live: true, ready: false });
+    expect(checkHealth([fake({ svidExpiresInSeconds: -1, ready: false })])).toMatchObject({ live: false, ready: false });
+    expect(checkHealth([fake({})])).toMatchObject({ live: true, ready: true, problems: [] });
+  });
+
+  it('fails closed: a throwing source and an empty list are unhealthy', async () => {
+    const broken = {
+      health(): SourceHealth {
+        throw new Error('boom');
+      },
+    };
+    expect(checkHealth([broken])).toMatchObject({ live: false, ready: false });
+    expect(checkHealth([])).toMatchObject({ live: false, ready: false });
+    const server = await serve(healthHandler([broken]));
+    expect((await get(server, '/healthz')).status).toBe(503);
+    expect((await get(server, '/readyz?verbose=1')).status).toBe(503);
+  });
+
+  it('a stale source that still has a valid SVID is live but reports why it is not ready', () => {
+    const report = checkHealth([fake({ state: 'stale', ready: false, lastError: { code: 'ERR_AGENT_UNREACHABLE', message: 'down', at: new Date() } })]);
+    expect(report.live).toBe(true);
+    expect(report.ready).toBe(false);
+    expect(report.problems[0]).toMatch(/ERR_AGENT_UNREACHABLE/);
+  });
+});
