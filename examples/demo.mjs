@@ -35,13 +35,17 @@ say(`JWT-SVID    sub=${token.id} aud=${token.audience.join(',')} exp=${token.exp
 const checked = await JwtSvid.parseAndValidate(token.token, jwt, 'https://api.example.org');
 say(`validated   locally against the JWT bundle: caller is ${checked.id}`);
 
+let stopping = false;
+process.once('SIGINT', () => {
+  stopping = true;
+});
 const rotations = watch ? Number.POSITIVE_INFINITY : 3;
-for (let i = 0; i < rotations; i++) {
+for (let i = 0; i < rotations && !stopping; i++) {
   await new Promise((r) => setTimeout(r, watch ? 5000 : 700));
+  if (stopping) break;
   await agent.rotate();
   await new Promise((r) => setTimeout(r, 50));
   say(`now serving serial ${x509.getX509Svid().leaf.serialNumber.slice(0, 12)}…`);
-  if (watch && process.exitCode !== undefined) break;
 }
 
 const report = checkHealth([x509, jwt]);

@@ -8,7 +8,7 @@ export {
   type UnixEndpointAddress,
 } from './address.js';
 export { type Backoff, DEFAULT_BACKOFF_INITIAL_MS, DEFAULT_BACKOFF_MAX_MS, type ExponentialBackoffOptions, exponentialBackoff } from './backoff.js';
-export { type BundleChanges } from './bundle-diff.js';
+export type { BundleChanges } from './bundle-diff.js';
 export { type Bundles, BundleSource, type BundleSourceOptions } from './bundle-source.js';
 export {
   type CallOptions,
@@ -42,7 +42,7 @@ export type {
   RawX509Svid,
   RawX509SvidResponse,
 } from './messages.js';
-export { type SourceOptions } from './source-base.js';
+export type { SourceOptions } from './source-base.js';
 export type { SourceHealth, SourceState } from './source-state.js';
 export type { Watch, WatchErrorInfo, WatchHandler } from './watcher.js';
 export { dedupeByHint, type X509Context } from './x509-context.js';

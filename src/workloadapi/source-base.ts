@@ -77,7 +77,7 @@ export abstract class SourceBase<TUpdate> extends EventEmitter {
   }
 
   /**
-   * Waits for the first `ready` state; rejects on timeout, abort or {@link SourceBase.failReady},
+   * Waits for the first `ready` state; rejects on timeout, abort or `failReady`,
    * closing the source. `what` names what was awaited in messages.
    */
   protected async waitForReady(options: SourceOptions, what: string): Promise<void> {
@@ -117,7 +117,7 @@ export abstract class SourceBase<TUpdate> extends EventEmitter {
     }
   }
 
-  /** Fails a pending {@link SourceBase.waitForReady} (fatal errors). */
+  /** Fails a pending `waitForReady` (fatal errors). */
   protected failReady(err: Error): void {
     this.#readyWaiter?.reject(err);
   }
