@@ -43,7 +43,7 @@ export class SpiffeError extends Error {
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null) return false;
     const names = (value as Record<symbol, unknown>)[BRAND];
-    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass `instanceof` was called on.
+    // `this` is the subclass `instanceof` was called on.
     return Array.isArray(names) && names.includes(this.name);
   }
 }

@@ -65,6 +65,7 @@ export class ScriptedAgent {
   /** Starts a server on a fresh socket in a temporary directory, or on TCP 127.0.0.1:0. */
   static async start(options: { tcp?: boolean; socketPath?: string } = {}): Promise<ScriptedAgent> {
     if (options.tcp) {
+      // eslint-disable-next-line prefer-const -- assigned after the server that captures it is built
       let agent: ScriptedAgent | undefined;
       const server = ScriptedAgent.#newServer(() => agent as ScriptedAgent);
       const port = await bind(server, '127.0.0.1:0');
@@ -73,6 +74,7 @@ export class ScriptedAgent {
     }
     const dir = options.socketPath === undefined ? await mkdtemp(join(tmpdir(), 'spiffe-kit-client-')) : undefined;
     const socketPath = options.socketPath ?? join(dir as string, 'agent.sock');
+    // eslint-disable-next-line prefer-const -- assigned after the server that captures it is built
     let agent: ScriptedAgent | undefined;
     const server = ScriptedAgent.#newServer(() => agent as ScriptedAgent);
     await bind(server, `unix:${socketPath}`);

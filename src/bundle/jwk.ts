@@ -118,7 +118,7 @@ export function importPublicJwk(jwk: JwkObject, what: string, context: BundleErr
     }
   }
   try {
-    // biome-ignore lint/suspicious/noExplicitAny: node's JsonWebKey type is narrower than the members checked above.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- node JsonWebKey type is narrower than the members checked above
     return createPublicKey({ key: publicJwk as any, format: 'jwk' });
   } catch (cause) {
     throw new BundleError('ERR_BUNDLE_INVALID_KEY', `${where} cannot be imported as a ${kty} public key: ${(cause as Error).message}`, {

@@ -10,7 +10,7 @@ import { type SourceOptions, SourceBase } from './source-base.js';
 import type { SourceHealth } from './source-state.js';
 
 /** Options of {@link BundleSource.create}. */
-export interface BundleSourceOptions extends SourceOptions {}
+export type BundleSourceOptions = SourceOptions;
 
 /** What a {@link BundleSource} holds at one moment. */
 export interface Bundles {

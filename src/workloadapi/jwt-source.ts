@@ -10,7 +10,7 @@ import { type SourceOptions, SourceBase } from './source-base.js';
 import type { SourceHealth } from './source-state.js';
 
 /** Options of {@link JwtSource.create}. */
-export interface JwtSourceOptions extends SourceOptions {}
+export type JwtSourceOptions = SourceOptions;
 
 /**
  * A live JWT side of the Workload API: the JWT bundles the workload trusts (kept fresh from the
