@@ -1,17 +1,38 @@
 import type { SourceHealth } from '../workloadapi/source-state.js';
 
-/** Anything that reports {@link SourceHealth}: every spiffe-kit source. */
+/**
+ * Anything that reports {@link SourceHealth}: every spiffe-kit source.
+ *
+ * @example
+ * ```ts
+ * const reporters: HealthReporter[] = [x509Source, jwtSource];
+ * ```
+ */
 export interface HealthReporter {
   health(): SourceHealth;
 }
 
-/** Options of {@link checkHealth} and {@link healthHandler}. */
+/**
+ * Options of {@link checkHealth} and {@link healthHandler}.
+ *
+ * @example
+ * ```ts
+ * checkHealth([source], { minSvidTtlSeconds: 60 });
+ * ```
+ */
 export interface HealthCheckOptions {
   /** Fail readiness when an SVID expires in fewer seconds than this (default 0). */
   minSvidTtlSeconds?: number;
 }
 
-/** The verdict over one or more sources. */
+/**
+ * The verdict over one or more sources.
+ *
+ * @example
+ * ```ts
+ * const { live, ready, problems } = checkHealth([source]);
+ * ```
+ */
 export interface HealthReport {
   /** Every source is open and none serves an expired SVID (liveness). */
   readonly live: boolean;

@@ -1,7 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkHealth, type HealthCheckOptions, type HealthReporter } from './check.js';
 
-/** Options of {@link healthHandler}. */
+/**
+ * Options of {@link healthHandler}.
+ *
+ * @example
+ * ```ts
+ * healthHandler([source], { livePath: '/live', readyPath: '/ready', minSvidTtlSeconds: 30 });
+ * ```
+ */
 export interface HealthHandlerOptions extends HealthCheckOptions {
   /** Path of the liveness probe (default `/healthz`). */
   livePath?: string;

@@ -1,6 +1,13 @@
 import { SpiffeError } from '../errors.js';
 
-/** Codes of {@link SpiffeIdError}; one per rule of the SPIFFE ID standard. */
+/**
+ * Codes of {@link SpiffeIdError}; one per rule of the SPIFFE ID standard.
+ *
+ * @example
+ * ```ts
+ * const code: SpiffeIdErrorCode = 'ERR_SPIFFEID_DOT_SEGMENT';
+ * ```
+ */
 export type SpiffeIdErrorCode =
   | 'ERR_SPIFFEID_NOT_STRING'
   | 'ERR_SPIFFEID_EMPTY'

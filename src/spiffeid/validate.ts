@@ -3,9 +3,23 @@ import { SpiffeIdError } from './errors.js';
 
 /** The only accepted scheme prefix. Matching is exact (`SPIFFE://` is rejected). */
 export const SCHEME_PREFIX = 'spiffe://';
-/** Longest SPIFFE ID accepted, in bytes (the standard requires at least this much). */
+/**
+ * Longest SPIFFE ID accepted, in bytes (the standard requires at least this much).
+ *
+ * @example
+ * ```ts
+ * console.log(MAX_ID_BYTES); // 2048
+ * ```
+ */
 export const MAX_ID_BYTES = 2048;
-/** Longest trust domain name accepted, in bytes. */
+/**
+ * Longest trust domain name accepted, in bytes.
+ *
+ * @example
+ * ```ts
+ * console.log(MAX_TRUST_DOMAIN_BYTES); // 255
+ * ```
+ */
 export const MAX_TRUST_DOMAIN_BYTES = 255;
 
 function trustDomainCharError(name: string, i: number, input: string): SpiffeIdError {

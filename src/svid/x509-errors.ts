@@ -1,6 +1,13 @@
 import { SpiffeError } from '../errors.js';
 
-/** Codes of {@link X509SvidError}: one per rule of the X.509-SVID standard and path validation. */
+/**
+ * Codes of {@link X509SvidError}: one per rule of the X.509-SVID standard and path validation.
+ *
+ * @example
+ * ```ts
+ * const code: X509SvidErrorCode = 'ERR_X509SVID_NO_BUNDLE';
+ * ```
+ */
 export type X509SvidErrorCode =
   | 'ERR_X509SVID_EMPTY_CHAIN'
   | 'ERR_X509SVID_MALFORMED_CERTIFICATE'

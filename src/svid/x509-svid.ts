@@ -5,10 +5,24 @@ import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { X509SvidError } from './x509-errors.js';
 import { checkLeaf, checkSigningCertificate } from './x509-rules.js';
 
-/** Longest SVID chain accepted from the Workload API. */
+/**
+ * Longest SVID chain accepted from the Workload API.
+ *
+ * @example
+ * ```ts
+ * console.log(MAX_SVID_CHAIN_LENGTH); // 16
+ * ```
+ */
 export const MAX_SVID_CHAIN_LENGTH = 16;
 
-/** Options of {@link X509Svid.parseRaw} and {@link X509Svid.parse}. */
+/**
+ * Options of {@link X509Svid.parseRaw} and {@link X509Svid.parse}.
+ *
+ * @example
+ * ```ts
+ * X509Svid.parseRaw(certs, key, { hint: 'internal', expectedId: 'spiffe://example.org/web' });
+ * ```
+ */
 export interface X509SvidParseOptions {
   /** The operator-given label of this SVID (the Workload API `hint`). */
   hint?: string;

@@ -13,16 +13,37 @@ import {
 } from './x509-rules.js';
 import { isSignedBy, isSupportedSignatureAlgorithm } from './x509-signature.js';
 
-/** A certificate as a caller may hold it: DER bytes, a Node `X509Certificate`, or a TLS peer object with `raw`. */
+/**
+ * A certificate as a caller may hold it: DER bytes, a Node `X509Certificate`, or a TLS peer object with `raw`.
+ *
+ * @example
+ * ```ts
+ * const chain: CertificateInput[] = [socket.getPeerX509Certificate()!];
+ * ```
+ */
 export type CertificateInput = Uint8Array | X509Certificate | { readonly raw: Uint8Array };
 
-/** Options of {@link verifyX509Svid}. */
+/**
+ * Options of {@link verifyX509Svid}.
+ *
+ * @example
+ * ```ts
+ * verifyX509Svid(chain, bundles, { now: new Date('2026-01-01T00:00:00Z') });
+ * ```
+ */
 export interface VerifyX509SvidOptions {
   /** The time at which validity is checked (default: now). */
   now?: Date;
 }
 
-/** The outcome of a successful {@link verifyX509Svid}. */
+/**
+ * The outcome of a successful {@link verifyX509Svid}.
+ *
+ * @example
+ * ```ts
+ * const { id, chain }: VerifiedX509Svid = verifyX509Svid(peerChain, bundles);
+ * ```
+ */
 export interface VerifiedX509Svid {
   /** The peer's SPIFFE ID, from the leaf's URI SAN. */
   readonly id: SpiffeId;
@@ -30,7 +51,14 @@ export interface VerifiedX509Svid {
   readonly chain: readonly Buffer[];
 }
 
-/** Longest chain accepted from a peer. */
+/**
+ * Longest chain accepted from a peer.
+ *
+ * @example
+ * ```ts
+ * if (chain.length > MAX_PEER_CHAIN_LENGTH) reject();
+ * ```
+ */
 export const MAX_PEER_CHAIN_LENGTH = 16;
 
 const anchorCache = new WeakMap<X509Certificate, ParsedCertificate | null>();

@@ -9,10 +9,24 @@ import type { WorkloadApiError } from './errors.js';
 import { type SourceOptions, SourceBase } from './source-base.js';
 import type { SourceHealth } from './source-state.js';
 
-/** Options of {@link BundleSource.create}. */
+/**
+ * Options of {@link BundleSource.create} (the options every source takes).
+ *
+ * @example
+ * ```ts
+ * const options: BundleSourceOptions = { address: 'unix:///run/spire/agent.sock', timeoutMs: 10_000 };
+ * ```
+ */
 export type BundleSourceOptions = SourceOptions;
 
-/** What a {@link BundleSource} holds at one moment. */
+/**
+ * What a {@link BundleSource} holds at one moment.
+ *
+ * @example
+ * ```ts
+ * for await (const { x509, jwt } of bundleSource.updates()) console.log(x509.size, jwt.size);
+ * ```
+ */
 export interface Bundles {
   readonly x509: X509BundleSet;
   readonly jwt: JwtBundleSet;

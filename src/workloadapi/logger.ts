@@ -14,7 +14,14 @@ export interface Logger {
   error?(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** The default logger: says nothing. */
+/**
+ * The default logger: says nothing.
+ *
+ * @example
+ * ```ts
+ * await X509Source.create({ logger: silentLogger });
+ * ```
+ */
 export const silentLogger: Logger = Object.freeze({});
 
 /** Calls one logger method, shielding the caller from a logger that throws. */

@@ -41,7 +41,14 @@ export type X509SvidPicker =
  */
 export type RedactionPolicy = 'keep-until-expiry' | 'drop';
 
-/** Options of {@link X509Source.create}. */
+/**
+ * Options of {@link X509Source.create}.
+ *
+ * @example
+ * ```ts
+ * const options: X509SourceOptions = { picker: { hint: 'internal' }, redaction: 'drop', timeoutMs: 10_000 };
+ * ```
+ */
 export interface X509SourceOptions extends SourceOptions {
   /** Which SVID to serve (default: the first). */
   picker?: X509SvidPicker;
@@ -49,7 +56,14 @@ export interface X509SourceOptions extends SourceOptions {
   redaction?: RedactionPolicy;
 }
 
-/** Payload of the `svid` event. */
+/**
+ * Payload of the `svid` event.
+ *
+ * @example
+ * ```ts
+ * source.on('svid', ({ previous, current }: SvidChange) => console.log(previous?.expiresAt, '->', current.expiresAt));
+ * ```
+ */
 export interface SvidChange {
   /** The SVID served before, if any. */
   readonly previous: X509Svid | undefined;
