@@ -1,5 +1,5 @@
 import { bench, describe } from 'vitest';
-import type { X509Bundle } from '../src/bundle/x509-bundle.js';
+import { X509Bundle } from '../src/bundle/x509-bundle.js';
 import type { X509BundleSource } from '../src/bundle/source.js';
 import { clearSignatureCaches } from '../src/svid/x509-signature.js';
 import { verifyX509Svid } from '../src/svid/x509-verify.js';
@@ -7,7 +7,7 @@ import { TestCa } from '../src/testing/index.js';
 
 // One trust domain with a root and an intermediate; leaves issued by the intermediate.
 const ca = await TestCa.create({ trustDomain: 'example.org', intermediate: true });
-const bundle = { x509Authorities: [ca.rootCertificate] } as unknown as X509Bundle;
+const bundle = new X509Bundle('example.org', [ca.rootDer]);
 const source: X509BundleSource = { getX509BundleForTrustDomain: (td) => (td.name === 'example.org' ? bundle : undefined) };
 
 const same = await ca.issueX509Svid({ id: 'spiffe://example.org/web' });

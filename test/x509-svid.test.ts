@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { inspect } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { X509Bundle } from '../src/bundle/x509-bundle.js';
+import { X509Bundle } from '../src/bundle/x509-bundle.js';
 import type { X509BundleSource } from '../src/bundle/source.js';
 import { X509SvidError, type X509SvidErrorCode } from '../src/svid/x509-errors.js';
 import { X509Svid } from '../src/svid/x509-svid.js';
@@ -14,12 +14,12 @@ const now = Date.now();
 const past = (h: number) => new Date(now - h * HOUR);
 const future = (h: number) => new Date(now + h * HOUR);
 
-/** A bundle source over raw anchors per trust domain (the verifier only reads x509Authorities). */
+/** A bundle source with one X.509 bundle per trust domain. */
 function anchors(map: Record<string, MintedCertificate[]>): X509BundleSource {
   return {
     getX509BundleForTrustDomain(td: TrustDomain) {
       const list = map[td.name];
-      return list === undefined ? undefined : ({ x509Authorities: list.map((c) => c.certificate) } as unknown as X509Bundle);
+      return list === undefined ? undefined : new X509Bundle(td, list.map((c) => c.der));
     },
   };
 }

@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { Lru } from '../internal/lru.js';
 import type { X509Bundle } from '../bundle/x509-bundle.js';
 import type { X509BundleSource } from '../bundle/source.js';
 import { DerError, type ParsedCertificate, parseCertificate, splitDerCertificates } from '../internal/der.js';
@@ -61,17 +62,21 @@ export interface VerifiedX509Svid {
  */
 export const MAX_PEER_CHAIN_LENGTH = 16;
 
-const anchorCache = new WeakMap<X509Certificate, ParsedCertificate | null>();
+/** Parsed anchors per bundle authority list (the bundle keeps that array until it changes). */
+const anchorsByList = new WeakMap<readonly Buffer[], readonly ParsedCertificate[]>();
+/** Parsed anchors by content, so a re-delivered but identical bundle costs no parsing. */
+const anchorsByDer = new Lru<string, ParsedCertificate | null>(1024);
 
-function parseAnchor(cert: X509Certificate): ParsedCertificate | null {
-  let parsed = anchorCache.get(cert);
+function parseAnchor(der: Buffer): ParsedCertificate | null {
+  const key = der.toString('base64');
+  let parsed = anchorsByDer.get(key);
   if (parsed === undefined) {
     try {
-      parsed = parseCertificate(cert.raw);
+      parsed = parseCertificate(der);
     } catch {
       parsed = null;
     }
-    anchorCache.set(cert, parsed);
+    anchorsByDer.set(key, parsed);
   }
   return parsed;
 }
@@ -225,13 +230,14 @@ function checkPathLength(ca: ParsedCertificate, below: number, who: string): voi
   }
 }
 
-function anchorsOf(bundle: X509Bundle): ParsedCertificate[] {
-  const out: ParsedCertificate[] = [];
-  for (const cert of bundle.x509Authorities) {
-    const parsed = parseAnchor(cert);
-    if (parsed !== null) out.push(parsed);
+function anchorsOf(bundle: X509Bundle): readonly ParsedCertificate[] {
+  const list = bundle.x509AuthoritiesDer;
+  let anchors = anchorsByList.get(list);
+  if (anchors === undefined) {
+    anchors = list.map(parseAnchor).filter((a): a is ParsedCertificate => a !== null);
+    anchorsByList.set(list, anchors);
   }
-  return out;
+  return anchors;
 }
 
 /**
