@@ -64,7 +64,7 @@ export class BundleSource extends SourceBase<Bundles> implements X509BundleSourc
    */
   static async create(options: BundleSourceOptions = {}): Promise<BundleSource> {
     const source = new BundleSource(options);
-    const onError = (err: WorkloadApiError, fatal: boolean) => source.#onError(err, fatal);
+    const onError = (err: WorkloadApiError, fatal: boolean) => source.onStreamError(err, fatal);
     source.watches.push(
       source.client.watchX509Bundles({ onUpdate: (set) => source.#onX509(set), onError }),
       source.client.watchJwtBundles({ onUpdate: (set) => source.#onJwt(set), onError }),
@@ -98,16 +98,6 @@ export class BundleSource extends SourceBase<Bundles> implements X509BundleSourc
       this.emitSafely('update', update);
       this.pushUpdate(update);
     }
-  }
-
-  #onError(err: WorkloadApiError, fatal: boolean): void {
-    this.recordError(err);
-    if (err.code !== 'ERR_MALFORMED_RESPONSE' && err.code !== 'ERR_RESOURCE_LIMIT') {
-      this.setConnected(false);
-      if (this.state === 'ready') this.setState('stale');
-    }
-    this.emitError(err);
-    if (fatal) this.failReady(err);
   }
 
   /** The X.509 bundle of `trustDomain`, if trusted. */

@@ -117,6 +117,20 @@ export abstract class SourceBase<TUpdate> extends EventEmitter {
     }
   }
 
+  /**
+   * The default reaction to a stream error: a discarded message (malformed, over a limit) keeps
+   * the state; a broken stream marks a ready source `stale`; a fatal error fails `create()`.
+   */
+  protected onStreamError(err: WorkloadApiError, fatal: boolean): void {
+    this.recordError(err);
+    if (err.code !== 'ERR_MALFORMED_RESPONSE' && err.code !== 'ERR_RESOURCE_LIMIT') {
+      this.setConnected(false);
+      if (this.state === 'ready') this.setState('stale');
+    }
+    this.emitError(err);
+    if (fatal) this.failReady(err);
+  }
+
   /** Fails a pending `waitForReady` (fatal errors). */
   protected failReady(err: Error): void {
     this.#readyWaiter?.reject(err);
