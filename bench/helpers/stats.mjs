@@ -63,7 +63,7 @@ export function fmt(value, digits = 2) {
 
 /** One line of `label: min/median/p95/max` in ms. */
 export function line(label, s, unit = 'ms') {
-  return `${label.padEnd(52)} n=${String(s.n).padStart(4)}  min ${fmt(s.min)}  median ${fmt(s.median)}  p95 ${fmt(s.p95)}  max ${fmt(s.max)} ${unit}`;
+  return `${label.padEnd(62)} n=${String(s.n).padStart(4)}  min ${fmt(s.min)}  median ${fmt(s.median)}  p95 ${fmt(s.p95)}  max ${fmt(s.max)} ${unit}`;
 }
 
 /** PASS / FAIL against an upper bound. */
