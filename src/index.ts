@@ -26,3 +26,5 @@ export {
 } from './svid/x509-verify.js';
 export * from './health/index.js';
 export * from './workloadapi/index.js';
+export * from './jwt/index.js';
+export * from './tls/index.js';

@@ -1,0 +1,69 @@
+/**
+ * Errors of the mTLS layer: peer verification and authorization failures.
+ *
+ * @module
+ */
+import { SpiffeError } from '../errors.js';
+import type { SpiffeId } from '../spiffeid/spiffe-id.js';
+
+/**
+ * Codes of {@link TlsError}.
+ *
+ * @example
+ * ```ts
+ * const code: TlsErrorCode = 'ERR_TLS_UNAUTHORIZED';
+ * ```
+ */
+export type TlsErrorCode =
+  /** The peer's SPIFFE ID was verified but the authorizer refused it. */
+  | 'ERR_TLS_UNAUTHORIZED'
+  /** The peer presented no certificate. */
+  | 'ERR_TLS_NO_PEER_CERTIFICATE'
+  /** The peer's chain is not a valid X.509-SVID of a trusted trust domain (the cause says why). */
+  | 'ERR_TLS_PEER_VERIFICATION'
+  /** A resumed TLS session carries no verified identity. */
+  | 'ERR_TLS_SESSION_RESUMED';
+
+/**
+ * A failure to authenticate or authorize a TLS peer.
+ *
+ * @example
+ * ```ts
+ * import { TlsError } from 'spiffe-kit';
+ * socket.on('error', (err) => { if (err instanceof TlsError) console.log(err.code); });
+ * ```
+ */
+export class TlsError extends SpiffeError {
+  declare readonly code: TlsErrorCode;
+
+  constructor(code: TlsErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/**
+ * Thrown by an {@link Authorizer} that refuses a verified peer. Carries the peer's ID and the rule
+ * it failed.
+ *
+ * @example
+ * ```ts
+ * import { AuthorizationError, authorizeId, SpiffeId } from 'spiffe-kit';
+ * try {
+ *   authorizeId('spiffe://example.org/db')(SpiffeId.parse('spiffe://example.org/web'), []);
+ * } catch (err) {
+ *   if (err instanceof AuthorizationError) console.log(err.peerId.toString(), err.rule);
+ * }
+ * ```
+ */
+export class AuthorizationError extends TlsError {
+  /** The verified SPIFFE ID of the refused peer. */
+  readonly peerId: SpiffeId;
+  /** A description of the rule the peer failed, e.g. `id is spiffe://example.org/db`. */
+  readonly rule: string;
+
+  constructor(peerId: SpiffeId, rule: string) {
+    super('ERR_TLS_UNAUTHORIZED', `Peer ${peerId.toString()} is not authorized: expected ${rule}`);
+    this.peerId = peerId;
+    this.rule = rule;
+  }
+}

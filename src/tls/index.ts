@@ -1,0 +1,31 @@
+/**
+ * mTLS for Node services: authorizers, TLS options built from sources, server helpers that
+ * authorize clients before any request runs, rotating agents and connectors, peer identity.
+ *
+ * @module
+ */
+export { type Authorizer, authorizeAny, authorizeId, authorizeMatching, authorizeMemberOf, authorizeOneOf } from './authorizer.js';
+export { AuthorizationError, TlsError, type TlsErrorCode } from './errors.js';
+export { peerCertificateChain, verifyPeerChain, verifyTlsPeer } from './verify-peer.js';
+export { type PeerCarrier, peerSpiffeId } from './peer-identity.js';
+export type { TrustSource, X509SvidSource, X509TlsSource } from './source.js';
+export {
+  mtlsServerOptions,
+  mtlsWebServerOptions,
+  type SpiffeClientOptions,
+  type SpiffeServerOptions,
+  spiffeCheckServerIdentity,
+  tlsServerOptions,
+} from './options.js';
+export { mtlsClientOptions, SpiffeHttpsAgent, spiffeHttpsAgent, spiffeUndiciConnect, tlsClientOptions, type UndiciConnectOptions } from './agent.js';
+export {
+  attachSpiffeAuth,
+  attachSpiffeRotation,
+  createHttp2SecureServer,
+  createHttpsServer,
+  createTlsOnlyHttpsServer,
+  createTlsServer,
+  type DetachSpiffeAuth,
+  type SpiffeServerAuthOptions,
+} from './server.js';
+export { grpcAuthInterceptor, grpcChannelCredentials, grpcServerCredentials, SourceCertificateProvider } from './grpc.js';

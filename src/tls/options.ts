@@ -1,0 +1,158 @@
+/**
+ * TLS option sets built from a source: the Node counterparts of go-spiffe's `MTLSServerConfig`,
+ * `MTLSClientConfig`, `TLSServerConfig`, `TLSClientConfig` and `MTLSWebServerConfig`.
+ *
+ * Each call reads the source's current SVID and bundles; call again (or use the server helpers
+ * and agents, which do) to follow rotation. No hostname checks: the SPIFFE ID is what is checked.
+ *
+ * @module
+ */
+import { constants } from 'node:crypto';
+import type { PeerCertificate, SecureContextOptions, TlsOptions, ConnectionOptions } from 'node:tls';
+import type { SpiffeId } from '../spiffeid/spiffe-id.js';
+import type { Authorizer } from './authorizer.js';
+import { type TrustSource, type X509SvidSource, type X509TlsSource, svidPem, trustedAuthoritiesPem } from './source.js';
+import { peerCertificateChain, verifyPeerChain } from './verify-peer.js';
+
+/**
+ * Options for a TLS server (`tls.createServer`, `https.createServer`, `http2.createSecureServer`,
+ * `server.setSecureContext`).
+ *
+ * @example
+ * ```ts
+ * const options: SpiffeServerOptions = mtlsServerOptions(source, authorizeAny());
+ * ```
+ */
+export type SpiffeServerOptions = TlsOptions & SecureContextOptions;
+
+/**
+ * Options for a TLS client (`tls.connect`, `https.request`, `http2.connect`).
+ *
+ * @example
+ * ```ts
+ * const options: SpiffeClientOptions = mtlsClientOptions(source, authorizeId('spiffe://example.org/db'));
+ * ```
+ */
+export type SpiffeClientOptions = ConnectionOptions & {
+  checkServerIdentity: (hostname: string, cert: PeerCertificate) => Error | undefined;
+};
+
+const MIN_VERSION = 'TLSv1.2' as const;
+/**
+ * mTLS servers issue no session tickets: every client connection is a full handshake whose
+ * certificate chain is verified and authorized (a resumed session carries no chain to verify).
+ */
+const NO_RESUMPTION = constants.SSL_OP_NO_TICKET;
+
+/**
+ * The `checkServerIdentity` the client helpers install: verifies the server's chain against the
+ * bundle of its own trust domain, then the authorizer. Returns the error (Node then fails the
+ * handshake); `onVerified` receives the ID on success.
+ *
+ * @example
+ * ```ts
+ * tls.connect({ ...opts, checkServerIdentity: spiffeCheckServerIdentity(source, authorizeAny()) });
+ * ```
+ */
+export function spiffeCheckServerIdentity(
+  bundles: TrustSource,
+  authorizer: Authorizer,
+  onVerified?: (id: SpiffeId) => void,
+): (hostname: string, cert: PeerCertificate) => Error | undefined {
+  return (_hostname, cert) => {
+    try {
+      const id = verifyPeerChain(peerCertificateChain(cert), bundles, authorizer);
+      onVerified?.(id);
+      return undefined;
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  };
+}
+
+/**
+ * Server options for mTLS: presents the source's SVID and demands a client certificate that chains
+ * to a trusted bundle. **Options alone do not authorize clients** (Node has no handshake-time hook
+ * with the client certificate): use {@link createHttpsServer}, {@link createTlsServer},
+ * {@link createHttp2SecureServer} or {@link attachSpiffeAuth}, which check the SPIFFE ID per
+ * trust domain and run `authorizer` before any request is read.
+ *
+ * @example
+ * ```ts
+ * import https from 'node:https';
+ * const server = https.createServer(mtlsServerOptions(source, authz), handler);
+ * attachSpiffeAuth(server, source, authz); // authorization + rotation
+ * ```
+ */
+export function mtlsServerOptions(source: X509TlsSource, _authorizer?: Authorizer): SpiffeServerOptions {
+  const { cert, key } = svidPem(source.getX509Svid());
+  return {
+    minVersion: MIN_VERSION,
+    cert,
+    key,
+    ca: trustedAuthoritiesPem(source),
+    requestCert: true,
+    rejectUnauthorized: true,
+    secureOptions: NO_RESUMPTION,
+  };
+}
+
+/**
+ * Server options for TLS: presents the source's SVID; clients are not authenticated.
+ *
+ * @example
+ * ```ts
+ * const server = https.createServer(tlsServerOptions(source), handler);
+ * ```
+ */
+export function tlsServerOptions(source: X509SvidSource): SpiffeServerOptions {
+  const { cert, key } = svidPem(source.getX509Svid());
+  return { minVersion: MIN_VERSION, cert, key, requestCert: false };
+}
+
+/**
+ * Server options with a web PKI certificate and SPIFFE client authentication (authorization
+ * as with {@link mtlsServerOptions}: through {@link attachSpiffeAuth} with `webCert`).
+ *
+ * @example
+ * ```ts
+ * const server = https.createServer(mtlsWebServerOptions({ cert, key }, source, authz), handler);
+ * attachSpiffeAuth(server, source, authz, { webCert: { cert, key } });
+ * ```
+ */
+export function mtlsWebServerOptions(
+  webCert: { readonly cert: string | Buffer | Array<string | Buffer>; readonly key: string | Buffer | Array<string | Buffer> },
+  source: TrustSource,
+  _authorizer?: Authorizer,
+): SpiffeServerOptions {
+  return {
+    minVersion: MIN_VERSION,
+    cert: webCert.cert,
+    key: webCert.key,
+    ca: trustedAuthoritiesPem(source),
+    requestCert: true,
+    rejectUnauthorized: true,
+    secureOptions: NO_RESUMPTION,
+  };
+}
+
+function clientBase(bundles: TrustSource, authorizer: Authorizer, onVerified?: (id: SpiffeId) => void): SpiffeClientOptions {
+  return {
+    minVersion: MIN_VERSION,
+    ca: trustedAuthoritiesPem(bundles),
+    rejectUnauthorized: true,
+    checkServerIdentity: spiffeCheckServerIdentity(bundles, authorizer, onVerified),
+  };
+}
+
+/** @internal mTLS client options without an agent. */
+export function mtlsClientConnectOptions(source: X509TlsSource, authorizer: Authorizer, onVerified?: (id: SpiffeId) => void): SpiffeClientOptions {
+  const { cert, key } = svidPem(source.getX509Svid());
+  return { ...clientBase(source, authorizer, onVerified), cert, key };
+}
+
+/** @internal TLS client options without an agent. */
+export function tlsClientConnectOptions(bundles: TrustSource, authorizer: Authorizer, onVerified?: (id: SpiffeId) => void): SpiffeClientOptions {
+  return clientBase(bundles, authorizer, onVerified);
+}
+

@@ -1,0 +1,215 @@
+/**
+ * Server helpers: Node has no hook that runs during the handshake with the client's certificate,
+ * so client authorization is installed on the server's `secureConnection` event, before any
+ * request is read, together with rotation (`setSecureContext` on every source update).
+ *
+ * @module
+ */
+import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type SecureServerOptions } from 'node:http2';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttps, type Server as HttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
+import { createServer as createTls, type Server as TlsServer, type TlsOptions, type TLSSocket } from 'node:tls';
+import type { SpiffeId } from '../spiffeid/spiffe-id.js';
+import type { Authorizer } from './authorizer.js';
+import { mtlsServerOptions, mtlsWebServerOptions, type SpiffeServerOptions, tlsServerOptions } from './options.js';
+import { setPeerSpiffeId } from './peer-identity.js';
+import type { X509TlsSource } from './source.js';
+import { verifyTlsPeer } from './verify-peer.js';
+
+/** The events the helpers follow (an `X509Source` emits them). */
+interface RotatingSource {
+  on(event: 'svid' | 'bundles', listener: () => void): unknown;
+  off(event: 'svid' | 'bundles', listener: () => void): unknown;
+}
+
+/**
+ * Options of {@link attachSpiffeAuth} and the server helpers.
+ *
+ * @example
+ * ```ts
+ * attachSpiffeAuth(server, source, authz, { onRejected: (err) => log.warn(err.message) });
+ * ```
+ */
+export interface SpiffeServerAuthOptions {
+  /** Present this web PKI certificate instead of the SVID (`mtlsWebServerOptions`). */
+  readonly webCert?: { readonly cert: string | Buffer | Array<string | Buffer>; readonly key: string | Buffer | Array<string | Buffer> } | undefined;
+  /** Called with the reason when a client is refused (its socket is already destroyed). */
+  readonly onRejected?: ((error: Error, socket: TLSSocket) => void) | undefined;
+  /** Called when rebuilding the secure context after a source update fails (the old one stays). */
+  readonly onRotationError?: ((error: unknown) => void) | undefined;
+}
+
+/**
+ * Undoes {@link attachSpiffeAuth}'s rotation listeners (authorization stays on the server).
+ *
+ * @example
+ * ```ts
+ * const detach = attachSpiffeAuth(server, source, authz);
+ * server.close(detach);
+ * ```
+ */
+export type DetachSpiffeAuth = () => void;
+
+type AnyListener = (...args: unknown[]) => void;
+
+/**
+ * Keeps a TLS server's certificate and trust current: calls `server.setSecureContext(build())`
+ * on every `svid` and `bundles` event of the source. Open connections keep their context; the
+ * next handshake uses the new one. Removed when the server closes.
+ *
+ * @example
+ * ```ts
+ * const server = https.createServer(tlsServerOptions(source), handler);
+ * attachSpiffeRotation(server, source, () => tlsServerOptions(source));
+ * ```
+ */
+export function attachSpiffeRotation(
+  server: TlsServer,
+  source: object,
+  build: () => SpiffeServerOptions,
+  onError?: (error: unknown) => void,
+): DetachSpiffeAuth {
+  const events = source as Partial<RotatingSource>;
+  if (typeof events.on !== 'function' || typeof events.off !== 'function') return () => {};
+  const update = (): void => {
+    try {
+      server.setSecureContext(build());
+    } catch (err) {
+      onError?.(err);
+    }
+  };
+  events.on('svid', update);
+  events.on('bundles', update);
+  let attached = true;
+  const detach = (): void => {
+    if (!attached) return;
+    attached = false;
+    events.off?.('svid', update);
+    events.off?.('bundles', update);
+  };
+  server.once('close', detach);
+  return detach;
+}
+
+/**
+ * Installs SPIFFE client authorization and rotation on an existing TLS / https / http2 secure
+ * server created with {@link mtlsServerOptions} (or {@link mtlsWebServerOptions}).
+ *
+ * Every `secureConnection` listener registered **before** this call (the https / http2 request
+ * machinery, a `tls.createServer` connection listener) is moved behind a gate: it runs only for
+ * clients whose chain verifies against the bundle of their own trust domain and that `authorizer`
+ * accepts; other sockets are destroyed before any byte of a request is read. The verified ID is
+ * then available through {@link peerSpiffeId}. Listeners added after this call see every socket.
+ *
+ * @returns a function that stops rotation.
+ * @example
+ * ```ts
+ * import https from 'node:https';
+ * const authz = authorizeMemberOf('example.org');
+ * const server = https.createServer(mtlsServerOptions(source, authz), (req, res) => res.end(String(peerSpiffeId(req))));
+ * attachSpiffeAuth(server, source, authz);
+ * server.listen(8443);
+ * ```
+ */
+export function attachSpiffeAuth(server: TlsServer, source: X509TlsSource, authorizer: Authorizer, options: SpiffeServerAuthOptions = {}): DetachSpiffeAuth {
+  const inner = server.listeners('secureConnection') as AnyListener[];
+  server.removeAllListeners('secureConnection');
+  server.on('secureConnection', (socket: TLSSocket) => {
+    let id: SpiffeId;
+    try {
+      id = verifyTlsPeer(socket, source, authorizer);
+    } catch (err) {
+      socket.destroy();
+      options.onRejected?.(err as Error, socket);
+      return;
+    }
+    setPeerSpiffeId(socket, id);
+    for (const listener of inner) listener.call(server, socket);
+  });
+  const webCert = options.webCert;
+  const build = webCert === undefined ? () => mtlsServerOptions(source, authorizer) : () => mtlsWebServerOptions(webCert, source, authorizer);
+  return attachSpiffeRotation(server, source, build, options.onRotationError);
+}
+
+/**
+ * An mTLS `tls.Server`: the source's SVID, client authorization by `authorizer`, rotation.
+ *
+ * @example
+ * ```ts
+ * const server = createTlsServer(source, authorizeId('spiffe://example.org/client'), (socket) => socket.end('hi'));
+ * server.listen(0, '127.0.0.1');
+ * ```
+ */
+export function createTlsServer(
+  source: X509TlsSource,
+  authorizer: Authorizer,
+  connectionListener?: (socket: TLSSocket) => void,
+  extra: TlsOptions & SpiffeServerAuthOptions = {},
+): TlsServer {
+  const server = createTls({ ...extra, ...mtlsServerOptions(source, authorizer) }, connectionListener);
+  attachSpiffeAuth(server, source, authorizer, extra);
+  return server;
+}
+
+/**
+ * An mTLS `https.Server`: the source's SVID, client authorization by `authorizer` before any
+ * request is read, rotation. Read the caller with {@link peerSpiffeId}.
+ *
+ * @example
+ * ```ts
+ * const server = createHttpsServer(source, authorizeMemberOf('example.org'), (req, res) => {
+ *   res.end(`hello ${peerSpiffeId(req)}`);
+ * });
+ * server.listen(8443);
+ * ```
+ */
+export function createHttpsServer(
+  source: X509TlsSource,
+  authorizer: Authorizer,
+  requestListener?: (req: IncomingMessage, res: ServerResponse) => void,
+  extra: HttpsServerOptions & SpiffeServerAuthOptions = {},
+): HttpsServer {
+  const server = createHttps({ ...extra, ...mtlsServerOptions(source, authorizer) }, requestListener);
+  attachSpiffeAuth(server, source, authorizer, extra);
+  return server;
+}
+
+/**
+ * An mTLS `http2.Http2SecureServer`: the source's SVID, client authorization by `authorizer`
+ * before any stream is read, rotation. Read the caller with {@link peerSpiffeId} (request,
+ * stream or session).
+ *
+ * @example
+ * ```ts
+ * const server = createHttp2SecureServer(source, authorizeAny(), (req, res) => res.end(String(peerSpiffeId(req))));
+ * ```
+ */
+export function createHttp2SecureServer(
+  source: X509TlsSource,
+  authorizer: Authorizer,
+  requestListener?: (req: Http2ServerRequest, res: Http2ServerResponse) => void,
+  extra: SecureServerOptions & SpiffeServerAuthOptions = {},
+): Http2SecureServer {
+  const options = { ...extra, ...mtlsServerOptions(source, authorizer) } as SecureServerOptions;
+  const server = requestListener === undefined ? createSecureServer(options) : createSecureServer(options, requestListener);
+  attachSpiffeAuth(server as unknown as TlsServer, source, authorizer, extra);
+  return server;
+}
+
+/**
+ * A TLS-only https server (presents the SVID, does not authenticate clients), with rotation.
+ *
+ * @example
+ * ```ts
+ * const server = createTlsOnlyHttpsServer(source, (req, res) => res.end('ok'));
+ * ```
+ */
+export function createTlsOnlyHttpsServer(
+  source: X509TlsSource,
+  requestListener?: (req: IncomingMessage, res: ServerResponse) => void,
+  extra: HttpsServerOptions = {},
+): HttpsServer {
+  const server = createHttps({ ...extra, ...tlsServerOptions(source) }, requestListener);
+  attachSpiffeRotation(server, source, () => tlsServerOptions(source));
+  return server;
+}
