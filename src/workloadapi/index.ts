@@ -47,3 +47,5 @@ export type { SourceHealth, SourceState } from './source-state.js';
 export type { Watch, WatchErrorInfo, WatchHandler } from './watcher.js';
 export { dedupeByHint, type X509Context } from './x509-context.js';
 export { type RedactionPolicy, type SvidChange, X509Source, type X509SourceOptions, type X509SvidPicker } from './x509-source.js';
+export { type JwtSvidCacheOptions, type JwtSvidRequest } from './jwt-cache.js';
+export type { ValidateJwtSvidOptions } from './jwt-source.js';

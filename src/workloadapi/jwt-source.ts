@@ -2,15 +2,45 @@ import type { JwtBundle } from '../bundle/jwt-bundle.js';
 import { JwtBundleSet } from '../bundle/jwt-bundle-set.js';
 import type { JwtBundleSource } from '../bundle/source.js';
 import type { TrustDomain } from '../spiffeid/trust-domain.js';
-import type { JwtSvid } from '../svid/jwt-svid.js';
+import { JwtSvid, type JwtSvidOptions } from '../svid/jwt-svid.js';
+import { JwtSvidError, type JwtSvidErrorCode } from '../svid/jwt-errors.js';
 import { type BundleChanges, diffBundleSets } from './bundle-diff.js';
-import type { CallOptions, JwtSvidParams } from './client.js';
-import type { WorkloadApiError } from './errors.js';
+import type { CallOptions } from './client.js';
+import { WorkloadApiError } from './errors.js';
+import { type JwtSvidCacheOptions, JwtSvidCache, type JwtSvidRequest } from './jwt-cache.js';
+import { log } from './logger.js';
 import { type SourceOptions, SourceBase } from './source-base.js';
 import type { SourceHealth } from './source-state.js';
 
-/** Options of {@link JwtSource.create}. */
-export type JwtSourceOptions = SourceOptions;
+/**
+ * Options of {@link JwtSource.create}.
+ *
+ * @example
+ * ```ts
+ * const options: JwtSourceOptions = { cache: { maxEntries: 100, refreshAhead: true } };
+ * const uncached: JwtSourceOptions = { cache: false };
+ * ```
+ */
+export interface JwtSourceOptions extends SourceOptions {
+  /**
+   * The JWT-SVID cache of {@link JwtSource.fetchJwtSvid} (on by default): `false` turns it off
+   * (every fetch asks the agent), an object tunes it.
+   */
+  cache?: boolean | JwtSvidCacheOptions | undefined;
+}
+
+/**
+ * Options of {@link JwtSource.validateJwtSvid}.
+ *
+ * @example
+ * ```ts
+ * const options: ValidateJwtSvidOptions = { remote: true, timeoutMs: 2_000 };
+ * ```
+ */
+export interface ValidateJwtSvidOptions extends CallOptions, JwtSvidOptions {
+  /** Have the agent validate the token (ValidateJWTSVID) instead of checking it locally. Default `false`. */
+  readonly remote?: boolean | undefined;
+}
 
 /**
  * A live JWT side of the Workload API: the JWT bundles the workload trusts (kept fresh from the
@@ -30,9 +60,19 @@ export type JwtSourceOptions = SourceOptions;
  */
 export class JwtSource extends SourceBase<JwtBundleSet> implements JwtBundleSource {
   #bundles: JwtBundleSet | undefined;
+  readonly #cache: JwtSvidCache | undefined;
 
   private constructor(options: JwtSourceOptions) {
     super(options);
+    const cache = options.cache ?? true;
+    this.#cache =
+      cache === false
+        ? undefined
+        : new JwtSvidCache(
+            (subject, audience) => this.client.fetchJwtSvids({ audience, spiffeId: subject }),
+            cache === true ? {} : cache,
+            (err) => log(this.logger, 'warn', 'background JWT-SVID refresh failed', { error: String(err) }),
+          );
   }
 
   /**
@@ -71,6 +111,8 @@ export class JwtSource extends SourceBase<JwtBundleSet> implements JwtBundleSour
 
   #onError(err: WorkloadApiError, fatal: boolean): void {
     this.recordError(err);
+    // The agent says the workload has no identity left: no cached token may outlive that.
+    if (err.code === 'ERR_NOT_REGISTERED') this.#cache?.clear();
     if (err.code !== 'ERR_MALFORMED_RESPONSE' && err.code !== 'ERR_RESOURCE_LIMIT') {
       this.setConnected(false);
       if (this.state === 'ready') this.setState('stale');
@@ -80,29 +122,147 @@ export class JwtSource extends SourceBase<JwtBundleSet> implements JwtBundleSour
   }
 
   /**
-   * Fetches a JWT-SVID for `audience` from the agent.
+   * A JWT-SVID for `audience` (plus `extraAudiences`), of `subject` (default: the workload's
+   * default identity) or with `hint`. Served from the cache while the token is younger than half
+   * its lifetime; concurrent callers for one key share one agent call; a failure is not cached.
+   * With `cache: false`, every call asks the agent.
    *
+   * A caller's `signal` / `timeoutMs` bound that caller's wait; the shared agent call itself runs
+   * with the source's deadline (`callTimeoutMs`, default 10 s).
+   *
+   * @throws {@link WorkloadApiError} `ERR_BAD_REQUEST` (no or empty audience), `ERR_NOT_REGISTERED`
+   * (the identity was removed: its cached tokens are evicted), `ERR_NO_SVID` (no SVID with `hint`), …
    * @example
    * ```ts
-   * const { token } = await jwtSource.fetchJwtSvid({ audience: ['sts.amazonaws.com'] });
+   * const { token } = await jwtSource.fetchJwtSvid({ audience: 'sts.amazonaws.com' });
+   * const svid = await jwtSource.fetchJwtSvid({ audience: ['vault', 'backup'], subject: 'spiffe://example.org/batch' });
    * ```
    */
-  async fetchJwtSvid(params: JwtSvidParams, options: CallOptions = {}): Promise<JwtSvid> {
+  async fetchJwtSvid(params: JwtSvidRequest, options: CallOptions = {}): Promise<JwtSvid> {
     this.assertOpen();
-    return this.client.fetchJwtSvid(params, options);
+    const cache = this.#cache;
+    if (cache === undefined) return this.client.fetchJwtSvid(uncachedParams(params), options);
+    const hit = cache.peek(params);
+    if (hit !== undefined) return hit;
+    return (await cache.fetch(params, false, (p) => this.#wait(p, options)))[0] as JwtSvid;
   }
 
   /**
-   * Fetches a JWT-SVID for `audience` for every identity of the workload.
+   * JWT-SVIDs for `audience` for every identity of the workload (or only `subject`), cached like
+   * {@link JwtSource.fetchJwtSvid}.
    *
    * @example
    * ```ts
    * const all = await jwtSource.fetchJwtSvids({ audience: 'my-api' });
    * ```
    */
-  async fetchJwtSvids(params: JwtSvidParams, options: CallOptions = {}): Promise<JwtSvid[]> {
+  async fetchJwtSvids(params: JwtSvidRequest, options: CallOptions = {}): Promise<JwtSvid[]> {
     this.assertOpen();
-    return this.client.fetchJwtSvids(params, options);
+    const cache = this.#cache;
+    if (cache === undefined) return this.client.fetchJwtSvids(uncachedParams(params), options);
+    return (await cache.fetch(params, true, (p) => this.#wait(p, options))).slice();
+  }
+
+  /**
+   * Forgets every cached JWT-SVID (e.g. after learning out of band that an identity was removed).
+   *
+   * @example
+   * ```ts
+   * x509Source.on('svid', () => jwtSource.clearCache());
+   * ```
+   */
+  clearCache(): void {
+    this.#cache?.clear();
+  }
+
+  /** Number of keys in the JWT-SVID cache (0 when it is off). */
+  get cacheSize(): number {
+    return this.#cache?.size ?? 0;
+  }
+
+  /**
+   * Validates a JWT-SVID presented by a peer, for `audience`, and returns it read.
+   *
+   * - Local (default): {@link JwtSvid.parseAndValidate} against this source's JWT bundles. No
+   *   round trip; accepts several audiences; needs the bundle of the token's trust domain
+   *   (federated ones included).
+   * - `remote: true`: the agent's ValidateJWTSVID decides (one RPC per token, one audience). The
+   *   token is first read locally (structure, claims, expiry, audience) so that the same
+   *   {@link JwtSvidError} codes come out; what the agent rejects after that becomes
+   *   `ERR_JWT_NO_BUNDLE`, `ERR_JWT_UNKNOWN_KID` or `ERR_JWT_SIGNATURE` (cause: the agent's error).
+   *   Agent failures (unreachable, timeout) stay {@link WorkloadApiError}s.
+   *
+   * @throws {@link JwtSvidError} when the token is not acceptable.
+   * @example
+   * ```ts
+   * const caller = await jwtSource.validateJwtSvid(token, 'my-api');
+   * const same = await jwtSource.validateJwtSvid(token, 'my-api', { remote: true });
+   * ```
+   */
+  async validateJwtSvid(token: string, audience: string | readonly string[], options: ValidateJwtSvidOptions = {}): Promise<JwtSvid> {
+    this.assertOpen();
+    const { remote, signal, timeoutMs, ...jwtOptions } = options;
+    if (remote !== true) return JwtSvid.parseAndValidate(token, this, audience, jwtOptions);
+    const list = typeof audience === 'string' ? [audience] : audience;
+    if (Array.isArray(list) && list.length > 1) {
+      throw new JwtSvidError('ERR_JWT_INVALID_ARGUMENT', `Remote validation takes exactly one audience (ValidateJWTSVID), got ${list.length}`, { expectedAudience: list });
+    }
+    const read = JwtSvid.parseInsecure(token, audience, jwtOptions);
+    const callOptions: CallOptions = { ...(signal === undefined ? {} : { signal }), ...(timeoutMs === undefined ? {} : { timeoutMs }) };
+    try {
+      return await this.client.validateJwtSvid(token, list[0] as string, callOptions);
+    } catch (err) {
+      if (err instanceof WorkloadApiError && err.code === 'ERR_PROTOCOL_MISUSE') {
+        const subject = read.id.toString();
+        const detail = err.details ?? err.message;
+        throw new JwtSvidError(remoteCode(detail), `The Workload API rejected the JWT-SVID of ${subject}: ${detail}`, {
+          subject,
+          trustDomain: read.id.trustDomain.name,
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  }
+
+  /** Waits for a shared call, honouring this caller's signal and timeout only. */
+  #wait(shared: Promise<JwtSvid[]>, options: CallOptions): Promise<JwtSvid[]> {
+    const { signal, timeoutMs } = options;
+    if (signal === undefined && timeoutMs === undefined) return shared;
+    return new Promise<JwtSvid[]>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onAbort = () => {
+        done();
+        reject(new WorkloadApiError('ERR_ABORTED', `Aborted while waiting for a JWT-SVID from the Workload API at ${this.address}`, { address: this.address, cause: signal?.reason }));
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          done();
+          reject(new WorkloadApiError('ERR_TIMEOUT', `Timed out after ${timeoutMs} ms waiting for a JWT-SVID from the Workload API at ${this.address}`, { address: this.address }));
+        }, timeoutMs);
+      }
+      shared.then(
+        (v) => {
+          done();
+          resolve(v);
+        },
+        (e: unknown) => {
+          done();
+          reject(e as Error);
+        },
+      );
+    });
+  }
+
+  override async close(): Promise<void> {
+    this.#cache?.close();
+    await super.close();
   }
 
   /** The JWT bundle of `trustDomain`, if the workload trusts it. */
@@ -139,3 +299,25 @@ export class JwtSource extends SourceBase<JwtBundleSet> implements JwtBundleSour
 }
 
 export type { BundleChanges };
+
+/** The client's params for an uncached request. */
+function uncachedParams(params: JwtSvidRequest): { audience: string[]; spiffeId?: string; hint?: string } {
+  if (params === null || typeof params !== 'object') throw new WorkloadApiError('ERR_BAD_REQUEST', 'the JWT-SVID request must be an object with an audience');
+  const audience = typeof params.audience === 'string' ? [params.audience] : [...(params.audience ?? [])];
+  if (params.extraAudiences !== undefined) audience.push(...params.extraAudiences);
+  const subject = params.subject ?? params.spiffeId;
+  return {
+    audience: [...new Set(audience)],
+    ...(subject === undefined ? {} : { spiffeId: String(subject) }),
+    ...(params.hint === undefined ? {} : { hint: params.hint }),
+  };
+}
+
+/** The validation rule an agent's rejection message points at. */
+function remoteCode(detail: string): JwtSvidErrorCode {
+  if (/no keys found for trust domain|no bundle/i.test(detail)) return 'ERR_JWT_NO_BUNDLE';
+  if (/no key found|no JWT authority|key id|kid/i.test(detail)) return 'ERR_JWT_UNKNOWN_KID';
+  if (/expired/i.test(detail)) return 'ERR_JWT_EXPIRED';
+  if (/audience/i.test(detail)) return 'ERR_JWT_AUDIENCE';
+  return 'ERR_JWT_SIGNATURE';
+}

@@ -1,0 +1,231 @@
+/**
+ * Bearer transport of JWT-SVIDs: building the `Authorization: Bearer` header and gRPC
+ * `authorization` metadata, extracting the token from HTTP/1, HTTP/2 and gRPC requests, and
+ * authenticating a request (401 vs 403).
+ *
+ * @module
+ */
+import { createRequire } from 'node:module';
+import type { Metadata } from '@grpc/grpc-js';
+import type { JwtBundleSource } from '../bundle/source.js';
+import type { Matcher } from '../spiffeid/match.js';
+import type { SpiffeId } from '../spiffeid/spiffe-id.js';
+import { JwtSvidError } from '../svid/jwt-errors.js';
+import { JwtSvid } from '../svid/jwt-svid.js';
+import { BearerAuthError } from './bearer-error.js';
+
+/** RFC 6750 `b64token` (token68). */
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+function tokenOf(svid: JwtSvid | string): string {
+  const token = typeof svid === 'string' ? svid : svid instanceof JwtSvid ? svid.token : undefined;
+  if (token === undefined || !TOKEN68.test(token)) {
+    throw new JwtSvidError('ERR_JWT_INVALID_ARGUMENT', 'A bearer token must be a JwtSvid or a non-empty token68 string (a compact JWS)');
+  }
+  return token;
+}
+
+/**
+ * The `Authorization` header carrying a JWT-SVID: `{ authorization: 'Bearer <token>' }`.
+ *
+ * @throws {@link JwtSvidError} `ERR_JWT_INVALID_ARGUMENT` for an empty token or one with characters
+ *   a bearer token cannot hold (no header injection).
+ * @example
+ * ```ts
+ * const svid = await jwtSource.fetchJwtSvid({ audience: 'https://api.example.org' });
+ * await fetch('https://api.example.org/orders', { headers: bearerHeader(svid) });
+ * ```
+ */
+export function bearerHeader(svid: JwtSvid | string): { authorization: string } {
+  return { authorization: `Bearer ${tokenOf(svid)}` };
+}
+
+let grpcMetadata: typeof Metadata | undefined;
+
+/**
+ * gRPC `authorization` metadata carrying a JWT-SVID, as a grpc-js `Metadata`.
+ *
+ * @throws {@link JwtSvidError} `ERR_JWT_INVALID_ARGUMENT` as {@link bearerHeader}.
+ * @example
+ * ```ts
+ * const svid = await jwtSource.fetchJwtSvid({ audience: 'orders' });
+ * client.getOrder(request, grpcBearerMetadata(svid), (err, reply) => {});
+ * ```
+ */
+export function grpcBearerMetadata(svid: JwtSvid | string): Metadata {
+  const value = `Bearer ${tokenOf(svid)}`;
+  // Loaded on first use (a CommonJS package: synchronous require), so importing spiffe-kit does not load gRPC.
+  grpcMetadata ??= (createRequire(import.meta.url)('@grpc/grpc-js') as typeof import('@grpc/grpc-js')).Metadata;
+  const metadata = new grpcMetadata();
+  metadata.set('authorization', value);
+  return metadata;
+}
+
+/**
+ * Where {@link extractBearerToken} reads the `Authorization` header from: a Node
+ * `IncomingMessage` or `Http2ServerRequest` (its `rawHeaders` are read, so that duplicates are
+ * seen), an http2 `stream` event's headers object, a fetch `Request` / `Headers`, a grpc-js
+ * server call (its `metadata`) or a grpc-js `Metadata`.
+ *
+ * @example
+ * ```ts
+ * const input: BearerInput = req; // http.IncomingMessage
+ * ```
+ */
+export type BearerInput =
+  | { readonly rawHeaders: readonly string[] }
+  | { readonly headers: unknown }
+  | { readonly metadata: { get(key: string): unknown[] } }
+  | { get(key: string): unknown }
+  | Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** The `Authorization` values of `input` (possibly several). */
+function authorizationValues(input: unknown): unknown[] {
+  if (input === null || typeof input !== 'object') return [];
+  const o = input as Record<string, unknown>;
+  if (typeof o.getMap === 'function' && typeof o.get === 'function') return (o.get as (k: string) => unknown[])('authorization') ?? [];
+  const metadata = o.metadata as Record<string, unknown> | undefined;
+  if (metadata !== null && typeof metadata === 'object' && typeof metadata.getMap === 'function') return authorizationValues(metadata);
+  if (Array.isArray(o.rawHeaders)) {
+    const raw = o.rawHeaders as unknown[];
+    const out: unknown[] = [];
+    for (let i = 0; i + 1 < raw.length; i += 2) if (typeof raw[i] === 'string' && (raw[i] as string).toLowerCase() === 'authorization') out.push(raw[i + 1]);
+    return out;
+  }
+  if (typeof o.get === 'function') {
+    const v = (o.get as (k: string) => unknown)('authorization');
+    return v === null || v === undefined ? [] : [v];
+  }
+  if (o.headers !== null && typeof o.headers === 'object') return authorizationValues(o.headers);
+  const out: unknown[] = [];
+  for (const key of Object.keys(o)) {
+    if (key.toLowerCase() !== 'authorization') continue;
+    const v = o[key];
+    if (Array.isArray(v)) out.push(...(v as unknown[]));
+    else if (v !== undefined) out.push(v);
+  }
+  return out;
+}
+
+/**
+ * Options of {@link extractBearerToken}.
+ *
+ * @example
+ * ```ts
+ * const options: ExtractBearerOptions = { realm: 'orders' };
+ * ```
+ */
+export interface ExtractBearerOptions {
+  /** The `realm` of the `WWW-Authenticate` challenge in errors. */
+  readonly realm?: string | undefined;
+}
+
+/**
+ * The bearer token of a request, or `undefined` when it has no `Authorization` header. The
+ * scheme is case-insensitive (`bearer` works); exactly one space must separate it from a
+ * non-empty token68 token; more than one `Authorization` header is refused.
+ *
+ * @throws {@link BearerAuthError} (401) `ERR_BEARER_SCHEME`, `ERR_BEARER_MALFORMED` or `ERR_BEARER_MULTIPLE`.
+ * @example
+ * ```ts
+ * http.createServer((req, res) => {
+ *   const token = extractBearerToken(req); // string | undefined
+ * });
+ * http2Server.on('stream', (stream, headers) => extractBearerToken(headers));
+ * grpcHandler = (call, callback) => extractBearerToken(call); // reads call.metadata
+ * ```
+ */
+export function extractBearerToken(input: BearerInput, options: ExtractBearerOptions = {}): string | undefined {
+  const realm = options.realm;
+  const values = authorizationValues(input);
+  if (values.length === 0) return undefined;
+  if (values.length > 1) throw new BearerAuthError('ERR_BEARER_MULTIPLE', `The request has ${values.length} Authorization headers; exactly one is allowed`, { realm, description: 'Multiple Authorization headers' });
+  const value = values[0];
+  if (typeof value !== 'string') throw new BearerAuthError('ERR_BEARER_MALFORMED', 'The Authorization header is not text', { realm, description: 'Malformed Authorization header' });
+  const space = value.indexOf(' ');
+  const scheme = space === -1 ? value : value.slice(0, space);
+  if (scheme.toLowerCase() !== 'bearer') {
+    throw new BearerAuthError('ERR_BEARER_SCHEME', `The Authorization header does not use the Bearer scheme`, { realm });
+  }
+  const token = space === -1 ? '' : value.slice(space + 1);
+  if (!TOKEN68.test(token)) {
+    throw new BearerAuthError('ERR_BEARER_MALFORMED', token === '' ? 'The Bearer token is empty' : 'The Authorization header is not "Bearer" + one space + a token68 token', {
+      realm,
+      description: 'Malformed bearer token',
+    });
+  }
+  return token;
+}
+
+/**
+ * Options of {@link authenticateBearer}.
+ *
+ * @example
+ * ```ts
+ * const options: AuthenticateBearerOptions = { audience: 'orders', authorize: matchMemberOf('example.org'), realm: 'orders' };
+ * ```
+ */
+export interface AuthenticateBearerOptions {
+  /** The audience(s) this service accepts (at least one). */
+  readonly audience: string | readonly string[];
+  /** Which subjects may call (403 otherwise). Default: every subject with a valid token. */
+  readonly authorize?: Matcher | ((id: SpiffeId) => boolean) | undefined;
+  /** The `realm` of the `WWW-Authenticate` challenge. */
+  readonly realm?: string | undefined;
+  /** Clock skew tolerated on `exp` / `nbf` / `iat`, in seconds (default 60). */
+  readonly leewaySeconds?: number | undefined;
+}
+
+/**
+ * An authenticator for incoming requests: it extracts the bearer token, validates it as a
+ * JWT-SVID for `audience` against `source` (a {@link JwtSource}, {@link BundleSource}, bundle
+ * set, …) and checks `authorize` on its subject. Resolves with the caller's {@link JwtSvid}.
+ *
+ * Rejects with a {@link BearerAuthError}: `status` 401 with `WWW-Authenticate: Bearer` (no token)
+ * or `Bearer error="invalid_token"` (malformed, expired, wrong audience, unknown key, bad
+ * signature), 403 with `Bearer error="insufficient_scope"` (valid token, subject not authorized).
+ *
+ * @throws {@link JwtSvidError} at once, for an empty or invalid `audience`.
+ * @example
+ * ```ts
+ * import { authenticateBearer, BearerAuthError, matchMemberOf } from 'spiffe-kit';
+ * const authenticate = authenticateBearer(jwtSource, { audience: 'orders', authorize: matchMemberOf('example.org') });
+ * http.createServer(async (req, res) => {
+ *   try {
+ *     const caller = await authenticate(req);
+ *     res.end(`hello ${caller.id}`);
+ *   } catch (err) {
+ *     if (!(err instanceof BearerAuthError)) throw err;
+ *     res.writeHead(err.status, err.headers).end();
+ *   }
+ * });
+ * ```
+ */
+export function authenticateBearer(source: JwtBundleSource, options: AuthenticateBearerOptions): (input: BearerInput) => Promise<JwtSvid> {
+  if (options === null || typeof options !== 'object') throw new JwtSvidError('ERR_JWT_INVALID_ARGUMENT', 'authenticateBearer needs options with an audience');
+  const audience = typeof options.audience === 'string' ? [options.audience] : [...(options.audience ?? [])];
+  if (audience.length === 0) throw new JwtSvidError('ERR_JWT_AUDIENCE_EMPTY_EXPECTED', 'authenticateBearer needs at least one audience');
+  for (const a of audience) if (typeof a !== 'string' || a === '') throw new JwtSvidError('ERR_JWT_INVALID_ARGUMENT', 'Every audience must be a non-empty string');
+  const { authorize, realm, leewaySeconds } = options;
+  const jwtOptions = leewaySeconds === undefined ? undefined : { leewaySeconds };
+  return async (input) => {
+    const token = extractBearerToken(input, { realm });
+    if (token === undefined) throw new BearerAuthError('ERR_BEARER_MISSING', 'The request has no Authorization header', { realm });
+    let svid: JwtSvid;
+    try {
+      svid = await JwtSvid.parseAndValidate(token, source, audience, jwtOptions);
+    } catch (err) {
+      if (!(err instanceof JwtSvidError)) throw err;
+      throw new BearerAuthError('ERR_BEARER_INVALID', `The bearer token is not a valid JWT-SVID: ${err.message}`, {
+        realm,
+        subject: err.subject,
+        description: err.code === 'ERR_JWT_EXPIRED' ? 'The token expired' : 'The token is invalid',
+        cause: err,
+      });
+    }
+    if (authorize !== undefined && !authorize(svid.id)) {
+      throw new BearerAuthError('ERR_BEARER_FORBIDDEN', `${svid.id} is not authorized`, { realm, subject: svid.id.toString() });
+    }
+    return svid;
+  };
+}
