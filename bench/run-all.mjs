@@ -1,0 +1,40 @@
+// Runs every benchmark one after another (never in parallel: they would disturb each other).
+//
+//   npm run build && node bench/run-all.mjs [--quick]
+//
+// The plain-node benchmarks (bench/*.mjs) use the built package in dist/; the vitest benchmarks
+// (bench/*.bench.ts) use the sources. `--quick` shortens the long ones (fewer iterations and
+// 2,000 rotations instead of 10,000) for a smoke run; the numbers in BENCHMARKS.md come from a
+// full run. About 2 minutes in full on a 2-core machine.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { printMachine, requireBuild, ROOT } from './helpers/stats.mjs';
+
+requireBuild();
+const quick = process.argv.includes('--quick');
+const bench = (name) => fileURLToPath(new URL(name, import.meta.url));
+const vitest = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url));
+
+const steps = [
+  ['X509Source.create()', [bench('x509-source-create.mjs'), ...(quick ? ['100', '4'] : [])]],
+  ['import cost', [bench('import-cost.mjs'), ...(quick ? ['8'] : [])]],
+  ['X509SVIDResponse parse', [bench('x509-response-parse.mjs'), ...(quick ? ['3'] : [])]],
+  ['X509Svid.parseRaw, part by part', [bench('x509-svid-parse-parts.mjs'), ...(quick ? ['100'] : [])]],
+  ['JWT-SVID validation vs jose, interleaved', [bench('jwt-ratio.mjs'), ...(quick ? ['10'] : [])]],
+  ['fetchJwtSvid', [bench('jwt-fetch.mjs'), ...(quick ? ['300'] : [])]],
+  ['memory over rotations', ['--expose-gc', bench('rotation-memory.mjs'), ...(quick ? ['2000', '250'] : [])]],
+  ['vitest benches', [vitest, 'bench', '--run']],
+];
+
+await printMachine();
+const started = performance.now();
+let failed = 0;
+for (const [label, args] of steps) {
+  console.log(`\n=== ${label} ${'='.repeat(Math.max(0, 90 - label.length))}`);
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) failed++;
+  console.log(`(${label}: ${((performance.now() - t0) / 1000).toFixed(1)} s${r.status === 0 ? '' : `, exit ${r.status}`})`);
+}
+console.log(`\nall benchmarks: ${((performance.now() - started) / 1000).toFixed(1)} s${failed ? `, ${failed} failed to run` : ''}`);
+process.exit(failed ? 1 : 0);
