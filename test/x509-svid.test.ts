@@ -332,7 +332,7 @@ describe('verifyX509Svid: federation uses only the bundle of the peer trust doma
 });
 
 describe('X509Svid (own SVID)', () => {
-  it.each(['ec-p256', 'rsa-2048', 'ed25519'] as const)('parses a %s SVID from DER and checks the key matches', async (key) => {
+  it.each(['ec-p256', 'ec-p384', 'rsa-2048', 'ed25519'] as const)('parses a %s SVID from DER and checks the key matches', async (key) => {
     const l = await leaf({ key });
     const svid = X509Svid.parseRaw(Buffer.concat([l.der, inter.der]), l.privateKeyDer, { hint: 'internal', expectedId: 'spiffe://example.org/web' });
     expect(svid.id.toString()).toBe('spiffe://example.org/web');
@@ -383,6 +383,49 @@ describe('X509Svid (own SVID)', () => {
         return [a.der, b.privateKeyDer];
       },
       'ERR_X509SVID_KEY_MISMATCH',
+    ],
+    [
+      'key of another P-256 certificate carrying the leaf public key as its embedded public key',
+      async () => {
+        const a = await leaf();
+        const b = await leaf();
+        const ka = a.privateKeyDer;
+        const kb = b.privateKeyDer;
+        // PKCS#8 P-256 as Node writes it ends with the 65-byte uncompressed public point.
+        expect(ka.length).toBe(kb.length);
+        const forged = Buffer.concat([kb.subarray(0, kb.length - 65), ka.subarray(ka.length - 65)]);
+        return [a.der, forged];
+      },
+      'ERR_X509SVID_KEY_MISMATCH',
+    ],
+    [
+      'a P-384 key for a P-256 leaf',
+      async () => {
+        const a = await leaf({ key: 'ec-p256' });
+        const b = await leaf({ key: 'ec-p384' });
+        return [a.der, b.privateKeyDer];
+      },
+      'ERR_X509SVID_KEY_MISMATCH',
+    ],
+    [
+      'an EC key whose private scalar is zero',
+      async () => {
+        const a = await leaf();
+        const k = Buffer.from(a.privateKeyDer);
+        // PrivateKeyInfo(3) version(3) alg(21) OCTET STRING hdr(2) SEQUENCE hdr(2) version(3) OCTET STRING hdr(2) = 36
+        expect(k[34]).toBe(0x04);
+        k.fill(0, 36, 68);
+        return [a.der, k];
+      },
+      'ERR_X509SVID_PRIVATE_KEY',
+    ],
+    [
+      'a truncated EC key',
+      async () => {
+        const a = await leaf();
+        return [a.der, a.privateKeyDer.subarray(0, 50)];
+      },
+      'ERR_X509SVID_PRIVATE_KEY',
     ],
     [
       'key of another type',

@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 import { DerError, type ParsedCertificate, parseCertificate, splitDerCertificates } from '../internal/der.js';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { X509SvidError } from './x509-errors.js';
+import { importEcPrivateKey } from './ec-key.js';
 import { checkLeaf, checkSigningCertificate } from './x509-rules.js';
 
 /**
@@ -43,6 +44,29 @@ function toPem(label: string, der: Uint8Array): string {
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
 
+function keyMismatch(id: SpiffeId): X509SvidError {
+  return new X509SvidError('ERR_X509SVID_KEY_MISMATCH', `The private key does not match the public key of the leaf certificate of ${id}`);
+}
+
+/** The general path for any key type OpenSSL reads (RSA, Ed25519, unusual EC encodings). */
+function importAndMatch(keyDer: Buffer, leaf: ParsedCertificate, id: SpiffeId): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: keyDer, format: 'der', type: 'pkcs8' });
+  } catch {
+    // The cause is deliberately dropped: it may quote key material.
+    throw new X509SvidError('ERR_X509SVID_PRIVATE_KEY', `The private key of ${id} is not an unencrypted PKCS#8 DER key`);
+  }
+  let matches = false;
+  try {
+    matches = createPublicKey(key).equals(createPublicKey({ key: leaf.subjectPublicKeyInfo, format: 'der', type: 'spki' }));
+  } catch {
+    matches = false;
+  }
+  if (!matches) throw keyMismatch(id);
+  return key;
+}
+
 /**
  * A workload's own X.509-SVID: its certificate chain (leaf first) and private key, as delivered by
  * the Workload API. Parsing applies every own-SVID rule of the X.509-SVID standard: the leaf rules,
@@ -61,8 +85,6 @@ function toPem(label: string, der: Uint8Array): string {
 export class X509Svid {
   /** The SPIFFE ID from the leaf's URI SAN. */
   readonly id: SpiffeId;
-  /** The chain, leaf first, as Node `X509Certificate`s. */
-  readonly certificates: readonly X509Certificate[];
   /** The chain as DER, leaf first. */
   readonly certificatesDer: readonly Buffer[];
   /** When the leaf expires. */
@@ -72,15 +94,24 @@ export class X509Svid {
   /** The operator-given label of this SVID, if any. */
   readonly hint: string | undefined;
   readonly #privateKey: KeyObject;
+  #certificates: readonly X509Certificate[] | undefined;
 
   private constructor(id: SpiffeId, ders: Buffer[], leaf: ParsedCertificate, key: KeyObject, hint: string | undefined) {
     this.id = id;
     this.certificatesDer = Object.freeze(ders);
-    this.certificates = Object.freeze(ders.map((d) => new X509Certificate(d)));
     this.expiresAt = leaf.notAfter;
     this.notBefore = leaf.notBefore;
     this.hint = hint === '' ? undefined : hint;
     this.#privateKey = key;
+  }
+
+  /**
+   * The chain, leaf first, as Node `X509Certificate`s (built on first read: parsing with
+   * node:crypto costs more than the SPIFFE checks themselves, and most users only need the DER).
+   */
+  get certificates(): readonly X509Certificate[] {
+    this.#certificates ??= Object.freeze(this.certificatesDer.map((d) => new X509Certificate(d)));
+    return this.#certificates;
   }
 
   /** The private key (PKCS#8-capable `KeyObject`). */
@@ -139,22 +170,13 @@ export class X509Svid {
     if (!(keyDer instanceof Uint8Array) || keyDer.length === 0) {
       throw new X509SvidError('ERR_X509SVID_PRIVATE_KEY', `The private key of ${id} is missing`);
     }
-    let key: KeyObject;
-    try {
-      key = createPrivateKey({ key: Buffer.from(keyDer), format: 'der', type: 'pkcs8' });
-    } catch {
-      // The cause is deliberately dropped: it may quote key material.
-      throw new X509SvidError('ERR_X509SVID_PRIVATE_KEY', `The private key of ${id} is not an unencrypted PKCS#8 DER key`);
+    const keyBytes = Buffer.from(keyDer);
+    const fast = importEcPrivateKey(keyBytes, leaf.subjectPublicKeyInfo);
+    if (fast.kind === 'mismatch') throw keyMismatch(id);
+    if (fast.kind === 'invalid') {
+      throw new X509SvidError('ERR_X509SVID_PRIVATE_KEY', `The private key of ${id} is not a valid EC private key (its scalar is out of range)`);
     }
-    let matches = false;
-    try {
-      matches = createPublicKey(key).equals(createPublicKey({ key: leaf.subjectPublicKeyInfo, format: 'der', type: 'spki' }));
-    } catch {
-      matches = false;
-    }
-    if (!matches) {
-      throw new X509SvidError('ERR_X509SVID_KEY_MISMATCH', `The private key does not match the public key of the leaf certificate of ${id}`);
-    }
+    const key = fast.kind === 'ok' ? fast.key : importAndMatch(keyBytes, leaf, id);
     return new X509Svid(id, ders, leaf, key, options.hint);
   }
 
