@@ -267,7 +267,7 @@ describe('JwtSource.validateJwtSvid: local and remote agree', () => {
       expect((l as JwtSvidError).code, name).toBe(expected[name]);
       expect((r as JwtSvidError).code, name).toBe(expected[name]);
       // The agent itself rejects it too (not only the local pre-check).
-      await expect(client.validateJwtSvid(token, 'my-api'), name).rejects.toMatchObject({ code: 'ERR_PROTOCOL_MISUSE' });
+      await expect(client.validateJwtSvid(token, 'my-api'), name).rejects.toMatchObject({ code: 'ERR_TOKEN_REJECTED', grpcCode: 3 });
     }
   });
 });

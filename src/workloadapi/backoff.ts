@@ -53,14 +53,18 @@ export interface ExponentialBackoffOptions {
 export const DEFAULT_BACKOFF_INITIAL_MS = 100;
 
 /**
- * Default largest delay of {@link exponentialBackoff}, in ms.
+ * Default largest delay of {@link exponentialBackoff}, in ms: 5 s. The agent is local (one per
+ * node), a reconnect attempt costs it almost nothing, and while a source is stale its SVID keeps
+ * ageing, so a restarted agent should be picked up within seconds (a 30 s cap let reconnects after
+ * an agent restart take over 10 s against a real SPIRE agent). Full jitter spreads the workloads'
+ * attempts.
  *
  * @example
  * ```ts
  * exponentialBackoff({ maxMs: DEFAULT_BACKOFF_MAX_MS / 3 });
  * ```
  */
-export const DEFAULT_BACKOFF_MAX_MS = 30_000;
+export const DEFAULT_BACKOFF_MAX_MS = 5_000;
 
 function positive(name: string, value: number | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
@@ -78,7 +82,7 @@ function positive(name: string, value: number | undefined, fallback: number, min
  * @example
  * ```ts
  * import { exponentialBackoff } from 'spiffe-kit';
- * const b = exponentialBackoff({ initialMs: 100, maxMs: 30_000 });
+ * const b = exponentialBackoff({ initialMs: 100, maxMs: 30_000 }); // a gentler cap for a remote (TCP) agent
  * b.next(); // in [0, 100)
  * b.next(); // in [0, 200)
  * b.reset(); // next() is in [0, 100) again

@@ -78,7 +78,7 @@ export interface WorkloadApiClientOptions {
   maxMessageBytes?: number | undefined;
   /** Caps on what one message may hold (default 100 SVIDs, 200 bundles, 4 MiB per bundle). */
   limits?: WorkloadApiLimits | undefined;
-  /** A new retry policy per watched stream (default: exponential 100 ms → 30 s, full jitter). */
+  /** A new retry policy per watched stream (default: exponential 100 ms → 5 s, full jitter). */
   backoff?: (() => Backoff) | undefined;
   /** Where diagnostics go (default: nowhere). Key material is never logged. */
   logger?: Logger | undefined;
@@ -269,7 +269,19 @@ export class WorkloadApiClient {
   validateJwtSvidRaw(token: string, audience: string, options: CallOptions = {}): Promise<RawValidateJwtSvidResponse> {
     if (typeof token !== 'string' || token === '') return Promise.reject(new WorkloadApiError('ERR_BAD_REQUEST', 'validateJwtSvid needs a non-empty token'));
     if (typeof audience !== 'string' || audience === '') return Promise.reject(new WorkloadApiError('ERR_BAD_REQUEST', 'validateJwtSvid needs a non-empty audience (one string)'));
-    return this.#unary('ValidateJWTSVID', `the validation of a JWT-SVID for audience ${JSON.stringify(audience)}`, { audience, svid: token }, options, toRawValidateJwtSvidResponse);
+    return this.#unary('ValidateJWTSVID', `the validation of a JWT-SVID for audience ${JSON.stringify(audience)}`, { audience, svid: token }, options, toRawValidateJwtSvidResponse).catch(
+      (err: unknown) => {
+        // The agent answers InvalidArgument for a token it finds invalid: a verdict, not a misuse.
+        if (err instanceof WorkloadApiError && err.code === 'ERR_PROTOCOL_MISUSE') {
+          throw new WorkloadApiError(
+            'ERR_TOKEN_REJECTED',
+            `The Workload API at ${this.#where} rejected the JWT-SVID for audience ${JSON.stringify(audience)}: ${err.details ?? err.message}`,
+            { rpc: err.rpc, address: err.address, grpcCode: err.grpcCode, details: err.details, cause: err },
+          );
+        }
+        throw err;
+      },
+    );
   }
 
   // ---- one-shot calls: typed --------------------------------------------------------------------

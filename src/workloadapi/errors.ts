@@ -102,6 +102,8 @@ export class EndpointAddressError extends SpiffeError {
  * - `ERR_NOT_REGISTERED`: `PermissionDenied`: the agent has no identity for this workload (yet);
  *   retried by watchers, as registration entries propagate eventually.
  * - `ERR_PROTOCOL_MISUSE`: `InvalidArgument`: the agent rejected the request; final.
+ * - `ERR_TOKEN_REJECTED`: `InvalidArgument` answered to `ValidateJWTSVID`: the agent found the
+ *   token invalid (bad signature, unknown key, expired, wrong audience); `details` says why.
  * - `ERR_UNIMPLEMENTED`: `Unimplemented`: the agent does not serve this RPC; final.
  * - `ERR_MALFORMED_RESPONSE`: the agent sent a message that cannot be decoded or breaks the
  *   Workload API (see `reason`); the message is discarded.
@@ -126,6 +128,7 @@ export type WorkloadApiErrorCode =
   | 'ERR_AGENT_UNREACHABLE'
   | 'ERR_NOT_REGISTERED'
   | 'ERR_PROTOCOL_MISUSE'
+  | 'ERR_TOKEN_REJECTED'
   | 'ERR_UNIMPLEMENTED'
   | 'ERR_MALFORMED_RESPONSE'
   | 'ERR_RESOURCE_LIMIT'
@@ -223,6 +226,7 @@ export class WorkloadApiError extends SpiffeError {
   get fatal(): boolean {
     switch (this.code) {
       case 'ERR_PROTOCOL_MISUSE':
+      case 'ERR_TOKEN_REJECTED':
       case 'ERR_UNIMPLEMENTED':
       case 'ERR_CLOSED':
       case 'ERR_ABORTED':

@@ -212,7 +212,7 @@ export class JwtSource extends SourceBase<JwtBundleSet> implements JwtBundleSour
     try {
       return await this.client.validateJwtSvid(token, list[0] as string, callOptions);
     } catch (err) {
-      if (err instanceof WorkloadApiError && err.code === 'ERR_PROTOCOL_MISUSE') {
+      if (err instanceof WorkloadApiError && err.code === 'ERR_TOKEN_REJECTED') {
         const subject = read.id.toString();
         const detail = err.details ?? err.message;
         throw new JwtSvidError(remoteCode(detail), `The Workload API rejected the JWT-SVID of ${subject}: ${detail}`, {
