@@ -144,7 +144,14 @@ export class SpiffeId {
     return this.trustDomain.equals(trustDomain);
   }
 
-  /** Whether `other` is the same ID (exact, byte-wise comparison). */
+  /**
+   * Whether `other` is the same ID (exact, byte-wise comparison).
+   *
+   * @example
+   * ```ts
+   * SpiffeId.parse('spiffe://example.org/web').equals('spiffe://example.org/web'); // true
+   * ```
+   */
   equals(other: SpiffeId | string): boolean {
     return other instanceof SpiffeId ? other.#text === this.#text : other === this.#text;
   }

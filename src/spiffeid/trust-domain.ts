@@ -80,12 +80,26 @@ export class TrustDomain {
     }
   }
 
-  /** The SPIFFE ID string of the trust domain itself, `spiffe://<name>`. */
+  /**
+   * The SPIFFE ID string of the trust domain itself, `spiffe://<name>`.
+   *
+   * @example
+   * ```ts
+   * TrustDomain.parse('example.org').idString(); // 'spiffe://example.org'
+   * ```
+   */
   idString(): string {
     return SCHEME_PREFIX + this.name;
   }
 
-  /** Whether `other` names the same trust domain. */
+  /**
+   * Whether `other` names the same trust domain.
+   *
+   * @example
+   * ```ts
+   * TrustDomain.parse('example.org').equals('spiffe://example.org'); // true
+   * ```
+   */
   equals(other: TrustDomain | string): boolean {
     if (other instanceof TrustDomain) return other.name === this.name;
     return typeof other === 'string' && TrustDomain.isValid(other) && TrustDomain.parse(other).name === this.name;

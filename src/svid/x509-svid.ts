@@ -230,12 +230,26 @@ export class X509Svid {
     };
   }
 
-  /** Seconds until the leaf expires at `now` (negative once expired). */
+  /**
+   * Seconds until the leaf expires at `now` (negative once expired).
+   *
+   * @example
+   * ```ts
+   * if (svid.secondsUntilExpiry() < 300) console.warn('SVID expires in under 5 minutes');
+   * ```
+   */
   secondsUntilExpiry(now: Date = new Date()): number {
     return Math.floor((this.expiresAt.getTime() - now.getTime()) / 1000);
   }
 
-  /** Whether this SVID has the same chain and key as `other`. */
+  /**
+   * Whether this SVID has the same chain and key as `other`.
+   *
+   * @example
+   * ```ts
+   * const changed = !previous.equals(current);
+   * ```
+   */
   equals(other: X509Svid): boolean {
     if (other === this) return true;
     if (other.certificatesDer.length !== this.certificatesDer.length || other.hint !== this.hint) return false;

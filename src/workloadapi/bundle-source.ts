@@ -100,12 +100,26 @@ export class BundleSource extends SourceBase<Bundles> implements X509BundleSourc
     }
   }
 
-  /** The X.509 bundle of `trustDomain`, if trusted. */
+  /**
+   * The X.509 bundle of `trustDomain`, if trusted.
+   *
+   * @example
+   * ```ts
+   * const bundle = bundleSource.getX509BundleForTrustDomain(TrustDomain.parse('example.org'));
+   * ```
+   */
   getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle | undefined {
     return this.closed ? undefined : this.#x509?.get(trustDomain);
   }
 
-  /** The JWT bundle of `trustDomain`, if trusted. */
+  /**
+   * The JWT bundle of `trustDomain`, if trusted.
+   *
+   * @example
+   * ```ts
+   * const bundle = bundleSource.getJwtBundleForTrustDomain(TrustDomain.parse('example.org'));
+   * ```
+   */
   getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle | undefined {
     return this.closed ? undefined : this.#jwt?.get(trustDomain);
   }

@@ -265,7 +265,14 @@ export class JwtSource extends SourceBase<JwtBundleSet> implements JwtBundleSour
     await super.close();
   }
 
-  /** The JWT bundle of `trustDomain`, if the workload trusts it. */
+  /**
+   * The JWT bundle of `trustDomain`, if the workload trusts it.
+   *
+   * @example
+   * ```ts
+   * const keys = jwtSource.getJwtBundleForTrustDomain(TrustDomain.parse('example.org'))?.jwtAuthorities;
+   * ```
+   */
   getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle | undefined {
     if (this.closed) return undefined;
     return this.#bundles?.get(trustDomain);

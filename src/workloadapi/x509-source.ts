@@ -236,7 +236,14 @@ export class X509Source extends SourceBase<X509Context> implements X509BundleSou
     return this.#context?.svids ?? [];
   }
 
-  /** The X.509 bundle of `trustDomain`, if the workload trusts it. */
+  /**
+   * The X.509 bundle of `trustDomain`, if the workload trusts it.
+   *
+   * @example
+   * ```ts
+   * const roots = x509Source.getX509BundleForTrustDomain(TrustDomain.parse('example.org'))?.x509Authorities;
+   * ```
+   */
   getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle | undefined {
     if (this.closed) return undefined;
     return this.#context?.bundles.get(trustDomain);
@@ -271,7 +278,14 @@ export class X509Source extends SourceBase<X509Context> implements X509BundleSou
     });
   }
 
-  /** Typed event subscription. */
+  /**
+   * Typed event subscription.
+   *
+   * @example
+   * ```ts
+   * x509Source.on('svid', ({ current }) => console.log('rotated to', current.expiresAt));
+   * ```
+   */
   override on(event: 'svid', listener: (change: SvidChange) => void): this;
   override on(event: 'bundles', listener: (changes: BundleChanges) => void): this;
   override on(event: 'update', listener: (context: X509Context) => void): this;
