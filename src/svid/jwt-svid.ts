@@ -1,11 +1,13 @@
 import type { KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
-import { compactVerify } from 'jose';
 import type { JwtBundleSource } from '../bundle/source.js';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { JwtSvidError } from './jwt-errors.js';
 import { show } from './jwt-claims.js';
 import { type CheckedJwt, checkToken, expectedAudienceOf, timeOf } from './jwt-token.js';
+
+/** jose, loaded on the first signature check: processes that never validate a token skip its load. */
+let jose: typeof import('jose') | undefined;
 
 /**
  * Options of {@link JwtSvid.parseAndValidate} and {@link JwtSvid.parseInsecure}.
@@ -85,7 +87,7 @@ export class JwtSvid {
     this.expiresAt = new Date(checked.exp * 1000);
     this.issuedAt = checked.iat === undefined ? undefined : new Date(checked.iat * 1000);
     this.claims = checked.claims;
-    this.hint = hint;
+    this.hint = hint === '' ? undefined : hint;
   }
 
   /**
@@ -142,7 +144,8 @@ export class JwtSvid {
       );
     }
     try {
-      await compactVerify(token, key, VERIFY_OPTIONS[alg] ?? { algorithms: [alg] });
+      jose ??= await import('jose');
+      await jose.compactVerify(token, key, VERIFY_OPTIONS[alg] ?? { algorithms: [alg] });
     } catch (cause) {
       // jose reports a bad signature as JWSSignatureVerificationFailed (or JWSInvalid for an
       // undecodable one); anything else (TypeError, JOSENotSupported, WebCrypto's DataError) means
