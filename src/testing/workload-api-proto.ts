@@ -1,7 +1,7 @@
 /**
- * The wire side of the test Workload API: the message shapes it sends (as `@grpc/proto-loader`
- * objects with the proto's snake_case field names), the method names, and the lazy loader of
- * `@grpc/grpc-js` and `proto/workload.proto`.
+ * The wire side of the test Workload API: the message shapes it sends (objects with the proto's
+ * snake_case field names, as `@grpc/proto-loader` would take them), the method names, and the
+ * lazy loader of `@grpc/grpc-js` and the Workload API service definition.
  *
  * @module
  */
@@ -144,20 +144,17 @@ export interface LoadedWorkloadApi {
   readonly service: ServiceDefinition;
 }
 
-const PROTO_URL = new URL('../../proto/workload.proto', import.meta.url);
 let loaded: Promise<LoadedWorkloadApi> | undefined;
 
 /**
- * @internal Loads `@grpc/grpc-js`, `@grpc/proto-loader` and the Workload API proto once.
- * `google/protobuf/struct.proto` comes from protobufjs' bundled common types.
+ * @internal Loads `@grpc/grpc-js` once, with the Workload API service definition built on the
+ * hand-written codec (the client's; no `@grpc/proto-loader` / protobufjs at run time).
  */
 export function loadWorkloadApi(): Promise<LoadedWorkloadApi> {
   loaded ??= (async () => {
-    const [grpc, protoLoader, { fileURLToPath }] = await Promise.all([import('@grpc/grpc-js'), import('@grpc/proto-loader'), import('node:url')]);
-    const definition = await protoLoader.load(fileURLToPath(PROTO_URL), { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
-    const service = definition['SpiffeWorkloadAPI'];
-    if (service === undefined || !('FetchX509SVID' in service)) throw new Error(`SpiffeWorkloadAPI service not found in ${fileURLToPath(PROTO_URL)}`);
-    return { grpc, service: service as ServiceDefinition };
+    const { loadWorkloadApiProto } = await import('../workloadapi/proto.js');
+    const { grpc, service } = loadWorkloadApiProto();
+    return { grpc, service };
   })();
   loaded.catch(() => {
     loaded = undefined;

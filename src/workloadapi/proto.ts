@@ -1,6 +1,8 @@
 /**
- * The Workload API proto, loaded once and only when first needed: `@grpc/grpc-js` and
- * `@grpc/proto-loader` cost about 100 ms to load, which an `import 'spiffe-kit'` must not pay.
+ * The Workload API service definition for `@grpc/grpc-js`, built by hand on the codec of
+ * `./codec.ts` (no `@grpc/proto-loader` / protobufjs at run time: they cost ≈50 ms at start-up, on
+ * top of grpc-js' ≈45 ms). `@grpc/grpc-js` itself is loaded on first use only, so that an
+ * `import 'spiffe-kit'` does not pay for it.
  *
  * @module
  */
@@ -8,10 +10,24 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
+import {
+  JWT_BUNDLES_REQUEST,
+  JWT_BUNDLES_RESPONSE,
+  JWT_SVID_REQUEST,
+  JWT_SVID_RESPONSE,
+  type MessageCodec,
+  VALIDATE_JWT_SVID_REQUEST,
+  VALIDATE_JWT_SVID_RESPONSE,
+  X509_BUNDLES_REQUEST,
+  X509_BUNDLES_RESPONSE,
+  X509_SVID_REQUEST,
+  X509_SVID_RESPONSE,
+} from './codec.js';
 
 /**
  * Where the Workload API proto ships: `proto/workload.proto` at the package root (reached from
- * both `src/workloadapi/` and `dist/workloadapi/`).
+ * both `src/workloadapi/` and `dist/workloadapi/`). The client does not read it (the codec in
+ * `./codec.ts` is written from it); it is the reference for tools and for the codec's tests.
  *
  * @example
  * ```ts
@@ -31,9 +47,10 @@ export const WORKLOAD_PROTO_PATH: string = fileURLToPath(new URL('../../proto/wo
 export type WorkloadApiRpc = 'FetchX509SVID' | 'FetchX509Bundles' | 'FetchJWTSVID' | 'FetchJWTBundles' | 'ValidateJWTSVID';
 
 /**
- * The options the proto is loaded with: proto field names (`spiffe_id`, `x509_svid`), bytes as
- * `Buffer`, every field present (`defaults`), oneof discriminators (`oneofs`, used by
- * `google.protobuf.Value`).
+ * The `@grpc/proto-loader` options whose decoded shape the hand-written codec reproduces: proto
+ * field names (`spiffe_id`, `x509_svid`), bytes as `Buffer`, every field present (`defaults`),
+ * oneof discriminators (`oneofs`, used by `google.protobuf.Value`). For tools and tests that load
+ * the proto with proto-loader (the codec's tests use it as the oracle).
  *
  * @example
  * ```ts
@@ -70,11 +87,63 @@ export interface WorkloadApiProto {
   method(rpc: WorkloadApiRpc): MethodDefinition<object, unknown>;
 }
 
+interface Rpc {
+  readonly name: WorkloadApiRpc;
+  /** proto-loader's `originalName` (lodash camelCase of the RPC name; grpc-js accepts handlers under it). */
+  readonly originalName: string;
+  readonly responseStream: boolean;
+  readonly request: MessageCodec<object>;
+  readonly response: MessageCodec<object>;
+}
+
+const RPCS: readonly Rpc[] = [
+  { name: 'FetchX509SVID', originalName: 'fetchX509Svid', responseStream: true, request: X509_SVID_REQUEST, response: X509_SVID_RESPONSE },
+  { name: 'FetchX509Bundles', originalName: 'fetchX509Bundles', responseStream: true, request: X509_BUNDLES_REQUEST, response: X509_BUNDLES_RESPONSE },
+  { name: 'FetchJWTSVID', originalName: 'fetchJwtsvid', responseStream: false, request: JWT_SVID_REQUEST, response: JWT_SVID_RESPONSE },
+  { name: 'FetchJWTBundles', originalName: 'fetchJwtBundles', responseStream: true, request: JWT_BUNDLES_REQUEST, response: JWT_BUNDLES_RESPONSE },
+  { name: 'ValidateJWTSVID', originalName: 'validateJwtsvid', responseStream: false, request: VALIDATE_JWT_SVID_REQUEST, response: VALIDATE_JWT_SVID_RESPONSE },
+];
+
+let service: ServiceDefinition | undefined;
+
+/**
+ * The `SpiffeWorkloadAPI` service definition (paths `/SpiffeWorkloadAPI/<rpc>`, streaming flags,
+ * serializers from the hand-written codec), in the form `@grpc/proto-loader` produces minus its
+ * descriptor fields (`requestType`, `responseType`, `options`, used only by gRPC reflection).
+ * Needs no gRPC runtime: grpc-js takes it as a plain object.
+ *
+ * @example
+ * ```ts
+ * const def = workloadApiService().FetchX509SVID;
+ * const bytes = def.requestSerialize({}); // an empty message
+ * ```
+ */
+export function workloadApiService(): ServiceDefinition {
+  service ??= Object.freeze(
+    Object.fromEntries(
+      RPCS.map((rpc) => [
+        rpc.name,
+        Object.freeze({
+          path: `/SpiffeWorkloadAPI/${rpc.name}`,
+          requestStream: false,
+          responseStream: rpc.responseStream,
+          requestSerialize: rpc.request.encode,
+          requestDeserialize: rpc.request.decode,
+          responseSerialize: rpc.response.encode,
+          responseDeserialize: rpc.response.decode,
+          originalName: rpc.originalName,
+        }),
+      ]),
+    ),
+  ) as ServiceDefinition;
+  return service;
+}
+
 let loaded: WorkloadApiProto | undefined;
 
 /**
- * Loads `@grpc/grpc-js`, `@grpc/proto-loader` and the Workload API proto on first use, then
- * returns the cached result. Synchronous (both packages are CommonJS).
+ * Loads `@grpc/grpc-js` on first use and returns it with the Workload API service definition
+ * ({@link workloadApiService}); cached. Synchronous (grpc-js is CommonJS).
  *
  * @example
  * ```ts
@@ -86,17 +155,12 @@ export function loadWorkloadApiProto(): WorkloadApiProto {
   if (loaded !== undefined) return loaded;
   const require = createRequire(import.meta.url);
   const grpc = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
-  const protoLoader = require('@grpc/proto-loader') as typeof import('@grpc/proto-loader');
-  const definition = protoLoader.loadSync(WORKLOAD_PROTO_PATH, { ...PROTO_LOADER_OPTIONS, includeDirs: [...PROTO_LOADER_OPTIONS.includeDirs] });
-  const service = definition['SpiffeWorkloadAPI'] as ServiceDefinition | undefined;
-  if (service === undefined || !('FetchX509SVID' in service)) {
-    throw new Error(`the SpiffeWorkloadAPI service is missing from ${WORKLOAD_PROTO_PATH}`);
-  }
+  const definition = workloadApiService();
   loaded = Object.freeze({
     grpc,
-    service,
+    service: definition,
     method(rpc: WorkloadApiRpc): MethodDefinition<object, unknown> {
-      const m = service[rpc];
+      const m = definition[rpc];
       if (m === undefined) throw new Error(`the SpiffeWorkloadAPI service has no ${rpc} method`);
       return m as MethodDefinition<object, unknown>;
     },
