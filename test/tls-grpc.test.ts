@@ -65,7 +65,9 @@ async function startServer(authorizerId: string): Promise<number> {
 }
 
 function call(port: number, serverAuthorizer: Authorizer = authorizeId(SERVER_ID), creds?: grpc.ChannelCredentials): Promise<string> {
-  const client = new EchoClient(`127.0.0.1:${port}`, creds ?? grpcChannelCredentials(clientSource, serverAuthorizer));
+  // Hand-made credentials are plain grpc-js, which would send the IP as TLS ServerName (DEP0123).
+  const options = creds === undefined ? {} : { 'grpc.ssl_target_name_override': 'orders.test' };
+  const client = new EchoClient(`127.0.0.1:${port}`, creds ?? grpcChannelCredentials(clientSource, serverAuthorizer), options);
   return new Promise<string>((resolve, reject) => {
     client.makeUnaryRequest(
       '/test.Echo/WhoAmI',

@@ -10,17 +10,24 @@ import type { Duplex } from 'node:stream';
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import type { Authorizer } from './authorizer.js';
 import { TlsError } from './errors.js';
-import { mtlsClientConnectOptions, tlsClientConnectOptions, type SpiffeClientOptions } from './options.js';
+import { clientSecureContext, customizesContext, mtlsClientConnectOptions, tlsClientConnectOptions, type SpiffeClientOptions } from './options.js';
 import { setPeerSpiffeId } from './peer-identity.js';
 import type { TrustSource, X509TlsSource } from './source.js';
 
 type Fresh = (onVerified: (id: import('../spiffeid/spiffe-id.js').SpiffeId) => void) => SpiffeClientOptions;
+type ContextFor = (maxVersion: ConnectionOptions['maxVersion']) => import('node:tls').SecureContext;
 
-/** Opens a TLS connection with fresh options, records the verified ID, refuses resumed sessions. */
-function openVerified(base: ConnectionOptions, fresh: Fresh): TLSSocket {
+/**
+ * Opens a TLS connection with fresh options, records the verified ID, refuses resumed sessions.
+ * Unless `base` sets secure-context options of its own (e.g. `maxVersion`), the connection uses
+ * the secure context cached for the current SVID and bundles.
+ */
+function openVerified(base: ConnectionOptions, fresh: Fresh, context: ContextFor): TLSSocket {
   // eslint-disable-next-line prefer-const
   let socket: TLSSocket;
+  const shared = !customizesContext(base);
   const options: ConnectionOptions = { ...base, ...fresh((id) => setPeerSpiffeId(socket, id)) };
+  if (shared) options.secureContext = context(base.maxVersion);
   delete options.session;
   socket = connect(options);
   socket.once('secureConnect', () => {
@@ -34,7 +41,9 @@ function openVerified(base: ConnectionOptions, fresh: Fresh): TLSSocket {
 /**
  * An `https.Agent` for SPIFFE mTLS (or TLS when `source` has no SVID role): every new connection
  * presents the source's current SVID, trusts its current bundles, verifies the server per trust
- * domain and runs `authorizer`. TLS sessions are never cached or resumed.
+ * domain and runs `authorizer`. TLS sessions are never cached or resumed. Connections share one
+ * secure context per SVID and bundle set (rebuilt after a rotation), unless the request sets
+ * secure-context options of its own (`ciphers`, `pfx`, …).
  *
  * @example
  * ```ts
@@ -45,14 +54,16 @@ function openVerified(base: ConnectionOptions, fresh: Fresh): TLSSocket {
  */
 export class SpiffeHttpsAgent extends Agent {
   readonly #fresh: Fresh;
+  readonly #context: ContextFor;
 
   constructor(source: X509TlsSource, authorizer: Authorizer, options: AgentOptions = {}, mode: 'mtls' | 'tls' = 'mtls') {
     super({ ...options, maxCachedSessions: 0 });
     this.#fresh = mode === 'mtls' ? (cb) => mtlsClientConnectOptions(source, authorizer, cb) : (cb) => tlsClientConnectOptions(source, authorizer, cb);
+    this.#context = (maxVersion) => clientSecureContext(source, mode === 'mtls', maxVersion);
   }
 
   override createConnection(options: ConnectionOptions): Duplex {
-    return openVerified(options, this.#fresh);
+    return openVerified(options, this.#fresh, this.#context);
   }
 }
 
@@ -69,11 +80,43 @@ export function spiffeHttpsAgent(source: X509TlsSource, authorizer: Authorizer, 
 }
 
 /**
+ * The `createConnection` that {@link mtlsClientOptions} and {@link tlsClientOptions} carry, for
+ * `http2.connect` (called with the authority URL) and `https.request` without an agent (called
+ * with the request options): every connection it opens uses the source's current SVID and
+ * bundles, is verified and authorized, and never resumes a TLS session.
+ *
+ * @example
+ * ```ts
+ * import http2 from 'node:http2';
+ * const { createConnection }: { createConnection: SpiffeCreateConnection } = mtlsClientOptions(source, authz);
+ * const session = http2.connect('https://orders.internal:8443', { createConnection });
+ * ```
+ */
+export type SpiffeCreateConnection = (target: URL | object, options?: unknown) => TLSSocket;
+
+function rotatingCreateConnection(fresh: Fresh, context: ContextFor): SpiffeCreateConnection {
+  return (target, options) => {
+    if (target instanceof URL) {
+      const host = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname;
+      const base: ConnectionOptions = { ...(options as ConnectionOptions | undefined), host, port: Number(target.port) || 443, ALPNProtocols: ['h2'] };
+      delete base.servername;
+      if (isIP(host) === 0) base.servername = host;
+      return openVerified(base, fresh, context);
+    }
+    return openVerified(target as ConnectionOptions, fresh, context);
+  };
+}
+
+/**
  * Client options for mTLS: presents the source's SVID; the server must present an X.509-SVID
  * that chains to the bundle of its own trust domain and pass `authorizer`. Hostnames are not
- * checked. For `https.request` the options carry an `agent` that never resumes TLS sessions (Node
- * skips `checkServerIdentity` on resumed sessions) and reads the source per connection; with
- * `tls.connect` and `http2.connect` never pass a `session`.
+ * checked.
+ *
+ * The object follows rotation where Node lets it: for `https.request` it carries an `agent`, and
+ * for `http2.connect` a `createConnection`, that read the source for every new connection and
+ * never resume TLS sessions (Node skips `checkServerIdentity` on resumed sessions). For
+ * `tls.connect` it is a snapshot: call `mtlsClientOptions` again per connection (or use
+ * {@link spiffeUndiciConnect}), and never pass a `session`.
  *
  * @example
  * ```ts
@@ -81,8 +124,18 @@ export function spiffeHttpsAgent(source: X509TlsSource, authorizer: Authorizer, 
  * https.get('https://127.0.0.1:8443/', mtlsClientOptions(source, authorizeId('spiffe://example.org/api')), (res) => res.resume());
  * ```
  */
-export function mtlsClientOptions(source: X509TlsSource, authorizer: Authorizer): SpiffeClientOptions & { agent: Agent } {
-  return { ...mtlsClientConnectOptions(source, authorizer), agent: new SpiffeHttpsAgent(source, authorizer, {}, 'mtls') };
+export function mtlsClientOptions(
+  source: X509TlsSource,
+  authorizer: Authorizer,
+): SpiffeClientOptions & { agent: Agent; createConnection: SpiffeCreateConnection } {
+  return {
+    ...mtlsClientConnectOptions(source, authorizer),
+    agent: new SpiffeHttpsAgent(source, authorizer, {}, 'mtls'),
+    createConnection: rotatingCreateConnection(
+      (cb) => mtlsClientConnectOptions(source, authorizer, cb),
+      (maxVersion) => clientSecureContext(source, true, maxVersion),
+    ),
+  };
 }
 
 /**
@@ -94,10 +147,17 @@ export function mtlsClientOptions(source: X509TlsSource, authorizer: Authorizer)
  * const options = tlsClientOptions(bundleSource, authorizeMemberOf('example.org'));
  * ```
  */
-export function tlsClientOptions(bundles: TrustSource, authorizer: Authorizer): SpiffeClientOptions & { agent: Agent } {
+export function tlsClientOptions(
+  bundles: TrustSource,
+  authorizer: Authorizer,
+): SpiffeClientOptions & { agent: Agent; createConnection: SpiffeCreateConnection } {
   return {
     ...tlsClientConnectOptions(bundles, authorizer),
     agent: new SpiffeHttpsAgent(bundles as X509TlsSource, authorizer, {}, 'tls'),
+    createConnection: rotatingCreateConnection(
+      (cb) => tlsClientConnectOptions(bundles, authorizer, cb),
+      (maxVersion) => clientSecureContext(bundles, false, maxVersion),
+    ),
   };
 }
 
@@ -116,12 +176,26 @@ export interface UndiciConnectOptions {
   readonly port?: string | number | undefined;
   readonly servername?: string | null | undefined;
   readonly localAddress?: string | null | undefined;
+  /** An established socket to run TLS over (undici's proxy tunnels). */
+  readonly httpSocket?: Duplex | undefined;
 }
 
 /**
+ * How a connect function reports its outcome (undici's `buildConnector.Callback`).
+ *
+ * @example
+ * ```ts
+ * const done: UndiciConnectCallback = (err, socket) => { if (err) console.error(err); else socket.end(); };
+ * ```
+ */
+export type UndiciConnectCallback = (...args: [null, TLSSocket] | [Error, null]) => void;
+
+/**
  * An undici-compatible `connect` function (`new undici.Agent({ connect })`) for SPIFFE mTLS:
- * fresh SVID and bundles per connection, per-trust-domain verification, `authorizer`, no session
- * resumption.
+ * fresh SVID and bundles per connection (one shared secure context per SVID and bundle set),
+ * per-trust-domain verification, `authorizer`, no session resumption. A refused server fails the
+ * connection with the {@link TlsError} / `AuthorizationError` (undici's `fetch` reports it
+ * as the `cause` of its `TypeError`).
  *
  * @example
  * ```ts
@@ -133,19 +207,25 @@ export interface UndiciConnectOptions {
 export function spiffeUndiciConnect(
   source: X509TlsSource,
   authorizer: Authorizer,
-): (options: UndiciConnectOptions, callback: (err: Error | null, socket: TLSSocket | null) => void) => TLSSocket {
+): (options: UndiciConnectOptions, callback: UndiciConnectCallback) => TLSSocket {
   return (options, callback) => {
     const port = Number(options.port) || 443;
     const base: ConnectionOptions = { host: options.hostname, port, ALPNProtocols: ['http/1.1'] };
     if (typeof options.servername === 'string' && options.servername !== '' && isIP(options.servername) === 0) base.servername = options.servername;
     if (typeof options.localAddress === 'string') (base as { localAddress?: string }).localAddress = options.localAddress;
-    const socket = openVerified(base, (cb) => mtlsClientConnectOptions(source, authorizer, cb));
+    if (options.httpSocket !== undefined) base.socket = options.httpSocket;
+    const socket = openVerified(
+      base,
+      (cb) => mtlsClientConnectOptions(source, authorizer, cb),
+      (maxVersion) => clientSecureContext(source, true, maxVersion),
+    );
     let done = false;
     const finish = (err: Error | null) => {
       if (done) return;
       done = true;
       socket.off('error', onError);
-      callback(err, err === null ? socket : null);
+      if (err === null) callback(null, socket);
+      else callback(err, null);
     };
     const onError = (err: Error) => finish(err);
     socket.once('secureConnect', () => {

@@ -3,16 +3,30 @@
  * certificate-provider API), SPIFFE verification of the server in `checkServerIdentity`, and a
  * server interceptor that authorizes every call before its handler runs.
  *
+ * `@grpc/grpc-js` is loaded on the first call of an adapter, not when `spiffe-kit` is imported
+ * (it costs ~40 ms to load). The functions stay synchronous: grpc-js is CommonJS, so it is loaded
+ * with `require`, from the same place a static import would resolve it.
+ *
  * @module
  */
-import * as grpc from '@grpc/grpc-js';
+import { createRequire } from 'node:module';
+import { isIP } from 'node:net';
+import type * as grpc from '@grpc/grpc-js';
 import type { TLSSocket } from 'node:tls';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 import type { Authorizer } from './authorizer.js';
 import { spiffeCheckServerIdentity } from './options.js';
 import { trustedAuthoritiesPem, svidPem, type X509TlsSource } from './source.js';
 import { setPeerSpiffeId } from './peer-identity.js';
-import { peerCertificateChain, verifyPeerChain } from './verify-peer.js';
+import { peerCertificateChain, verifyPeerChain, verifyTlsPeer } from './verify-peer.js';
+
+let grpcModule: typeof grpc | undefined;
+
+/** `@grpc/grpc-js`, required on first use. */
+function loadGrpc(): typeof grpc {
+  grpcModule ??= createRequire(import.meta.url)('@grpc/grpc-js') as typeof grpc;
+  return grpcModule;
+}
 
 type CaListener = grpc.experimental.CaCertificateUpdateListener;
 type IdentityListener = grpc.experimental.IdentityCertificateUpdateListener;
@@ -114,10 +128,45 @@ export class SourceCertificateProvider implements grpc.experimental.CertificateP
  */
 export function grpcChannelCredentials(source: X509TlsSource, authorizer: Authorizer): grpc.ChannelCredentials {
   const provider = new SourceCertificateProvider(source);
-  return grpc.experimental.createCertificateProviderChannelCredentials(provider, provider, {
+  const creds = loadGrpc().experimental.createCertificateProviderChannelCredentials(provider, provider, {
     checkServerIdentity: spiffeCheckServerIdentity(source, authorizer),
     rejectUnauthorized: true,
   });
+  withoutIpServerName(creds);
+  return creds;
+}
+
+interface ChannelTarget {
+  readonly scheme?: string;
+  readonly authority?: string | undefined;
+  readonly path: string;
+}
+type CreateSecureConnector = (target: ChannelTarget, options: Record<string, unknown>, callCredentials: unknown) => unknown;
+
+/** The host of a grpc-js target path (`127.0.0.1:50051`, `[::1]:50051`, `ipv4:` address lists). */
+function targetHost(path: string): string {
+  const first = path.split(',')[0] ?? '';
+  if (first.startsWith('[')) return first.slice(1, first.indexOf(']'));
+  const colon = first.indexOf(':');
+  return colon === -1 || first.indexOf(':', colon + 1) !== -1 ? first : first.slice(0, colon);
+}
+
+/**
+ * grpc-js sends the target's host as TLS ServerName (SNI) even when it is an IP address, which RFC
+ * 6066 forbids and Node warns about (DEP0123). SPIFFE does not use the name (the server is
+ * checked by SPIFFE ID), so for IP targets no ServerName is sent. grpc-js derives the ServerName
+ * only from the target it hands its secure connector (the socket is already connected), so the
+ * connector is given the target without the IP host. `grpc.ssl_target_name_override` still wins.
+ */
+function withoutIpServerName(creds: grpc.ChannelCredentials): void {
+  const target = creds as unknown as { _createSecureConnector?: CreateSecureConnector };
+  const original = target._createSecureConnector;
+  if (typeof original !== 'function') return;
+  target._createSecureConnector = function (this: unknown, channelTarget, options, callCredentials) {
+    const named = typeof options?.['grpc.ssl_target_name_override'] === 'string' && options['grpc.ssl_target_name_override'] !== '';
+    const ip = typeof channelTarget?.path === 'string' && isIP(targetHost(channelTarget.path)) !== 0;
+    return original.call(this, !named && ip ? { ...channelTarget, path: '' } : channelTarget, options, callCredentials);
+  };
 }
 
 const verifiedSessions = new WeakMap<object, SpiffeId | Error>();
@@ -132,11 +181,10 @@ function authorizeCall(call: grpc.ServerInterceptingCallInterface, source: X509T
   let outcome: SpiffeId | Error;
   try {
     const socket = session?.socket;
-    const chain =
+    outcome =
       socket !== undefined
-        ? peerCertificateChain(socket.getPeerCertificate(true))
-        : peerCertificateChain(call.getAuthContext().sslPeerCertificate);
-    outcome = verifyPeerChain(chain, source, authorizer);
+        ? verifyTlsPeer(socket, source, authorizer)
+        : verifyPeerChain(peerCertificateChain(call.getAuthContext().sslPeerCertificate), source, authorizer);
   } catch (err) {
     outcome = err instanceof Error ? err : new Error(String(err));
   }
@@ -159,6 +207,7 @@ function authorizeCall(call: grpc.ServerInterceptingCallInterface, source: X509T
  * ```
  */
 export function grpcAuthInterceptor(source: X509TlsSource, authorizer: Authorizer): grpc.ServerInterceptor {
+  const grpc = loadGrpc();
   return (_method, call) => {
     const responder = new grpc.ResponderBuilder()
       .withStart((next) => {
@@ -192,6 +241,7 @@ export function grpcAuthInterceptor(source: X509TlsSource, authorizer: Authorize
  * ```
  */
 export function grpcServerCredentials(source: X509TlsSource, authorizer: Authorizer): grpc.ServerCredentials {
+  const grpc = loadGrpc();
   const provider = new SourceCertificateProvider(source);
   const creds = grpc.experimental.createCertificateProviderServerCredentials(provider, provider, true);
   return grpc.experimental.createServerCredentialsWithInterceptors(creds, [grpcAuthInterceptor(source, authorizer)]);

@@ -17,7 +17,7 @@ export {
   spiffeCheckServerIdentity,
   tlsServerOptions,
 } from './options.js';
-export { mtlsClientOptions, SpiffeHttpsAgent, spiffeHttpsAgent, spiffeUndiciConnect, tlsClientOptions, type UndiciConnectOptions } from './agent.js';
+export { mtlsClientOptions, type SpiffeCreateConnection, SpiffeHttpsAgent, spiffeHttpsAgent, spiffeUndiciConnect, tlsClientOptions, type UndiciConnectCallback, type UndiciConnectOptions } from './agent.js';
 export {
   attachSpiffeAuth,
   attachSpiffeRotation,

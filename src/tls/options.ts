@@ -8,7 +8,7 @@
  * @module
  */
 import { constants } from 'node:crypto';
-import type { PeerCertificate, SecureContextOptions, TlsOptions, ConnectionOptions } from 'node:tls';
+import { createSecureContext, type PeerCertificate, type SecureContext, type SecureContextOptions, type TlsOptions, type ConnectionOptions } from 'node:tls';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 import type { Authorizer } from './authorizer.js';
 import { type TrustSource, type X509SvidSource, type X509TlsSource, svidPem, trustedAuthoritiesPem } from './source.js';
@@ -156,3 +156,51 @@ export function tlsClientConnectOptions(bundles: TrustSource, authorizer: Author
   return clientBase(bundles, authorizer, onVerified);
 }
 
+
+/** Secure contexts of the connectors, by SVID (mTLS) or by trust source (TLS), then `maxVersion`, with the CA list they hold. */
+const contexts = new WeakMap<object, Map<string, { readonly ca: readonly string[]; readonly context: SecureContext }>>();
+
+/**
+ * Options that change what a secure context holds: a connection that sets any of them gets its own.
+ * (`ca`, `cert`, `key` and `minVersion` are not listed: the connectors always replace them;
+ * `maxVersion` is part of the cache key.)
+ */
+const CONTEXT_OPTIONS = [
+  'pfx', 'passphrase', 'ciphers', 'ecdhCurve', 'sigalgs', 'privateKeyEngine', 'privateKeyIdentifier',
+  'secureProtocol', 'secureOptions', 'honorCipherOrder', 'crl', 'dhparam', 'clientCertEngine',
+  'sessionIdContext', 'ticketKeys', 'sessionTimeout', 'secureContext',
+] as const;
+
+/** @internal Whether connection options carry settings of their own that a shared secure context would ignore. */
+export function customizesContext(options: object): boolean {
+  const o = options as Record<string, unknown>;
+  return CONTEXT_OPTIONS.some((k) => o[k] !== undefined);
+}
+
+/**
+ * @internal The secure context for a new client connection: built once per SVID and CA list and
+ * reused (building one parses the key and every certificate, which costs more than the SPIFFE
+ * checks of a handshake). A rotation gives a new SVID object or CA list, hence a new context.
+ */
+export function clientSecureContext(source: TrustSource, withSvid: boolean, maxVersion?: SecureContextOptions['maxVersion']): SecureContext {
+  const ca = trustedAuthoritiesPem(source);
+  const svid = withSvid ? (source as X509TlsSource).getX509Svid() : undefined;
+  const key: object = svid ?? source;
+  let byVersion = contexts.get(key);
+  if (byVersion === undefined) {
+    byVersion = new Map();
+    contexts.set(key, byVersion);
+  }
+  const hit = byVersion.get(maxVersion ?? '');
+  if (hit !== undefined && hit.ca.length === ca.length && hit.ca.every((pem, i) => pem === ca[i])) return hit.context;
+  const options: SecureContextOptions = { minVersion: MIN_VERSION, ca };
+  if (maxVersion !== undefined) options.maxVersion = maxVersion;
+  if (svid !== undefined) {
+    const { cert, key: privateKey } = svidPem(svid);
+    options.cert = cert;
+    options.key = privateKey;
+  }
+  const context = createSecureContext(options);
+  byVersion.set(maxVersion ?? '', { ca, context });
+  return context;
+}

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type SecureServerOptions } from 'node:http2';
+import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse, SecureServerOptions } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttps, type Server as HttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
-import { createServer as createTls, type Server as TlsServer, type TlsOptions, type TLSSocket } from 'node:tls';
+import { createServer as createTls, type SecureContextOptions, type Server as TlsServer, type TlsOptions, type TLSSocket } from 'node:tls';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 import type { Authorizer } from './authorizer.js';
 import { mtlsServerOptions, mtlsWebServerOptions, type SpiffeServerOptions, tlsServerOptions } from './options.js';
@@ -37,6 +37,11 @@ export interface SpiffeServerAuthOptions {
   readonly onRejected?: ((error: Error, socket: TLSSocket) => void) | undefined;
   /** Called when rebuilding the secure context after a source update fails (the old one stays). */
   readonly onRotationError?: ((error: unknown) => void) | undefined;
+  /**
+   * Secure-context settings of your own (`maxVersion`, `ciphers`, `ecdhCurve`, …) to keep when the
+   * context is rebuilt on rotation. The `create*Server` helpers pass the options they were given.
+   */
+  readonly secureContextOptions?: SecureContextOptions | undefined;
 }
 
 /**
@@ -127,7 +132,11 @@ export function attachSpiffeAuth(server: TlsServer, source: X509TlsSource, autho
     for (const listener of inner) listener.call(server, socket);
   });
   const webCert = options.webCert;
-  const build = webCert === undefined ? () => mtlsServerOptions(source, authorizer) : () => mtlsWebServerOptions(webCert, source, authorizer);
+  const own = options.secureContextOptions ?? {};
+  const build =
+    webCert === undefined
+      ? () => ({ ...own, ...mtlsServerOptions(source, authorizer) })
+      : () => ({ ...own, ...mtlsWebServerOptions(webCert, source, authorizer) });
   return attachSpiffeRotation(server, source, build, options.onRotationError);
 }
 
@@ -147,7 +156,7 @@ export function createTlsServer(
   extra: TlsOptions & SpiffeServerAuthOptions = {},
 ): TlsServer {
   const server = createTls({ ...extra, ...mtlsServerOptions(source, authorizer) }, connectionListener);
-  attachSpiffeAuth(server, source, authorizer, extra);
+  attachSpiffeAuth(server, source, authorizer, { secureContextOptions: extra, ...extra });
   return server;
 }
 
@@ -170,7 +179,7 @@ export function createHttpsServer(
   extra: HttpsServerOptions & SpiffeServerAuthOptions = {},
 ): HttpsServer {
   const server = createHttps({ ...extra, ...mtlsServerOptions(source, authorizer) }, requestListener);
-  attachSpiffeAuth(server, source, authorizer, extra);
+  attachSpiffeAuth(server, source, authorizer, { secureContextOptions: extra, ...extra });
   return server;
 }
 
@@ -191,8 +200,10 @@ export function createHttp2SecureServer(
   extra: SecureServerOptions & SpiffeServerAuthOptions = {},
 ): Http2SecureServer {
   const options = { ...extra, ...mtlsServerOptions(source, authorizer) } as SecureServerOptions;
+  // node:http2 is loaded on first use: it adds ~10 ms to `import 'spiffe-kit'` otherwise.
+  const { createSecureServer } = process.getBuiltinModule('node:http2');
   const server = requestListener === undefined ? createSecureServer(options) : createSecureServer(options, requestListener);
-  attachSpiffeAuth(server as unknown as TlsServer, source, authorizer, extra);
+  attachSpiffeAuth(server as unknown as TlsServer, source, authorizer, { secureContextOptions: extra, ...extra });
   return server;
 }
 
@@ -210,6 +221,6 @@ export function createTlsOnlyHttpsServer(
   extra: HttpsServerOptions = {},
 ): HttpsServer {
   const server = createHttps({ ...extra, ...tlsServerOptions(source) }, requestListener);
-  attachSpiffeRotation(server, source, () => tlsServerOptions(source));
+  attachSpiffeRotation(server, source, () => ({ ...extra, ...tlsServerOptions(source) }));
   return server;
 }

@@ -21,7 +21,8 @@ export interface X509SvidSource {
 
 /**
  * A bundle source that can also list all its bundles, so that their authorities can be handed to
- * OpenSSL as `ca`: an `X509Source` (through `bundles`), an `X509BundleSet` or an `X509Bundle`.
+ * OpenSSL as `ca`: an `X509Source` (through `bundles`), a `BundleSource` (through `x509Bundles`),
+ * an `X509BundleSet` or an `X509Bundle`.
  *
  * @example
  * ```ts
@@ -31,6 +32,7 @@ export interface X509SvidSource {
 export type TrustSource = X509BundleSource &
   (
     | { readonly bundles: { bundles(): readonly X509Bundle[] } }
+    | { readonly x509Bundles: { bundles(): readonly X509Bundle[] } }
     | { bundles(): readonly X509Bundle[] }
     | { readonly x509AuthoritiesDer: readonly Buffer[]; toPem(): string }
   );
@@ -64,6 +66,8 @@ export function trustedAuthoritiesPem(source: TrustSource): string[] {
     list = (source as { bundles(): readonly X509Bundle[] }).bundles();
   } else if (typeof (source as { bundles?: unknown }).bundles === 'object') {
     list = (source as { bundles: { bundles(): readonly X509Bundle[] } }).bundles.bundles();
+  } else if (typeof (source as { x509Bundles?: unknown }).x509Bundles === 'object') {
+    list = (source as { x509Bundles: { bundles(): readonly X509Bundle[] } }).x509Bundles.bundles();
   } else {
     list = [source as unknown as X509Bundle];
   }
