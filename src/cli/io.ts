@@ -1,0 +1,40 @@
+/**
+ * What a CLI command gets from the process: its output streams and environment. Commands never
+ * touch `process` directly, so tests run them in-process with captured output.
+ *
+ * @example
+ * ```ts
+ * import { runCli } from './main.js';
+ * const out: string[] = [];
+ * const code = await runCli(['health', '--json'], {
+ *   stdout: (s) => out.push(s), stderr: (s) => out.push(s), env: process.env,
+ * });
+ * ```
+ */
+export interface CliIo {
+  /** Writes to standard output (the text includes its own newlines). */
+  readonly stdout: (text: string) => void;
+  /** Writes to standard error (the text includes its own newlines). */
+  readonly stderr: (text: string) => void;
+  /** The environment (`SPIFFE_ENDPOINT_SOCKET` and friends are read from here). */
+  readonly env: NodeJS.ProcessEnv;
+  /** Current working directory used to resolve relative paths; defaults to `process.cwd()`. */
+  readonly cwd?: string;
+  /** Aborted on SIGINT/SIGTERM by the real entry point; commands stop waiting when it fires. */
+  readonly signal?: AbortSignal;
+}
+
+/** Exit codes shared by every `spiffe` subcommand. */
+export const ExitCode = {
+  /** Success. */
+  ok: 0,
+  /** The check or operation ran and failed (unhealthy, validation errors, failed items). */
+  failed: 1,
+  /** The command line was wrong (unknown command or flag, missing value). */
+  usage: 2,
+} as const;
+
+/** A command-line usage mistake; printed with the command's usage and exit code 2. */
+export class CliUsageError extends Error {
+  override readonly name = 'CliUsageError';
+}

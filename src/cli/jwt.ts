@@ -1,0 +1,94 @@
+/**
+ * `spiffe jwt`: fetches a JWT-SVID for an audience and prints the token, for scripts that call
+ * an OIDC-federated API (`curl -H "Authorization: Bearer $(spiffe jwt --audience api)"`).
+ *
+ * @module
+ */
+import { WorkloadApiClient } from '../workloadapi/client.js';
+import { classifyFailure } from './health-probe.js';
+import { type CliIo, CliUsageError, ExitCode } from './io.js';
+import { nonEmpty, parseDuration, parseFlags, parseIdFlag, resolveAddress, stringFlag, stringsFlag } from './options.js';
+import { DEFAULT_FETCH_TIMEOUT_MS } from './x509.js';
+
+const SYNOPSIS = 'usage: spiffe jwt --audience AUD [--audience AUD]... [--socket ADDRESS] [--timeout 5s] [--id SPIFFE_ID] [--hint HINT] [--json]';
+
+/**
+ * The text of `spiffe jwt --help`.
+ *
+ * @example
+ * ```ts
+ * io.stdout(JWT_USAGE);
+ * ```
+ */
+export const JWT_USAGE = `Usage: spiffe jwt --audience <aud> [options]
+
+Fetches a JWT-SVID for the audience from the Workload API and prints the token on stdout.
+The token is a bearer credential: pass it on (e.g. in an Authorization header), do not log it.
+
+Exit status: 0 success, 1 failure (agent unreachable, not registered, ...), 2 usage error.
+
+Options:
+  --audience <aud>       audience of the token (required; repeatable for several)
+  --socket <address>     Workload API address (default: $SPIFFE_ENDPOINT_SOCKET)
+  --timeout <duration>   give up after this long (default 5s)
+  --id <spiffe-id>       a token for this identity (default: the workload's first)
+  --hint <hint>          the JWT-SVID with this hint
+  --json                 print { spiffeId, hint, audience, expiresAt, issuedAt, token } instead
+  -h, --help             show this help
+`;
+
+const OPTIONS = {
+  audience: { type: 'string', multiple: true },
+  socket: { type: 'string' },
+  timeout: { type: 'string' },
+  id: { type: 'string' },
+  hint: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * Runs `spiffe jwt` and resolves with its exit code; the token goes to stdout, followed by a
+ * newline.
+ *
+ * @throws {@link CliUsageError} on a bad command line, e.g. no `--audience` (exit code 2 from the
+ * entry point).
+ * @example
+ * ```ts
+ * const code = await jwtCommand(['--audience', 'vault'], { stdout, stderr, env: process.env });
+ * ```
+ */
+export async function jwtCommand(args: string[], io: CliIo): Promise<number> {
+  const values = parseFlags(args, OPTIONS, SYNOPSIS);
+  if (values.help === true) {
+    io.stdout(JWT_USAGE);
+    return ExitCode.ok;
+  }
+  const audience = stringsFlag(values, 'audience');
+  if (audience.length === 0) throw new CliUsageError(`--audience is required\n${SYNOPSIS}`);
+  for (const aud of audience) nonEmpty('--audience', aud);
+  const timeoutText = stringFlag(values, 'timeout');
+  const timeoutMs = timeoutText === undefined ? DEFAULT_FETCH_TIMEOUT_MS : parseDuration(timeoutText, '--timeout');
+  if (timeoutMs <= 0) throw new CliUsageError(`--timeout must be longer than 0\n${SYNOPSIS}`);
+  const id = parseIdFlag(nonEmpty('--id', stringFlag(values, 'id')));
+  const hint = nonEmpty('--hint', stringFlag(values, 'hint'));
+  const address = resolveAddress(stringFlag(values, 'socket'), io);
+
+  const client = new WorkloadApiClient({ address: address.address, timeoutMs });
+  try {
+    const svid = await client.fetchJwtSvid({ audience, spiffeId: id?.toString(), hint }, { timeoutMs, signal: io.signal });
+    if (values.json === true) {
+      const { id: spiffeId, hint: _hint, ...rest } = svid.toJSON();
+      io.stdout(`${JSON.stringify({ spiffeId, ...(svid.hint === undefined || svid.hint === '' ? {} : { hint: svid.hint }), ...rest, token: svid.token })}\n`);
+    } else {
+      io.stdout(`${svid.token}\n`);
+    }
+    return ExitCode.ok;
+  } catch (err) {
+    const { reason, message } = classifyFailure(err);
+    io.stderr(`spiffe jwt: ${reason}: ${message}\n`);
+    return ExitCode.failed;
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * `spiffe x509`: shows the workload's X.509-SVID (ID, hint, validity, chain, bundles) and, with
+ * `--write`, writes it to files the way spiffe-helper does, for programs that read PEM files.
+ *
+ * @module
+ */
+import { X509Certificate } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { X509Svid } from '../svid/x509-svid.js';
+import { WorkloadApiClient } from '../workloadapi/client.js';
+import type { X509Context } from '../workloadapi/x509-context.js';
+import { classifyFailure } from './health-probe.js';
+import { type CliIo, CliUsageError, ExitCode } from './io.js';
+import { formatSeconds, nonEmpty, parseDuration, parseFlags, parseIdFlag, resolveAddress, stringFlag } from './options.js';
+import { describeMismatch, selectSvid } from './select.js';
+import { writeFilesAtomically } from './write-files.js';
+
+/**
+ * Default of `--timeout` of `spiffe x509` and `spiffe jwt`, in ms.
+ *
+ * @example
+ * ```ts
+ * await client.fetchX509Context({ timeoutMs: DEFAULT_FETCH_TIMEOUT_MS });
+ * ```
+ */
+export const DEFAULT_FETCH_TIMEOUT_MS = 5_000;
+
+/**
+ * File names `spiffe x509 --write` uses in its directory.
+ *
+ * @example
+ * ```ts
+ * join(dir, X509_FILE_NAMES.key); // '<dir>/svid_key.pem'
+ * ```
+ */
+export const X509_FILE_NAMES = Object.freeze({ certificates: 'svid.pem', key: 'svid_key.pem', bundle: 'bundle.pem' });
+
+const SYNOPSIS = 'usage: spiffe x509 [--socket ADDRESS] [--timeout 5s] [--id SPIFFE_ID] [--hint HINT] [--write DIR [--federated]] [--json]';
+
+/**
+ * The text of `spiffe x509 --help`.
+ *
+ * @example
+ * ```ts
+ * io.stdout(X509_USAGE);
+ * ```
+ */
+export const X509_USAGE = `Usage: spiffe x509 [options]
+
+Fetches this workload's X.509-SVID from the Workload API and shows its SPIFFE ID, hint,
+validity, certificate chain and bundles. The private key is never printed.
+
+With --write DIR, writes DIR/svid.pem (the chain, leaf first), DIR/svid_key.pem (PKCS#8
+private key, mode 0600) and DIR/bundle.pem (the trust bundle of the SVID's trust domain),
+each atomically (temporary file, then rename). DIR is created (mode 0700) if missing.
+
+Exit status: 0 success, 1 failure (agent unreachable, not registered, ...), 2 usage error.
+
+Options:
+  --socket <address>     Workload API address (default: $SPIFFE_ENDPOINT_SOCKET)
+  --timeout <duration>   give up after this long (default 5s)
+  --id <spiffe-id>       the X.509-SVID with this SPIFFE ID (default: the first)
+  --hint <hint>          the X.509-SVID with this hint
+  --write <dir>          write svid.pem, svid_key.pem and bundle.pem into this directory
+  --federated            with --write: add the federated bundles to bundle.pem
+  --json                 print one JSON object on stdout
+  -h, --help             show this help
+`;
+
+const OPTIONS = {
+  socket: { type: 'string' },
+  timeout: { type: 'string' },
+  id: { type: 'string' },
+  hint: { type: 'string' },
+  write: { type: 'string' },
+  federated: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * One certificate of the chain, as `spiffe x509 --json` shows it.
+ *
+ * @example
+ * ```ts
+ * const c: CertificateSummary = { subject: 'O=SPIFFE', issuer: 'CN=ca', serialNumber: '01', notBefore: '…', notAfter: '…', isCa: false, fingerprint256: 'AB:CD:…' };
+ * ```
+ */
+export interface CertificateSummary {
+  readonly subject: string;
+  readonly issuer: string;
+  readonly serialNumber: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly isCa: boolean;
+  readonly fingerprint256: string;
+}
+
+/**
+ * What `spiffe x509 --json` prints (never the key).
+ *
+ * @example
+ * ```ts
+ * const info: X509Summary = JSON.parse(stdout);
+ * console.log(info.spiffeId, info.expiresInSeconds);
+ * ```
+ */
+export interface X509Summary {
+  readonly spiffeId: string;
+  readonly hint?: string;
+  readonly notBefore: string;
+  readonly expiresAt: string;
+  readonly expiresInSeconds: number;
+  readonly chain: readonly CertificateSummary[];
+  readonly bundles: ReadonlyArray<{ readonly trustDomain: string; readonly authorities: number }>;
+  /** With `--write`: the files written (absolute paths). */
+  readonly written?: { readonly certificates: string; readonly key: string; readonly bundle: string };
+}
+
+/**
+ * Runs `spiffe x509` and resolves with its exit code.
+ *
+ * @throws {@link CliUsageError} on a bad command line (exit code 2 from the entry point).
+ * @example
+ * ```ts
+ * const code = await x509Command(['--write', '/run/certs'], { stdout, stderr, env: process.env });
+ * ```
+ */
+export async function x509Command(args: string[], io: CliIo): Promise<number> {
+  const values = parseFlags(args, OPTIONS, SYNOPSIS);
+  if (values.help === true) {
+    io.stdout(X509_USAGE);
+    return ExitCode.ok;
+  }
+  const timeoutText = stringFlag(values, 'timeout');
+  const timeoutMs = timeoutText === undefined ? DEFAULT_FETCH_TIMEOUT_MS : parseDuration(timeoutText, '--timeout');
+  if (timeoutMs <= 0) throw new CliUsageError(`--timeout must be longer than 0\n${SYNOPSIS}`);
+  const selector = { id: parseIdFlag(nonEmpty('--id', stringFlag(values, 'id'))), hint: nonEmpty('--hint', stringFlag(values, 'hint')) };
+  const writeDir = nonEmpty('--write', stringFlag(values, 'write'));
+  if (values.federated === true && writeDir === undefined) throw new CliUsageError(`--federated needs --write\n${SYNOPSIS}`);
+  const address = resolveAddress(stringFlag(values, 'socket'), io);
+
+  let ctx: X509Context;
+  const client = new WorkloadApiClient({ address: address.address, timeoutMs });
+  try {
+    ctx = await client.fetchX509Context({ timeoutMs, signal: io.signal });
+  } catch (err) {
+    const { reason, message } = classifyFailure(err);
+    io.stderr(`spiffe x509: ${reason}: ${message}\n`);
+    return ExitCode.failed;
+  } finally {
+    client.close();
+  }
+  const svid = selectSvid(ctx.svids, selector);
+  if (svid === undefined) {
+    io.stderr(`spiffe x509: wrong-identity: ${describeMismatch(ctx.svids, selector)}\n`);
+    return ExitCode.failed;
+  }
+
+  let written: X509Summary['written'];
+  if (writeDir !== undefined) {
+    const dir = resolve(io.cwd ?? process.cwd(), writeDir);
+    written = { certificates: resolve(dir, X509_FILE_NAMES.certificates), key: resolve(dir, X509_FILE_NAMES.key), bundle: resolve(dir, X509_FILE_NAMES.bundle) };
+    const own = ctx.bundles.get(svid.id.trustDomain);
+    const bundles = values.federated === true ? ctx.bundles.bundles() : own === undefined ? [] : [own];
+    try {
+      await writeFilesAtomically([
+        { path: written.certificates, contents: svid.certificatesPem, mode: 0o644 },
+        { path: written.key, contents: svid.marshal().privateKey, mode: 0o600 },
+        { path: written.bundle, contents: bundles.map((b) => b.toPem()).join(''), mode: 0o644 },
+      ]);
+    } catch (err) {
+      io.stderr(`spiffe x509: cannot write to ${dir}: ${err instanceof Error ? err.message : String(err)}\n`);
+      return ExitCode.failed;
+    }
+  }
+
+  const summary = summarize(svid, ctx, written);
+  io.stdout(values.json === true ? `${JSON.stringify(summary)}\n` : render(summary));
+  return ExitCode.ok;
+}
+
+function summarize(svid: X509Svid, ctx: X509Context, written: X509Summary['written']): X509Summary {
+  return {
+    spiffeId: svid.id.toString(),
+    ...(svid.hint === undefined ? {} : { hint: svid.hint }),
+    notBefore: svid.notBefore.toISOString(),
+    expiresAt: svid.expiresAt.toISOString(),
+    expiresInSeconds: svid.secondsUntilExpiry(),
+    chain: svid.certificatesDer.map((der) => describeCertificate(new X509Certificate(der))),
+    bundles: ctx.bundles.bundles().map((b) => ({ trustDomain: b.trustDomain.name, authorities: b.size })),
+    ...(written === undefined ? {} : { written }),
+  };
+}
+
+function describeCertificate(cert: X509Certificate): CertificateSummary {
+  return {
+    subject: oneLine(cert.subject),
+    issuer: oneLine(cert.issuer),
+    serialNumber: cert.serialNumber,
+    notBefore: new Date(cert.validFrom).toISOString(),
+    notAfter: new Date(cert.validTo).toISOString(),
+    isCa: cert.ca,
+    fingerprint256: cert.fingerprint256,
+  };
+}
+
+/** Node prints distinguished names one attribute per line. */
+function oneLine(dn: string): string {
+  return dn.split('\n').filter((p) => p !== '').join(', ');
+}
+
+function render(s: X509Summary): string {
+  const expiry = s.expiresInSeconds > 0 ? `in ${formatSeconds(s.expiresInSeconds)}` : `expired ${formatSeconds(s.expiresInSeconds)} ago`;
+  const lines = [
+    `SPIFFE ID:  ${s.spiffeId}`,
+    ...(s.hint === undefined ? [] : [`hint:       ${s.hint}`]),
+    `valid:      ${s.notBefore} to ${s.expiresAt} (expires ${expiry})`,
+    `chain:      ${s.chain.length} certificate${s.chain.length === 1 ? '' : 's'}, leaf first`,
+    ...s.chain.map((c, i) => `  [${i}] ${c.isCa ? 'CA  ' : 'leaf'} subject "${c.subject}", issuer "${c.issuer}", serial ${c.serialNumber}, until ${c.notAfter}`),
+    `bundles:    ${s.bundles.map((b) => `${b.trustDomain} (${b.authorities} ${b.authorities === 1 ? 'authority' : 'authorities'})`).join(', ')}`,
+    ...(s.written === undefined ? [] : [`written:    ${s.written.certificates}, ${s.written.key} (mode 0600), ${s.written.bundle}`]),
+  ];
+  return `${lines.join('\n')}\n`;
+}
