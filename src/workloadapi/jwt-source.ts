@@ -323,7 +323,7 @@ function uncachedParams(params: JwtSvidRequest): { audience: string[]; spiffeId?
 /** The validation rule an agent's rejection message points at. */
 function remoteCode(detail: string): JwtSvidErrorCode {
   if (/no keys found for trust domain|no bundle/i.test(detail)) return 'ERR_JWT_NO_BUNDLE';
-  if (/no key found|no JWT authority|key id|kid/i.test(detail)) return 'ERR_JWT_UNKNOWN_KID';
+  if (/no key found|no JWT authority|key id|kid|public key .* not found/i.test(detail)) return 'ERR_JWT_UNKNOWN_KID';
   if (/expired/i.test(detail)) return 'ERR_JWT_EXPIRED';
   if (/audience/i.test(detail)) return 'ERR_JWT_AUDIENCE';
   return 'ERR_JWT_SIGNATURE';
