@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // End-to-end tests against a real SPIRE server + agent (binaries from scripts/install-spire.sh).
 // One fork, files one after another: each file starts its own server and agent.
+// The summary reporter prints `tests: N passed, N failed` at the end, as for the unit suite.
 export default defineConfig({
   test: {
     include: ['test/spire/**/*.test.ts'],
@@ -10,5 +11,6 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 1,
     fileParallelism: false,
+    reporters: ['default', './test/reporters/summary.ts'],
   },
 });

@@ -48,12 +48,13 @@ function sourceHash(moduleDir: string): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-function exec(file: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<GoRun> {
+function exec(file: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number; track?: boolean }): Promise<GoRun> {
   return new Promise((resolvePromise) => {
-    execFile(file, args, { cwd: opts.cwd, env: opts.env, timeout: opts.timeoutMs, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const child = execFile(file, args, { cwd: opts.cwd, env: opts.env, timeout: opts.timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null;
       resolvePromise({ code, stdout, stderr: stderr + (err !== null && code === null ? `\n${err.message}` : '') });
     });
+    if (opts.track === true) track(child);
   });
 }
 
@@ -88,7 +89,67 @@ export async function buildGoPeer(root: string = defaultRoot): Promise<GoPeerBui
 // ---- running the peer ------------------------------------------------------------------------------
 
 const live = new Set<ChildProcess>();
+/** Every peer process started (one-shot commands and servers): pid -> its arguments. */
+const spawned = new Map<number, string>();
 let netInstalled = false;
+
+function track(child: ChildProcess): void {
+  installSafetyNet();
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  child.once('error', () => live.delete(child));
+  if (child.pid !== undefined) spawned.set(child.pid, child.spawnargs.slice(1).join(' '));
+}
+
+/** A peer process started here that is still running (not a zombie). */
+export interface GoPeerLeftover {
+  readonly pid: number;
+  readonly what: string;
+}
+
+/**
+ * The peer processes started by this test process that are still running. A pid reused by an
+ * unrelated process is not counted (its command line must still name the peer binary).
+ */
+export function goPeerLeftovers(): GoPeerLeftover[] {
+  const out: GoPeerLeftover[] = [];
+  for (const [pid, what] of spawned) {
+    let alive = false;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      alive = state !== 'Z' && state !== 'X' && cmdline.includes('spiffe-interop-peer-');
+    } catch {
+      alive = false;
+    }
+    if (alive) out.push({ pid, what });
+    else spawned.delete(pid);
+  }
+  return out;
+}
+
+/**
+ * Throws (after killing them) when peer processes started by this test process are still running
+ * after `graceMs`. Call it in `afterAll`, after {@link stopGoPeers}.
+ */
+export async function assertNoGoPeerLeftovers(graceMs = 2_000): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  let left = goPeerLeftovers();
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    left = goPeerLeftovers();
+  }
+  if (left.length === 0) return;
+  for (const l of left) {
+    try {
+      process.kill(l.pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  throw new Error(`go-spiffe peer processes left behind: ${left.map((l) => `pid ${l.pid} (${l.what})`).join('; ')}`);
+}
 
 function installSafetyNet(): void {
   if (netInstalled) return;
@@ -130,14 +191,14 @@ export class GoPeer {
 
   /** Runs a one-shot subcommand (`client`, `jwt-fetch`, `jwt-validate`, `bench-*`). */
   run(args: readonly string[], timeoutMs = 90_000): Promise<GoRun> {
-    return exec(this.path, args, { env: this.#env, timeoutMs });
+    return exec(this.path, args, { env: this.#env, timeoutMs, track: true });
   }
 
   /** Starts `server --expect <id> [--hint <hint>]` and waits for the line with its URL. */
   async server(expect: string, hint?: string, timeoutMs = 60_000): Promise<GoServer> {
     const args = ['server', '--expect', expect, ...(hint === undefined ? [] : ['--hint', hint])];
     const child = spawn(this.path, args, { env: this.#env, stdio: ['pipe', 'pipe', 'pipe'] });
-    live.add(child);
+    track(child);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

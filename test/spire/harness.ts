@@ -5,8 +5,11 @@
  * `SPIRE_BIN_DIR`). When they are missing, {@link SpireHarness.start} throws: the suite fails,
  * it never skips.
  *
- * Every process started here is killed by {@link SpireHarness.stop}, and by a `process.on('exit')`
- * / SIGINT / SIGTERM safety net if a test run ends without calling it.
+ * Every process started here is killed by {@link SpireHarness.stop} (which then checks that they
+ * are gone), by a `process.on('exit')` / SIGINT / SIGTERM safety net if a test run ends without
+ * calling it, and by a small watchdog per process if the test process itself is killed
+ * (SIGKILL, e.g. a worker torn down after a timeout). {@link spireLeftovers} lists what is still
+ * running; {@link assertNoSpireLeftovers} fails a test file's `afterAll` when anything is.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -51,6 +54,14 @@ export interface EntryOptions {
   selectors?: readonly string[];
 }
 
+/** Options of {@link SpireHarness.start}. */
+export interface StartOptions {
+  /** The server's TCP port (default: a free one). */
+  port?: number;
+  /** Give up bringing the server and agent up after this long (default 90 s, below the hook timeout). */
+  timeoutMs?: number;
+}
+
 interface Run {
   readonly code: number | null;
   readonly stdout: string;
@@ -84,6 +95,8 @@ export async function freePort(): Promise<number> {
 // ---- safety net: never leave a SPIRE process behind --------------------------------------------
 
 const live = new Set<ChildProcess>();
+/** Every SPIRE process this test process started: pid -> what it is. */
+const spawned = new Map<number, string>();
 const liveDirs = new Set<string>();
 let netInstalled = false;
 
@@ -100,6 +113,82 @@ function killAllSync(): void {
     for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
   }
   liveDirs.clear();
+}
+
+/** A SPIRE process this test process started that is still running (not a zombie). */
+export interface SpireLeftover {
+  readonly pid: number;
+  readonly what: string;
+  readonly cmdline: string;
+}
+
+function procAlive(pid: number): { alive: boolean; cmdline: string } {
+  try {
+    // /proc/<pid>/stat: "pid (comm) S ..."; Z = zombie (exited, not reaped yet: not running).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+    return { alive: state !== 'Z' && state !== 'X', cmdline };
+  } catch {
+    return { alive: false, cmdline: '' };
+  }
+}
+
+/**
+ * The SPIRE processes started by this test process (any harness) that are still running. A pid
+ * reused by an unrelated process is not counted (its command line must still name spire-).
+ */
+export function spireLeftovers(): SpireLeftover[] {
+  const out: SpireLeftover[] = [];
+  for (const [pid, what] of spawned) {
+    const { alive, cmdline } = procAlive(pid);
+    if (alive && /spire-(server|agent)/.test(cmdline)) out.push({ pid, what, cmdline });
+    else if (!alive) spawned.delete(pid);
+  }
+  return out;
+}
+
+/**
+ * Throws (listing them, after killing them) when SPIRE processes started by this test process are
+ * still running, after waiting up to `graceMs` for exiting ones. Call it in `afterAll`, after
+ * `stop()`: it also catches a harness whose `start()` never returned (a timed-out `beforeAll`).
+ */
+export async function assertNoSpireLeftovers(graceMs = 2_000): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  let left = spireLeftovers();
+  while (left.length > 0 && Date.now() < deadline) {
+    await sleep(50);
+    left = spireLeftovers();
+  }
+  if (left.length > 0) {
+    killAllSync(); // report, but leave nothing running
+    for (const l of left) {
+      try {
+        process.kill(l.pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    throw new Error(`SPIRE processes left behind: ${left.map((l) => `${l.what} pid ${l.pid} (${l.cmdline})`).join('; ')}`);
+  }
+}
+
+/** Kills every SPIRE process this test process started that is still running (any harness). */
+export function killAllSpire(): void {
+  killAllSync();
+}
+
+/**
+ * Starts a watchdog (a detached `sh` loop) that SIGKILLs `childPid` as soon as `parentPid` is gone,
+ * and exits by itself when the child exits. It covers what `process.on('exit')` cannot: the test
+ * process killed with SIGKILL. Exported for the harness's own tests.
+ */
+export function guardProcess(childPid: number, parentPid: number = process.pid): ChildProcess {
+  const script = 'while kill -0 "$1" 2>/dev/null; do if ! kill -0 "$2" 2>/dev/null; then kill -KILL "$1" 2>/dev/null; exit 0; fi; sleep 0.5; done';
+  const dog = spawn('sh', ['-c', script, 'spire-watchdog', String(childPid), String(parentPid)], { detached: true, stdio: 'ignore' });
+  dog.on('error', () => {});
+  dog.unref();
+  return dog;
 }
 
 function installSafetyNet(): void {
@@ -130,8 +219,11 @@ export class SpireHarness {
   #server: ChildProcess | undefined;
   #agent: ChildProcess | undefined;
   #agentStarts = 0;
+  #bringUpDeadline = 0;
   #stopped = false;
   readonly #entries = new Set<string>();
+  /** Every pid this harness spawned (server and each agent run). */
+  readonly #pids = new Set<number>();
 
   private constructor(dir: string, port: number, bins: { server: string; agent: string }) {
     this.dir = dir;
@@ -144,15 +236,20 @@ export class SpireHarness {
     this.uid = process.getuid();
   }
 
-  /** Starts a server and an agent and waits until both are healthy. */
-  static async start(): Promise<SpireHarness> {
+  /**
+   * Starts a server and an agent and waits until both are healthy. When bring-up fails or takes
+   * longer than {@link StartOptions.timeoutMs}, whatever was started is killed and the logs printed.
+   */
+  static async start(options: StartOptions = {}): Promise<SpireHarness> {
     const bins = spireBinaries();
     installSafetyNet();
     const dir = mkdtempSync(join(tmpdir(), 'spire-'));
     liveDirs.add(dir);
-    const h = new SpireHarness(dir, await freePort(), bins);
+    const h = new SpireHarness(dir, options.port ?? (await freePort()), bins);
+    h.#bringUpDeadline = Date.now() + (options.timeoutMs ?? 90_000);
     try {
       await h.#bringUp();
+      h.#bringUpDeadline = 0; // later agent restarts get their own timeout
     } catch (err) {
       h.printLogs('SPIRE bring-up failed');
       await h.stop();
@@ -245,6 +342,11 @@ plugins {
       live.add(child);
       child.once('exit', () => live.delete(child));
       child.once('error', () => live.delete(child));
+      if (child.pid !== undefined) {
+        spawned.set(child.pid, `spire-${name} (${this.dir})`);
+        this.#pids.add(child.pid);
+        guardProcess(child.pid);
+      }
       return child;
     } finally {
       closeSync(fd);
@@ -252,7 +354,9 @@ plugins {
   }
 
   async #waitHealthy(name: string, bin: string, socket: string, proc: () => ChildProcess | undefined, timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    // During start(): never past the bring-up deadline (below the suite's hook timeout).
+    const deadline = this.#bringUpDeadline > 0 ? Math.min(Date.now() + timeoutMs, this.#bringUpDeadline) : Date.now() + timeoutMs;
+    timeoutMs = Math.max(0, deadline - Date.now());
     let last: Run | undefined;
     while (Date.now() < deadline) {
       const p = proc();
@@ -348,13 +452,37 @@ plugins {
     process.stderr.write(`\n===== ${title} =====\n${this.logs()}\n`);
   }
 
-  /** Kills the agent and the server and removes the temporary folder (keeps it if `SPIRE_KEEP_DIR` is set). */
+  /**
+   * Kills the agent and the server, checks that every process this harness started is gone (throws
+   * naming any that is not), and removes the temporary folder (kept if `SPIRE_KEEP_DIR` is set).
+   */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
     await Promise.all([this.#terminate(this.#agent), this.#terminate(this.#server)]);
     if (process.env['SPIRE_KEEP_DIR'] === undefined) rmSync(this.dir, { recursive: true, force: true });
     liveDirs.delete(this.dir);
+    const left = this.leftovers();
+    if (left.length > 0) {
+      for (const l of left) {
+        try {
+          process.kill(l.pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+      throw new Error(`SPIRE processes still running after stop(): ${left.map((l) => `${l.what} pid ${l.pid}`).join('; ')}`);
+    }
+  }
+
+  /** The processes this harness started that are still running. */
+  leftovers(): SpireLeftover[] {
+    return spireLeftovers().filter((l) => this.#pids.has(l.pid));
+  }
+
+  /** Every pid this harness started (the server, and the agent once per start). */
+  get pids(): readonly number[] {
+    return [...this.#pids];
   }
 
   async #terminate(child: ChildProcess | undefined): Promise<void> {
@@ -362,7 +490,8 @@ plugins {
     const gone = new Promise<void>((r) => child.once('exit', () => r()));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await gone;
+    // SIGKILL cannot be ignored; the cap only guards against a lost 'exit' event.
+    await Promise.race([gone, sleep(10_000)]);
     clearTimeout(timer);
     live.delete(child);
   }

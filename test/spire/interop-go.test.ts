@@ -20,8 +20,8 @@ import {
   TlsError,
   X509Source,
 } from '../../src/index.js';
-import { buildGoPeer, GoPeer, type GoPeerBuild, type GoServer, stopGoPeers } from './go-peer.js';
-import { SpireHarness, TRUST_DOMAIN, waitFor } from './harness.js';
+import { assertNoGoPeerLeftovers, buildGoPeer, GoPeer, type GoPeerBuild, type GoServer, stopGoPeers } from './go-peer.js';
+import { assertNoSpireLeftovers, SpireHarness, TRUST_DOMAIN, waitFor } from './harness.js';
 
 const ID_NODE = `spiffe://${TRUST_DOMAIN}/interop/node`;
 const ID_GO = `spiffe://${TRUST_DOMAIN}/interop/go`;
@@ -97,6 +97,9 @@ describe('go-spiffe interop against a real SPIRE agent', () => {
     await x509?.close();
     await jwt?.close();
     await spire?.stop();
+    // Nothing this file started is still running: no Go server or client, no SPIRE process.
+    await assertNoGoPeerLeftovers();
+    await assertNoSpireLeftovers();
   });
 
   async function goServer(expect: string): Promise<GoServer> {

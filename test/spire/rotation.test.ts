@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type SvidChange, X509Source } from '../../src/index.js';
-import { SpireHarness, TRUST_DOMAIN } from './harness.js';
+import { assertNoSpireLeftovers, SpireHarness, TRUST_DOMAIN } from './harness.js';
 
 const ID = `spiffe://${TRUST_DOMAIN}/svc/rotating`;
 
@@ -22,6 +22,7 @@ describe('real SPIRE agent: rotation and redaction', () => {
   afterAll(async () => {
     await Promise.all(sources.map((s) => s.close()));
     await spire?.stop();
+    await assertNoSpireLeftovers();
   });
 
   it('a real rotation (30 s TTL) reaches the source', async () => {
