@@ -50,7 +50,7 @@ describe('spiffe (dispatcher)', () => {
       expect(r.code).toBe(0);
       expect(r.stderr).toBe('');
       expect(r.stdout).toMatch(/^Usage: spiffe <command> \[options\]/);
-      for (const command of ['health', 'x509', 'jwt']) expect(r.stdout).toMatch(new RegExp(`^ {2}${command} `, 'm'));
+      for (const command of ['health', 'x509', 'jwt', 'registrar']) expect(r.stdout).toMatch(new RegExp(`^ {2}${command} `, 'm'));
     }
   });
 

@@ -15,6 +15,7 @@ Commands:
   health      check that this workload has its SPIFFE identity (for liveness/readiness probes)
   x509        show this workload's X.509-SVID, or write it to PEM files (--write DIR)
   jwt         fetch a JWT-SVID for an audience and print the token
+  registrar   validate, render, plan and apply declared SPIRE registration entries
 
 Run 'spiffe <command> --help' for the options of a command.
 `;
@@ -25,6 +26,7 @@ const commands: Record<string, () => Promise<Command>> = {
   health: async () => (await import('./health.js')).healthCommand,
   x509: async () => (await import('./x509.js')).x509Command,
   jwt: async () => (await import('./jwt.js')).jwtCommand,
+  registrar: async () => (await import('../registrar/cli.js')).registrarCommand,
 };
 
 /**

@@ -92,23 +92,57 @@ export class SourceCertificateProvider implements grpc.experimental.CertificateP
     this.#subscribed = want;
   }
 
+  /**
+   * grpc-js's certificate-provider hook: `listener` gets the trusted CAs now (asynchronously) and
+   * again on every bundle update.
+   *
+   * @example
+   * ```ts
+   * provider.addCaCertificateListener((update) => console.log(update?.caCertificate.length));
+   * ```
+   */
   addCaCertificateListener(listener: CaListener): void {
     this.#ca.add(listener);
     this.#sync();
     this.#sendCa(listener);
   }
 
+  /**
+   * Stops CA updates to `listener`; the source is unsubscribed when no listener remains.
+   *
+   * @example
+   * ```ts
+   * provider.removeCaCertificateListener(onCa);
+   * ```
+   */
   removeCaCertificateListener(listener: CaListener): void {
     this.#ca.delete(listener);
     this.#sync();
   }
 
+  /**
+   * grpc-js's certificate-provider hook: `listener` gets the SVID's chain and key now
+   * (asynchronously) and again on every rotation.
+   *
+   * @example
+   * ```ts
+   * provider.addIdentityCertificateListener((update) => console.log(update !== null));
+   * ```
+   */
   addIdentityCertificateListener(listener: IdentityListener): void {
     this.#identity.add(listener);
     this.#sync();
     this.#sendIdentity(listener);
   }
 
+  /**
+   * Stops SVID updates to `listener`; the source is unsubscribed when no listener remains.
+   *
+   * @example
+   * ```ts
+   * provider.removeIdentityCertificateListener(onIdentity);
+   * ```
+   */
   removeIdentityCertificateListener(listener: IdentityListener): void {
     this.#identity.delete(listener);
     this.#sync();

@@ -1,0 +1,192 @@
+/**
+ * Applying a {@link Plan}: creates, then updates, then deletes, in batches, with the per-item
+ * status of every entry. ALREADY_EXISTS on a create whose existing entry is owned is success (a
+ * concurrent or earlier run made it; it is updated if its fields differ); NOT_FOUND on a delete
+ * is success (already gone). Running
+ * the same plan twice, or planning and applying again, changes nothing the second time.
+ *
+ * @module
+ */
+import type { DeleteResults, EntryResults } from './entry-api.js';
+import type { EntryMask, EntryStatus, ServerEntry } from './entry-codec.js';
+import { diffEntry, type Plan, type PlannedUpdate, toServerEntry, updateMask } from './plan.js';
+
+/**
+ * gRPC status codes SPIRE uses as per-item statuses.
+ *
+ * @example
+ * ```ts
+ * if (status.code === ItemStatus.ALREADY_EXISTS) console.log('exists');
+ * ```
+ */
+export const ItemStatus = Object.freeze({ OK: 0, INVALID_ARGUMENT: 3, NOT_FOUND: 5, ALREADY_EXISTS: 6, INTERNAL: 13 } as const);
+
+/**
+ * What happened to one item: `created`, `exists` (ALREADY_EXISTS, owned), `updated`, `deleted`,
+ * `gone` (NOT_FOUND on delete), or `failed`.
+ *
+ * @example
+ * ```ts
+ * const o: ItemOutcomeKind = 'created';
+ * ```
+ */
+export type ItemOutcomeKind = 'created' | 'exists' | 'updated' | 'deleted' | 'gone' | 'failed';
+
+/**
+ * The outcome of one create, update or delete.
+ *
+ * @example
+ * ```ts
+ * for (const o of result.items) console.log(o.action, o.id, o.outcome, o.status.message);
+ * ```
+ */
+export interface ItemOutcome {
+  readonly action: 'create' | 'update' | 'delete';
+  /** The entry ID (for a create, the ID asked for; `entry.id` is what the server holds). */
+  readonly id: string;
+  readonly spiffeId: string;
+  readonly outcome: ItemOutcomeKind;
+  readonly status: EntryStatus;
+  /** The entry the server returned, when it returned one. */
+  readonly entry: ServerEntry | null;
+}
+
+/**
+ * The outcome of {@link apply}.
+ *
+ * @example
+ * ```ts
+ * const r = await apply(client, p);
+ * if (!r.ok) for (const f of r.failures) console.error(f.spiffeId, f.status.message);
+ * ```
+ */
+export interface ApplyResult {
+  /** True when no item failed. */
+  readonly ok: boolean;
+  readonly items: readonly ItemOutcome[];
+  readonly failures: readonly ItemOutcome[];
+  readonly counts: Readonly<Record<ItemOutcomeKind, number>>;
+}
+
+/**
+ * Options of {@link apply}.
+ *
+ * @example
+ * ```ts
+ * await apply(client, p, { batchSize: 20 });
+ * ```
+ */
+export interface ApplyOptions {
+  /** Entries per RPC (default 50). */
+  readonly batchSize?: number | undefined;
+}
+
+/**
+ * What {@link apply} needs of a client (an {@link EntryApiClient} has it).
+ *
+ * @example
+ * ```ts
+ * const writer: EntryWriter = client;
+ * ```
+ */
+export interface EntryWriter {
+  batchCreate(entries: ServerEntry[]): Promise<EntryResults>;
+  batchUpdate(entries: ServerEntry[], inputMask?: EntryMask): Promise<EntryResults>;
+  batchDelete(ids: string[]): Promise<DeleteResults>;
+}
+
+function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+function maskKey(mask: EntryMask): string {
+  return Object.keys(mask).sort().join(',');
+}
+
+/**
+ * Runs a plan against the server. RPC-level failures (server unreachable, permission denied)
+ * throw an {@link EntryApiError}; per-item failures are in {@link ApplyResult.failures}.
+ *
+ * @example
+ * ```ts
+ * const p = await plan(client, entries, { ownerPrefix: 'spiffe-kit.' });
+ * const r = await apply(client, p, { batchSize: 50 });
+ * console.log(r.counts);
+ * ```
+ */
+export async function apply(client: EntryWriter, p: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
+  const batchSize = Math.max(1, Math.floor(options.batchSize ?? 50));
+  const items: ItemOutcome[] = [];
+  const late: PlannedUpdate[] = [];
+
+  for (const batch of chunks(p.creates, batchSize)) {
+    const results = await client.batchCreate(batch.map((c) => toServerEntry(c.entry, c.id)));
+    batch.forEach((c, i) => {
+      const r = results[i] ?? { status: { code: ItemStatus.INTERNAL, message: 'no result' }, entry: null };
+      let outcome: ItemOutcomeKind = 'failed';
+      if (r.status.code === ItemStatus.OK) outcome = 'created';
+      else if (r.status.code === ItemStatus.ALREADY_EXISTS && (r.entry === null || r.entry.id.startsWith(p.ownerPrefix))) outcome = 'exists';
+      const status =
+        outcome === 'failed' && r.status.code === ItemStatus.ALREADY_EXISTS
+          ? { code: r.status.code, message: `${r.status.message}: entry ${r.entry?.id ?? '?'} is not owned by this tool (prefix ${p.ownerPrefix})` }
+          : r.status;
+      items.push({ action: 'create', id: c.id, spiffeId: c.entry.spiffeId ?? '', outcome, status, entry: r.entry });
+      // An owned entry made meanwhile (another run) with other values: bring it to the declaration.
+      if (outcome === 'exists' && r.entry !== null) {
+        const changes = diffEntry(r.entry, c.entry);
+        if (changes.length > 0) late.push({ id: r.entry.id, entry: c.entry, current: r.entry, changes });
+      }
+    });
+  }
+
+  // Updates are grouped by their input mask: one mask per RPC.
+  const byMask = new Map<string, PlannedUpdate[]>();
+  for (const u of [...p.updates, ...late]) {
+    const key = maskKey(updateMask(u.changes));
+    byMask.set(key, [...(byMask.get(key) ?? []), u]);
+  }
+  for (const group of byMask.values()) {
+    const first = group[0];
+    if (first === undefined) continue;
+    const mask = updateMask(first.changes);
+    for (const batch of chunks(group, batchSize)) {
+      const results = await client.batchUpdate(batch.map((u) => toServerEntry(u.entry, u.id)), mask);
+      batch.forEach((u, i) => {
+        const r = results[i] ?? { status: { code: ItemStatus.INTERNAL, message: 'no result' }, entry: null };
+        items.push({ action: 'update', id: u.id, spiffeId: u.entry.spiffeId ?? '', outcome: r.status.code === ItemStatus.OK ? 'updated' : 'failed', status: r.status, entry: r.entry });
+      });
+    }
+  }
+
+  for (const batch of chunks(p.deletes, batchSize)) {
+    const results = await client.batchDelete(batch.map((d) => d.id));
+    batch.forEach((d, i) => {
+      const r = results[i] ?? { status: { code: ItemStatus.INTERNAL, message: 'no result' }, id: d.id };
+      const outcome: ItemOutcomeKind = r.status.code === ItemStatus.OK ? 'deleted' : r.status.code === ItemStatus.NOT_FOUND ? 'gone' : 'failed';
+      items.push({ action: 'delete', id: d.id, spiffeId: d.current.spiffeId, outcome, status: r.status, entry: null });
+    });
+  }
+
+  const counts: Record<ItemOutcomeKind, number> = { created: 0, exists: 0, updated: 0, deleted: 0, gone: 0, failed: 0 };
+  for (const it of items) counts[it.outcome] += 1;
+  const failures = items.filter((it) => it.outcome === 'failed');
+  return { ok: failures.length === 0, items, failures, counts };
+}
+
+/**
+ * A readable report of an apply: one line per item, then the counts.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(formatApplyResult(await apply(client, p)));
+ * ```
+ */
+export function formatApplyResult(r: ApplyResult): string {
+  const sign = { create: '+', update: '~', delete: '-' } as const;
+  const lines = r.items.map((it) => `${it.outcome === 'failed' ? '✗' : sign[it.action]} ${it.action} ${it.spiffeId} [${it.id}]: ${it.outcome}${it.outcome === 'failed' || it.outcome === 'exists' || it.outcome === 'gone' ? ` (${it.status.code} ${it.status.message})` : ''}`);
+  const c = r.counts;
+  lines.push(`Applied: ${c.created} created, ${c.exists} already existed, ${c.updated} updated, ${c.deleted} deleted, ${c.gone} already gone, ${c.failed} failed.`);
+  return `${lines.join('\n')}\n`;
+}

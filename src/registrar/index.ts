@@ -1,0 +1,63 @@
+/**
+ * `spiffe-kit/registrar`: an application declares the SPIRE registration entries it needs, next
+ * to its code, and the registrar validates them with SPIRE's rules, renders them for every tool
+ * an operator uses (`spire-server entry create` commands and `-data` JSON, spire-controller-manager
+ * ClusterStaticEntry / ClusterSPIFFEID, the older k8s-workload-registrar), plans and applies them
+ * through the SPIRE Server Entry API, and checks at startup that the Workload API serves them.
+ *
+ * @example
+ * ```ts
+ * import { defineEntries, k8s, render } from 'spiffe-kit/registrar';
+ * const registration = defineEntries({
+ *   trustDomain: 'example.org',
+ *   defaults: { parentId: 'spiffe://example.org/spire/agent/k8s_psat/prod' },
+ *   entries: [{ name: 'web', spiffeId: 'spiffe://example.org/ns/shop/sa/web', selectors: [k8s.ns('shop'), k8s.sa('web')] }],
+ * });
+ * console.log(render(registration, 'cmd').files[0]?.content);
+ * ```
+ *
+ * @packageDocumentation
+ */
+export type { EntryDeclaration, EntryDefaults, LabelSelector, Registration, RegistrarManifest, RegistrationEntry, Selector } from './types.js';
+export { ManifestError, type ManifestErrorCode, RegistrarValidationError, type ValidationIssue, type ValidationIssueCode } from './errors.js';
+export { docker, k8s, selector, selectorProblem, selectorString, systemd, unix } from './selectors.js';
+export { goDuration, MAX_TTL_SECONDS, parseTtl } from './duration.js';
+export { assertValidManifest, dnsNameProblem, MAX_HINT_LENGTH, validateManifest, type ValidationResult } from './validate.js';
+export { defineEntries } from './define.js';
+export { DEFAULT_MANIFEST_NAMES, findManifest, loadManifest, parseManifestText, readManifest } from './manifest.js';
+export { DEFAULT_OWNER_PREFIX, entryKey, OWNER_PREFIX_PATTERN, ownedEntryId, selectorStrings } from './owner.js';
+export { shellQuote } from './shell-quote.js';
+export { entryCreateArgs, renderEntryCreateCommands, renderEntryCreateData, type SpireCliInput, type SpireCliRenderOptions } from './render-spire-cli.js';
+export { clusterSpiffeId, clusterStaticEntry, type K8sRenderOptions, type RenderedFile, renderClusterSpiffeIds, renderClusterStaticEntries } from './render-k8s.js';
+export {
+  type LegacyRender,
+  type LegacyRenderOptions,
+  renderK8sRegistrarAnnotation,
+  renderK8sRegistrarCrd,
+  renderK8sRegistrarLabel,
+  renderK8sRegistrarServiceAccount,
+  type SkippedEntry,
+} from './render-legacy.js';
+export { render, RENDER_FORMATS, type RenderFormat, type RenderOptions, type RenderOutput } from './render.js';
+export { EntryApiClient, type EntryApiClientOptions, EntryApiError, type EntryApiErrorCode, entryApiTarget, type DeleteResults, type EntryResults } from './entry-api.js';
+export { emptyServerEntry, type EntryMask, type EntryMaskField, type EntryStatus, type ServerEntry } from './entry-codec.js';
+export {
+  diffEntry,
+  type EntryLister,
+  type FieldChange,
+  formatPlan,
+  type Plan,
+  plan,
+  type PlanField,
+  type PlannedConflict,
+  type PlannedCreate,
+  type PlannedDelete,
+  type PlannedUnchanged,
+  type PlannedUpdate,
+  type PlanOptions,
+  planToJson,
+  toServerEntry,
+  updateMask,
+} from './plan.js';
+export { apply, type ApplyOptions, type ApplyResult, type EntryWriter, formatApplyResult, type ItemOutcome, type ItemOutcomeKind, ItemStatus } from './apply.js';
+export { checkDeclaredIdentities, type IdentityCheck, type SelfCheckReport, type SvidLister } from './self-check.js';

@@ -1,0 +1,72 @@
+/**
+ * Ownership of server entries, as spire-controller-manager does it: the registrar gives the
+ * entries it creates an ID made of a prefix and a hash of the entry's matching key, and only ever
+ * updates or deletes entries whose ID starts with that prefix.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import type { Selector } from './types.js';
+
+/**
+ * The default prefix of the IDs of the entries the registrar owns.
+ *
+ * @example
+ * ```ts
+ * plan(client, registration.entries, { ownerPrefix: DEFAULT_OWNER_PREFIX });
+ * ```
+ */
+export const DEFAULT_OWNER_PREFIX = 'spiffe-kit.';
+
+/**
+ * What an owner prefix may contain: SPIRE accepts custom entry IDs of at most 255 characters of
+ * `[A-Za-z0-9._-]`; the prefix leaves room for the 32 hex digits of the hash.
+ *
+ * @example
+ * ```ts
+ * OWNER_PREFIX_PATTERN.test('shop.'); // true
+ * ```
+ */
+export const OWNER_PREFIX_PATTERN = /^[A-Za-z0-9._-]{1,200}$/;
+
+function sortedSelectors(selectors: readonly Selector[]): string[] {
+  return [...new Set(selectors.map((s) => `${s.type}:${s.value}`))].sort();
+}
+
+/**
+ * The matching key of an entry: SPIFFE ID, parent ID and the sorted selector set (what SPIRE
+ * calls a "similar" entry).
+ *
+ * @example
+ * ```ts
+ * entryKey({ spiffeId: 'spiffe://example.org/a', parentId: 'spiffe://example.org/agent', selectors: [{ type: 'unix', value: 'uid:0' }] });
+ * ```
+ */
+export function entryKey(e: { readonly spiffeId: string | undefined; readonly parentId: string | undefined; readonly selectors: readonly Selector[] }): string {
+  return JSON.stringify([e.spiffeId ?? '', e.parentId ?? '', sortedSelectors(e.selectors)]);
+}
+
+/**
+ * The ID an owned entry gets: the prefix and a stable hash (SHA-256, 32 hex digits) of its
+ * matching key, so the same declaration always maps to the same ID.
+ *
+ * @example
+ * ```ts
+ * ownedEntryId('spiffe-kit.', entry); // 'spiffe-kit.3f1c…'
+ * ```
+ */
+export function ownedEntryId(ownerPrefix: string, entry: { readonly spiffeId: string | undefined; readonly parentId: string | undefined; readonly selectors: readonly Selector[] }): string {
+  return `${ownerPrefix}${createHash('sha256').update(entryKey(entry)).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * The selectors of an entry as sorted `type:value` strings, without duplicates.
+ *
+ * @example
+ * ```ts
+ * selectorStrings([{ type: 'k8s', value: 'sa:web' }, { type: 'k8s', value: 'ns:shop' }]); // ['k8s:ns:shop', 'k8s:sa:web']
+ * ```
+ */
+export function selectorStrings(selectors: readonly Selector[]): string[] {
+  return sortedSelectors(selectors);
+}

@@ -1,0 +1,352 @@
+/**
+ * Planning: what to create, update and delete on a SPIRE server so that it holds the declared
+ * entries. Entries are matched by (spiffe_id, parent_id, sorted selectors), as SPIRE matches
+ * "similar" entries; only entries whose ID starts with the owner prefix are ever updated or
+ * deleted (the ownership model of spire-controller-manager). A similar entry owned by someone
+ * else is reported as a conflict and left alone.
+ *
+ * @module
+ */
+import { emptyServerEntry, type EntryMask, type ServerEntry } from './entry-codec.js';
+import { DEFAULT_OWNER_PREFIX, entryKey, OWNER_PREFIX_PATTERN, ownedEntryId, selectorStrings } from './owner.js';
+import type { RegistrationEntry, Selector } from './types.js';
+
+/**
+ * The fields compared to decide an update, by {@link RegistrationEntry} name.
+ *
+ * @example
+ * ```ts
+ * const f: PlanField = 'hint';
+ * ```
+ */
+export type PlanField = 'x509SvidTtl' | 'jwtSvidTtl' | 'dnsNames' | 'federatesWith' | 'hint' | 'admin' | 'downstream';
+
+const FIELDS: readonly PlanField[] = ['x509SvidTtl', 'jwtSvidTtl', 'dnsNames', 'federatesWith', 'hint', 'admin', 'downstream'];
+
+/**
+ * One field that differs between the server and the declaration.
+ *
+ * @example
+ * ```ts
+ * const c: FieldChange = { field: 'hint', from: '', to: 'internal' };
+ * ```
+ */
+export interface FieldChange {
+  readonly field: PlanField;
+  readonly from: unknown;
+  readonly to: unknown;
+}
+
+/**
+ * An entry to create, with the ID it gets.
+ *
+ * @example
+ * ```ts
+ * for (const c of p.creates) console.log(c.id, c.entry.spiffeId);
+ * ```
+ */
+export interface PlannedCreate {
+  readonly id: string;
+  readonly entry: RegistrationEntry;
+}
+
+/**
+ * An owned entry whose fields differ from its declaration.
+ *
+ * @example
+ * ```ts
+ * for (const u of p.updates) console.log(u.id, u.changes.map((c) => c.field));
+ * ```
+ */
+export interface PlannedUpdate {
+  readonly id: string;
+  readonly entry: RegistrationEntry;
+  readonly current: ServerEntry;
+  readonly changes: readonly FieldChange[];
+}
+
+/**
+ * An owned entry that is no longer declared (deleted only with `prune`).
+ *
+ * @example
+ * ```ts
+ * for (const d of p.deletes) console.log(d.id, d.current.spiffeId);
+ * ```
+ */
+export interface PlannedDelete {
+  readonly id: string;
+  readonly current: ServerEntry;
+}
+
+/**
+ * A declared entry the server already holds as declared.
+ *
+ * @example
+ * ```ts
+ * console.log(`${p.unchanged.length} unchanged`);
+ * ```
+ */
+export interface PlannedUnchanged {
+  readonly id: string;
+  readonly entry: RegistrationEntry;
+}
+
+/**
+ * A declared entry for which the server holds a similar entry that this tool does not own: it
+ * is never modified, and the declared entry is not created (SPIRE would refuse it).
+ *
+ * @example
+ * ```ts
+ * for (const c of p.conflicts) console.log(`${c.entry.spiffeId} is held by entry ${c.current.id}`);
+ * ```
+ */
+export interface PlannedConflict {
+  readonly entry: RegistrationEntry;
+  readonly current: ServerEntry;
+}
+
+/**
+ * The outcome of {@link plan}.
+ *
+ * @example
+ * ```ts
+ * const p = await plan(client, entries, { ownerPrefix: 'spiffe-kit.' });
+ * if (p.creates.length + p.updates.length + p.deletes.length === 0) console.log('nothing to do');
+ * ```
+ */
+export interface Plan {
+  readonly ownerPrefix: string;
+  readonly prune: boolean;
+  readonly creates: readonly PlannedCreate[];
+  readonly updates: readonly PlannedUpdate[];
+  readonly deletes: readonly PlannedDelete[];
+  readonly unchanged: readonly PlannedUnchanged[];
+  readonly conflicts: readonly PlannedConflict[];
+  /** Owned entries no longer declared, kept because `prune` is off. */
+  readonly orphans: readonly PlannedDelete[];
+  /** Declared entries the Entry API cannot hold (template entries, for ClusterSPIFFEID only). */
+  readonly skipped: readonly RegistrationEntry[];
+}
+
+/**
+ * Options of {@link plan}.
+ *
+ * @example
+ * ```ts
+ * const opts: PlanOptions = { ownerPrefix: 'payments.', prune: true };
+ * ```
+ */
+export interface PlanOptions {
+  /** Prefix of the IDs of owned entries (`[A-Za-z0-9._-]`, default {@link DEFAULT_OWNER_PREFIX}). */
+  readonly ownerPrefix?: string | undefined;
+  /** Delete owned entries that are no longer declared (default false). */
+  readonly prune?: boolean | undefined;
+}
+
+/**
+ * What {@link plan} needs of a client: the entries the server holds.
+ *
+ * @example
+ * ```ts
+ * const lister: EntryLister = { listEntries: async () => [] };
+ * ```
+ */
+export interface EntryLister {
+  listEntries(): Promise<ServerEntry[]>;
+}
+
+const sortedSelectors = selectorStrings;
+
+function normalizeTd(td: string): string {
+  return td.startsWith('spiffe://') ? td.slice('spiffe://'.length).replace(/\/+$/, '') : td;
+}
+
+function sortedUnique(list: readonly string[], map: (s: string) => string = (s) => s): string[] {
+  return [...new Set(list.map(map))].sort();
+}
+
+function serverValue(current: ServerEntry, field: PlanField): unknown {
+  switch (field) {
+    case 'dnsNames':
+      return sortedUnique(current.dnsNames, (d) => d.toLowerCase());
+    case 'federatesWith':
+      return sortedUnique(current.federatesWith, normalizeTd);
+    default:
+      return current[field];
+  }
+}
+
+function declaredValue(entry: RegistrationEntry, field: PlanField): unknown {
+  switch (field) {
+    case 'dnsNames':
+      return sortedUnique(entry.dnsNames, (d) => d.toLowerCase());
+    case 'federatesWith':
+      return sortedUnique(entry.federatesWith, normalizeTd);
+    default:
+      return entry[field];
+  }
+}
+
+/**
+ * The fields of `current` that differ from `entry`. A TTL of 0 means "server default" and SPIRE
+ * stores it as 0, so declaring 0 again after a TTL reverts the entry to the default.
+ *
+ * @example
+ * ```ts
+ * diffEntry(current, entry); // [{ field: 'hint', from: '', to: 'internal' }]
+ * ```
+ */
+export function diffEntry(current: ServerEntry, entry: RegistrationEntry): FieldChange[] {
+  const changes: FieldChange[] = [];
+  for (const field of FIELDS) {
+    const to = declaredValue(entry, field);
+    const from = serverValue(current, field);
+    if (JSON.stringify(from) !== JSON.stringify(to)) changes.push({ field, from, to });
+  }
+  return changes;
+}
+
+/**
+ * `entry` as the Entry API takes it, with the given ID.
+ *
+ * @example
+ * ```ts
+ * await client.batchCreate([toServerEntry(entry, ownedEntryId('spiffe-kit.', entry))]);
+ * ```
+ */
+export function toServerEntry(entry: RegistrationEntry, id: string): ServerEntry {
+  return {
+    ...emptyServerEntry(),
+    id,
+    spiffeId: entry.spiffeId ?? '',
+    parentId: entry.parentId ?? '',
+    selectors: entry.selectors.map((s) => ({ type: s.type, value: s.value })),
+    x509SvidTtl: entry.x509SvidTtl,
+    jwtSvidTtl: entry.jwtSvidTtl,
+    dnsNames: [...entry.dnsNames],
+    federatesWith: [...entry.federatesWith],
+    hint: entry.hint,
+    admin: entry.admin,
+    downstream: entry.downstream,
+  };
+}
+
+/**
+ * The input mask of an update: the fields that change.
+ *
+ * @example
+ * ```ts
+ * updateMask([{ field: 'hint', from: '', to: 'x' }]); // { hint: true }
+ * ```
+ */
+export function updateMask(changes: readonly FieldChange[]): EntryMask {
+  const mask: EntryMask = {};
+  for (const c of changes) mask[c.field] = true;
+  return mask;
+}
+
+/**
+ * Compares the declared entries with what the server holds. Only entries whose ID starts with
+ * `ownerPrefix` are updated or deleted; deletes are planned only with `prune`.
+ *
+ * @throws RangeError when `ownerPrefix` is not 1–200 characters of `[A-Za-z0-9._-]`.
+ * @example
+ * ```ts
+ * const p = await plan(client, entries, { ownerPrefix: 'spiffe-kit.', prune: true });
+ * console.log(formatPlan(p));
+ * ```
+ */
+export async function plan(client: EntryLister, entries: readonly RegistrationEntry[], options: PlanOptions = {}): Promise<Plan> {
+  const ownerPrefix = options.ownerPrefix ?? DEFAULT_OWNER_PREFIX;
+  if (!OWNER_PREFIX_PATTERN.test(ownerPrefix)) throw new RangeError(`owner prefix ${JSON.stringify(ownerPrefix)} must be 1-200 characters of [A-Za-z0-9._-]`);
+  const prune = options.prune ?? false;
+  const server = await client.listEntries();
+
+  const owned = new Map<string, ServerEntry>();
+  const foreign = new Map<string, ServerEntry>();
+  for (const e of server) (e.id.startsWith(ownerPrefix) ? owned : foreign).set(entryKey(e), e);
+
+  const creates: PlannedCreate[] = [];
+  const updates: PlannedUpdate[] = [];
+  const unchanged: PlannedUnchanged[] = [];
+  const conflicts: PlannedConflict[] = [];
+  const skipped: RegistrationEntry[] = [];
+  const declared = new Set<string>();
+
+  for (const entry of entries) {
+    if (entry.spiffeId === undefined || entry.parentId === undefined) {
+      skipped.push(entry);
+      continue;
+    }
+    const key = entryKey(entry);
+    if (declared.has(key)) continue; // the same entry declared twice
+    declared.add(key);
+    const mine = owned.get(key);
+    if (mine !== undefined) {
+      const changes = diffEntry(mine, entry);
+      if (changes.length === 0) unchanged.push({ id: mine.id, entry });
+      else updates.push({ id: mine.id, entry, current: mine, changes });
+      continue;
+    }
+    const theirs = foreign.get(key);
+    if (theirs !== undefined) conflicts.push({ entry, current: theirs });
+    else creates.push({ id: ownedEntryId(ownerPrefix, entry), entry });
+  }
+
+  const stale: PlannedDelete[] = [];
+  for (const [key, e] of owned) if (!declared.has(key)) stale.push({ id: e.id, current: e });
+  return { ownerPrefix, prune, creates, updates, deletes: prune ? stale : [], unchanged, conflicts, orphans: prune ? [] : stale, skipped };
+}
+
+function describeEntry(e: { spiffeId: string | undefined; parentId: string | undefined; selectors: readonly Selector[] }): string {
+  return `${e.spiffeId ?? '?'} (parent ${e.parentId ?? '?'}; ${sortedSelectors(e.selectors).join(', ')})`;
+}
+
+/**
+ * A readable diff of a plan: `+` creates, `~` updates (with each changed field), `-` deletes,
+ * `!` conflicts, then a summary line.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(formatPlan(p));
+ * // + spiffe://example.org/web (parent spiffe://example.org/agent; unix:uid:1000)  [spiffe-kit.3f1c…]
+ * // Plan: 1 to create, 0 to update, 0 to delete, 0 unchanged.
+ * ```
+ */
+export function formatPlan(p: Plan): string {
+  const lines: string[] = [];
+  for (const c of p.creates) lines.push(`+ ${describeEntry(c.entry)}  [${c.id}]`);
+  for (const u of p.updates) {
+    lines.push(`~ ${describeEntry(u.entry)}  [${u.id}]`);
+    for (const c of u.changes) lines.push(`    ${c.field}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`);
+  }
+  for (const d of p.deletes) lines.push(`- ${describeEntry(d.current)}  [${d.id}]`);
+  for (const c of p.conflicts) lines.push(`! ${describeEntry(c.entry)}: a similar entry ${c.current.id} exists and is not owned by this tool (prefix ${p.ownerPrefix}); left alone`);
+  for (const o of p.orphans) lines.push(`  (owned entry ${o.id} for ${o.current.spiffeId} is no longer declared; --prune deletes it)`);
+  for (const s of p.skipped) lines.push(`  (skipped ${s.name}: template entries are for ClusterSPIFFEID only)`);
+  lines.push(`Plan: ${p.creates.length} to create, ${p.updates.length} to update, ${p.deletes.length} to delete, ${p.unchanged.length} unchanged${p.conflicts.length > 0 ? `, ${p.conflicts.length} in conflict` : ''}.`);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The JSON form of a plan: IDs, SPIFFE IDs and changed fields, without the full server entries.
+ *
+ * @example
+ * ```ts
+ * console.log(JSON.stringify(planToJson(p), null, 2));
+ * ```
+ */
+export function planToJson(p: Plan): Record<string, unknown> {
+  const ref = (e: { spiffeId: string | undefined; parentId: string | undefined; selectors: readonly Selector[] }) => ({ spiffeId: e.spiffeId, parentId: e.parentId, selectors: sortedSelectors(e.selectors) });
+  return {
+    ownerPrefix: p.ownerPrefix,
+    prune: p.prune,
+    creates: p.creates.map((c) => ({ id: c.id, name: c.entry.name, ...ref(c.entry) })),
+    updates: p.updates.map((u) => ({ id: u.id, name: u.entry.name, ...ref(u.entry), changes: u.changes })),
+    deletes: p.deletes.map((d) => ({ id: d.id, ...ref(d.current) })),
+    unchanged: p.unchanged.map((u) => ({ id: u.id, name: u.entry.name, ...ref(u.entry) })),
+    conflicts: p.conflicts.map((c) => ({ name: c.entry.name, ...ref(c.entry), existingId: c.current.id })),
+    orphans: p.orphans.map((o) => ({ id: o.id, ...ref(o.current) })),
+    skipped: p.skipped.map((s) => s.name),
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * One entry point for every output format, as the CLI's `render --format` names them.
+ *
+ * @module
+ */
+import { type K8sRenderOptions, type RenderedFile, renderClusterSpiffeIds, renderClusterStaticEntries } from './render-k8s.js';
+import {
+  type LegacyRenderOptions,
+  renderK8sRegistrarAnnotation,
+  renderK8sRegistrarCrd,
+  renderK8sRegistrarLabel,
+  renderK8sRegistrarServiceAccount,
+  type SkippedEntry,
+} from './render-legacy.js';
+import { renderEntryCreateCommands, renderEntryCreateData, type SpireCliRenderOptions } from './render-spire-cli.js';
+import type { Registration } from './types.js';
+
+/**
+ * The output formats.
+ *
+ * @example
+ * ```ts
+ * const f: RenderFormat = 'cluster-static-entry';
+ * ```
+ */
+export type RenderFormat = 'cmd' | 'json' | 'cluster-static-entry' | 'cluster-spiffeid' | 'k8s-registrar-crd' | 'k8s-registrar-annotation' | 'k8s-registrar-label' | 'k8s-registrar-sa';
+
+/**
+ * Every {@link RenderFormat}, in the order `--help` lists them.
+ *
+ * @example
+ * ```ts
+ * RENDER_FORMATS.includes('json'); // true
+ * ```
+ */
+export const RENDER_FORMATS: readonly RenderFormat[] = Object.freeze(['cmd', 'json', 'cluster-static-entry', 'cluster-spiffeid', 'k8s-registrar-crd', 'k8s-registrar-annotation', 'k8s-registrar-label', 'k8s-registrar-sa']);
+
+/**
+ * Options of every renderer together.
+ *
+ * @example
+ * ```ts
+ * const o: RenderOptions = { socketPath: '/run/spire/server/api.sock', className: 'spire-system-spire' };
+ * ```
+ */
+export type RenderOptions = SpireCliRenderOptions & K8sRenderOptions & LegacyRenderOptions;
+
+/**
+ * What {@link render} produces: files, and the entries the format cannot express.
+ *
+ * @example
+ * ```ts
+ * const out: RenderOutput = render(registration, 'json');
+ * ```
+ */
+export interface RenderOutput {
+  readonly files: readonly RenderedFile[];
+  readonly skipped: readonly SkippedEntry[];
+}
+
+const templateSkips = (r: Registration): SkippedEntry[] => r.entries.filter((e) => e.spiffeId === undefined).map((e) => ({ name: e.name, reason: 'a template entry renders to ClusterSPIFFEID only' }));
+
+/**
+ * Renders a registration in one format. Pure: same input, same bytes.
+ *
+ * @example
+ * ```ts
+ * const { files, skipped } = render(registration, 'cluster-static-entry');
+ * for (const f of files) writeFileSync(join('deploy/spire', f.fileName), f.content);
+ * ```
+ */
+export function render(registration: Registration, format: RenderFormat, options: RenderOptions = {}): RenderOutput {
+  switch (format) {
+    case 'cmd':
+      return { files: [{ fileName: 'entries.sh', content: renderEntryCreateCommands(registration, options) }], skipped: templateSkips(registration) };
+    case 'json':
+      return { files: [{ fileName: 'entries.json', content: renderEntryCreateData(registration, options) }], skipped: templateSkips(registration) };
+    case 'cluster-static-entry':
+      return { files: renderClusterStaticEntries(registration, options), skipped: templateSkips(registration) };
+    case 'cluster-spiffeid':
+      return {
+        files: renderClusterSpiffeIds(registration, options),
+        skipped: registration.entries.filter((e) => e.spiffeIdTemplate === undefined).map((e) => ({ name: e.name, reason: 'a fixed-ID entry renders to ClusterStaticEntry (cluster-static-entry)' })),
+      };
+    case 'k8s-registrar-crd':
+      return renderK8sRegistrarCrd(registration, options);
+    case 'k8s-registrar-annotation':
+      return renderK8sRegistrarAnnotation(registration, options);
+    case 'k8s-registrar-label':
+      return renderK8sRegistrarLabel(registration, options);
+    case 'k8s-registrar-sa':
+      return renderK8sRegistrarServiceAccount(registration);
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The shapes shared by every part of the registrar: what an application declares, and the
+ * normalized entry that validation produces and that renderers and the Entry API client consume.
+ *
+ * @packageDocumentation
+ */
+
+/**
+ * A selector as SPIRE stores it: `type` and `value` (for `unix:uid:1000`, type `unix`, value
+ * `uid:1000`).
+ *
+ * @example
+ * ```ts
+ * const s: Selector = { type: 'k8s', value: 'ns:payments' };
+ * ```
+ */
+export interface Selector {
+  readonly type: string;
+  readonly value: string;
+}
+
+/**
+ * One registration entry as an application declares it (in code with `defineEntries`, or in a
+ * manifest file). Durations are seconds (numbers) or strings such as `"1h"`, `"90s"`.
+ *
+ * Exactly one of `spiffeId` and `spiffeIdTemplate` is given: a template is for
+ * spire-controller-manager's ClusterSPIFFEID (Go template over Kubernetes metadata, e.g.
+ * `spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}`)
+ * and renders only to that format.
+ *
+ * @example
+ * ```ts
+ * const web: EntryDeclaration = {
+ *   spiffeId: 'spiffe://example.org/ns/shop/sa/web',
+ *   parentId: 'spiffe://example.org/spire/agent/k8s_psat/prod/node-1',
+ *   selectors: [k8s.ns('shop'), k8s.sa('web')],
+ *   x509SvidTtl: '1h',
+ *   hint: 'internal',
+ * };
+ * ```
+ */
+export interface EntryDeclaration {
+  /** The SPIFFE ID to issue. */
+  readonly spiffeId?: string | undefined;
+  /** A ClusterSPIFFEID `spiffeIDTemplate` instead of a fixed ID. */
+  readonly spiffeIdTemplate?: string | undefined;
+  /** The agent (or node alias) allowed to obtain it; required for fixed IDs. */
+  readonly parentId?: string | undefined;
+  /**
+   * Workload selectors, as helpers build them or as `type:value` strings. Required (non-empty)
+   * for a fixed ID; for a template entry they become `workloadSelectorTemplates`.
+   */
+  readonly selectors?: readonly (Selector | string)[] | undefined;
+  /** X.509-SVID TTL (seconds or a duration string); 0 / absent = server default. */
+  readonly x509SvidTtl?: number | string | undefined;
+  /** JWT-SVID TTL (seconds or a duration string); 0 / absent = server default. */
+  readonly jwtSvidTtl?: number | string | undefined;
+  /** DNS SANs added to the X.509-SVID. */
+  readonly dnsNames?: readonly string[] | undefined;
+  /** Trust domains whose bundles the workload receives (names or `spiffe://` IDs). */
+  readonly federatesWith?: readonly string[] | undefined;
+  /** The Workload API `hint` (≤ 1024 characters). */
+  readonly hint?: string | undefined;
+  /** Grants access to the SPIRE Server APIs. */
+  readonly admin?: boolean | undefined;
+  /** Marks a downstream SPIRE server. */
+  readonly downstream?: boolean | undefined;
+  /** Kubernetes selection for ClusterSPIFFEID (label selectors). */
+  readonly podSelector?: LabelSelector | undefined;
+  /** Kubernetes selection for ClusterSPIFFEID (label selectors). */
+  readonly namespaceSelector?: LabelSelector | undefined;
+  /** A name for the entry, used in reports, file names and Kubernetes object names. */
+  readonly name?: string | undefined;
+}
+
+/**
+ * A Kubernetes label selector (`matchLabels` / `matchExpressions`).
+ *
+ * @example
+ * ```ts
+ * const sel: LabelSelector = { matchLabels: { app: 'web' } };
+ * ```
+ */
+export interface LabelSelector {
+  readonly matchLabels?: Readonly<Record<string, string>> | undefined;
+  readonly matchExpressions?: readonly { readonly key: string; readonly operator: string; readonly values?: readonly string[] }[] | undefined;
+}
+
+/**
+ * An entry after validation: IDs canonical, selectors split, TTLs in seconds, lists sorted and
+ * de-duplicated, so two declarations of the same entry are equal field by field.
+ *
+ * @example
+ * ```ts
+ * const [entry] = validateEntries(declarations).entries;
+ * console.log(entry.spiffeId, entry.selectors);
+ * ```
+ */
+export interface RegistrationEntry {
+  /** A name for reports and file names (declared, or derived from the SPIFFE ID path). */
+  readonly name: string;
+  /** Canonical SPIFFE ID, or undefined for a template entry. */
+  readonly spiffeId: string | undefined;
+  /** The ClusterSPIFFEID template, for a template entry. */
+  readonly spiffeIdTemplate: string | undefined;
+  /** Canonical parent ID (undefined only for template entries). */
+  readonly parentId: string | undefined;
+  /** Selectors sorted by type then value, without duplicates. */
+  readonly selectors: readonly Selector[];
+  /** Seconds; 0 = server default. */
+  readonly x509SvidTtl: number;
+  /** Seconds; 0 = server default. */
+  readonly jwtSvidTtl: number;
+  /** Sorted, de-duplicated, lower-case. */
+  readonly dnsNames: readonly string[];
+  /** Sorted, de-duplicated trust domain names (no `spiffe://`). */
+  readonly federatesWith: readonly string[];
+  /** The hint, or `''`. */
+  readonly hint: string;
+  readonly admin: boolean;
+  readonly downstream: boolean;
+  readonly podSelector: LabelSelector | undefined;
+  readonly namespaceSelector: LabelSelector | undefined;
+}
+
+/**
+ * Values applied to every entry that does not set them.
+ *
+ * @example
+ * ```ts
+ * const defaults: EntryDefaults = { parentId: 'spiffe://example.org/spire/agent/k8s_psat/prod', x509SvidTtl: '1h' };
+ * ```
+ */
+export interface EntryDefaults {
+  readonly parentId?: string | undefined;
+  readonly x509SvidTtl?: number | string | undefined;
+  readonly jwtSvidTtl?: number | string | undefined;
+}
+
+/**
+ * What an application declares: its entries, the trust domain they live in, and the prefix of
+ * the entry IDs this tool owns on the server. The same shape is read from a JSON or YAML
+ * manifest file (schema: `spiffe-kit/schema/registrar-manifest.schema.json`).
+ *
+ * @example
+ * ```ts
+ * const manifest: RegistrarManifest = {
+ *   trustDomain: 'example.org',
+ *   ownerPrefix: 'shop.',
+ *   defaults: { parentId: 'spiffe://example.org/spire/agent/k8s_psat/prod' },
+ *   entries: [{ spiffeId: 'spiffe://example.org/ns/shop/sa/web', selectors: [k8s.ns('shop'), k8s.sa('web')] }],
+ * };
+ * ```
+ */
+export interface RegistrarManifest {
+  /** The SPIRE server's trust domain; every ID must belong to it (default: that of the first entry). */
+  readonly trustDomain?: string | undefined;
+  /** Prefix of the entry IDs this tool creates and manages (default `spiffe-kit.`). */
+  readonly ownerPrefix?: string | undefined;
+  readonly defaults?: EntryDefaults | undefined;
+  readonly entries: readonly EntryDeclaration[];
+}
+
+/**
+ * A validated manifest: what renderers, plan/apply and the self-check take.
+ *
+ * @example
+ * ```ts
+ * const reg: Registration = defineEntries({ entries: [...] });
+ * console.log(reg.trustDomain, reg.entries.length);
+ * ```
+ */
+export interface Registration {
+  /** The trust domain of the entries (undefined only when there are no fixed IDs). */
+  readonly trustDomain: string | undefined;
+  readonly ownerPrefix: string;
+  readonly entries: readonly RegistrationEntry[];
+}

@@ -1,0 +1,252 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { X509Source } from '../../src/index.js';
+import { apply } from '../../src/registrar/apply.js';
+import { applyCommand, planCommand } from '../../src/registrar/cli-apply.js';
+import { EntryApiClient, EntryApiError } from '../../src/registrar/entry-api.js';
+import { plan } from '../../src/registrar/plan.js';
+import { ownedEntryId } from '../../src/registrar/owner.js';
+import { renderEntryCreateData } from '../../src/registrar/render-spire-cli.js';
+import { checkDeclaredIdentities } from '../../src/registrar/self-check.js';
+import type { RegistrationEntry } from '../../src/registrar/types.js';
+import { AGENT_ID, SpireHarness, spireBinaries, TRUST_DOMAIN, waitFor } from './harness.js';
+
+const OWNER = 'spiffe-kit.';
+const ID_A = `spiffe://${TRUST_DOMAIN}/registrar/a`;
+const ID_B = `spiffe://${TRUST_DOMAIN}/registrar/b`;
+const ID_DATA = `spiffe://${TRUST_DOMAIN}/registrar/from-data`;
+const ID_FOREIGN = `spiffe://${TRUST_DOMAIN}/registrar/foreign`;
+const ID_ADMIN = `spiffe://${TRUST_DOMAIN}/registrar/admin`;
+
+function declared(uid: number, path: string, extra: Partial<RegistrationEntry> = {}): RegistrationEntry {
+  return {
+    name: path,
+    spiffeId: `spiffe://${TRUST_DOMAIN}/registrar/${path}`,
+    spiffeIdTemplate: undefined,
+    parentId: AGENT_ID,
+    selectors: [{ type: 'unix', value: `uid:${uid}` }],
+    x509SvidTtl: 0,
+    jwtSvidTtl: 0,
+    dnsNames: [],
+    federatesWith: [],
+    hint: '',
+    admin: false,
+    downstream: false,
+    podSelector: undefined,
+    namespaceSelector: undefined,
+    ...extra,
+  };
+}
+
+function spireServer(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(spireBinaries().server, args, { timeout: 15_000, encoding: 'utf8' }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1, stdout, stderr });
+    });
+  });
+}
+
+describe('real SPIRE server: registrar plan / apply', () => {
+  let spire: SpireHarness;
+  let client: EntryApiClient;
+  let source: X509Source | undefined;
+  const foreignIds: string[] = [];
+  let idOfB = '';
+
+  beforeAll(async () => {
+    spire = await SpireHarness.start();
+    client = new EntryApiClient({ address: `unix://${spire.serverSocket}` });
+  });
+
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => spire?.printLogs());
+  });
+
+  afterAll(async () => {
+    await source?.close();
+    client?.close();
+    await spire?.stop();
+  });
+
+  it('spire-server entry create -data accepts the rendered JSON (renderEntryCreateData)', async () => {
+    // Without entry IDs: an entry "made by others", which the registrar must never touch.
+    const entry = declared(424242, 'from-data', { x509SvidTtl: 600, jwtSvidTtl: 120, dnsNames: ['data.example.org'], hint: 'from-data' });
+    const file = join(spire.dir, 'entries.json');
+    writeFileSync(file, renderEntryCreateData([entry], { entryIds: false }));
+    const r = await spireServer(['entry', 'create', '-socketPath', spire.serverSocket, '-data', file, '-output', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { results: { status: { code: number; message: string }; entry?: { id: string } }[] };
+    expect(out.results.map((x) => x.status.code), r.stdout).toEqual([0]);
+    const listed = (await client.listEntries()).find((e) => e.spiffeId === ID_DATA);
+    expect(listed).toMatchObject({ parentId: AGENT_ID, x509SvidTtl: 600, jwtSvidTtl: 120, dnsNames: ['data.example.org'], hint: 'from-data', selectors: [{ type: 'unix', value: 'uid:424242' }] });
+    expect(listed!.id.startsWith(OWNER)).toBe(false);
+    foreignIds.push(listed!.id);
+    // One more entry made by others, with the harness (spire-server entry create flags).
+    foreignIds.push(await spire.createEntry({ spiffeId: ID_FOREIGN, selectors: ['unix:uid:434343'] }));
+
+    // With entry IDs: the CLI route and the Entry API route converge (plan sees it as its own, unchanged).
+    const owned = declared(454545, 'data-owned', { x509SvidTtl: 90, federatesWith: [], hint: 'owned' });
+    writeFileSync(file, renderEntryCreateData([owned]));
+    const r2 = await spireServer(['entry', 'create', '-socketPath', spire.serverSocket, '-data', file, '-output', 'json']);
+    expect((JSON.parse(r2.stdout) as { results: { status: { code: number } }[] }).results.map((x) => x.status.code), r2.stdout).toEqual([0]);
+    const p = await plan(client, [owned], { ownerPrefix: OWNER });
+    expect(p.unchanged.map((u) => u.id)).toEqual([ownedEntryId(OWNER, owned)]);
+    expect(p.creates.length + p.updates.length + p.conflicts.length).toBe(0);
+    const gone = await apply(client, await plan(client, [], { ownerPrefix: OWNER, prune: true }));
+    expect(gone.counts.deleted).toBe(1);
+  });
+
+  it('apply creates the declared entries and this process receives their SVIDs', async () => {
+    const entries = [declared(spire.uid, 'a', { hint: 'a', x509SvidTtl: 300 }), declared(spire.uid, 'b', { hint: 'b' })];
+    const p = await plan(client, entries, { ownerPrefix: OWNER });
+    expect(p.creates).toHaveLength(2);
+    expect(p.conflicts).toHaveLength(0);
+    const r = await apply(client, p);
+    expect(r.ok, JSON.stringify(r.failures)).toBe(true);
+    expect(r.counts.created).toBe(2);
+    const onServer = (await client.listEntries()).filter((e) => e.id.startsWith(OWNER));
+    expect(onServer.map((e) => e.spiffeId).sort()).toEqual([ID_A, ID_B]);
+    idOfB = onServer.find((e) => e.spiffeId === ID_B)!.id;
+    // A TTL of 0 (server default) is stored as 0, not as the default's value.
+    expect(onServer.find((e) => e.spiffeId === ID_B)).toMatchObject({ x509SvidTtl: 0, jwtSvidTtl: 0 });
+
+    const t0 = Date.now();
+    source = await X509Source.create({ address: spire.address, timeoutMs: 60_000 });
+    const report = await waitFor('both declared SVIDs', () => {
+      const rep = checkDeclaredIdentities(source!, entries);
+      return rep.ok ? rep : undefined;
+    }, 60_000, 200);
+    expect(report.present.map((x) => x.spiffeId).sort()).toEqual([ID_A, ID_B]);
+    expect(report.message).toContain('All 2 declared identities');
+    console.log(`declared SVIDs served ${Date.now() - t0} ms after apply`);
+
+    // The self-check names what is missing.
+    const missing = checkDeclaredIdentities(source, [...entries, declared(spire.uid, 'c')]);
+    expect(missing.ok).toBe(false);
+    expect(missing.message).toContain(`${TRUST_DOMAIN}/registrar/c`);
+  });
+
+  it('apply twice: nothing to do, nothing sent', async () => {
+    const entries = [declared(spire.uid, 'a', { hint: 'a', x509SvidTtl: 300 }), declared(spire.uid, 'b', { hint: 'b' })];
+    const before = await client.listEntries();
+    const p = await plan(client, entries, { ownerPrefix: OWNER });
+    expect({ creates: p.creates.length, updates: p.updates.length, deletes: p.deletes.length, unchanged: p.unchanged.length }).toEqual({ creates: 0, updates: 0, deletes: 0, unchanged: 2 });
+    const r = await apply(client, p);
+    expect(r.items).toHaveLength(0);
+    const after = await client.listEntries();
+    expect(after.map((e) => [e.id, e.revisionNumber]).sort()).toEqual(before.map((e) => [e.id, e.revisionNumber]).sort());
+  });
+
+  it('an edited declaration (hint, TTL) updates in place: same entry ID, new SVID hint', async () => {
+    const entries = [declared(spire.uid, 'a', { hint: 'a', x509SvidTtl: 300 }), declared(spire.uid, 'b', { hint: 'b2', x509SvidTtl: 240 })];
+    const p = await plan(client, entries, { ownerPrefix: OWNER });
+    expect(p.creates).toHaveLength(0);
+    expect(p.updates.map((u) => u.id)).toEqual([idOfB]);
+    expect(p.updates[0]?.changes.map((c) => c.field).sort()).toEqual(['hint', 'x509SvidTtl']);
+    const r = await apply(client, p);
+    expect(r.ok, JSON.stringify(r.failures)).toBe(true);
+    expect(r.counts.updated).toBe(1);
+    const b = (await client.listEntries()).find((e) => e.spiffeId === ID_B);
+    expect(b).toMatchObject({ id: idOfB, hint: 'b2', x509SvidTtl: 240 });
+    await waitFor('the SVID of b with hint b2', () => source!.getX509Svids().some((s) => s.id.toString() === ID_B && s.hint === 'b2'), 60_000, 200);
+    expect((await plan(client, entries, { ownerPrefix: OWNER })).unchanged).toHaveLength(2);
+
+    // Back to the server default TTL (0): updated in place again.
+    const reverted = [entries[0]!, declared(spire.uid, 'b', { hint: 'b2' })];
+    const p2 = await plan(client, reverted, { ownerPrefix: OWNER });
+    expect(p2.updates.map((u) => [u.id, u.changes])).toEqual([[idOfB, [{ field: 'x509SvidTtl', from: 240, to: 0 }]]]);
+    expect((await apply(client, p2)).ok).toBe(true);
+    expect((await client.listEntries()).find((e) => e.spiffeId === ID_B)).toMatchObject({ id: idOfB, x509SvidTtl: 0, hint: 'b2' });
+  });
+
+  it('a declaration similar to an entry made by others is a conflict and the entry is left alone', async () => {
+    const before = (await client.listEntries()).find((e) => e.spiffeId === ID_FOREIGN);
+    const p = await plan(client, [declared(434343, 'foreign', { hint: 'mine' })], { ownerPrefix: OWNER });
+    expect(p.conflicts.map((c) => c.current.id)).toEqual([before!.id]);
+    await apply(client, p);
+    expect((await client.listEntries()).find((e) => e.spiffeId === ID_FOREIGN)).toEqual(before);
+  });
+
+  it('prune removes only owned entries that are no longer declared; others are never touched', async () => {
+    const entries = [declared(spire.uid, 'a', { hint: 'a', x509SvidTtl: 300 })];
+    const noPrune = await plan(client, entries, { ownerPrefix: OWNER });
+    expect(noPrune.deletes).toHaveLength(0);
+    expect(noPrune.orphans.map((o) => o.id)).toEqual([idOfB]);
+
+    const p = await plan(client, entries, { ownerPrefix: OWNER, prune: true });
+    expect(p.deletes.map((d) => d.id)).toEqual([idOfB]);
+    const r = await apply(client, p);
+    expect(r.ok, JSON.stringify(r.failures)).toBe(true);
+    expect(r.counts.deleted).toBe(1);
+
+    const left = await client.listEntries();
+    expect(left.filter((e) => e.id.startsWith(OWNER)).map((e) => e.spiffeId)).toEqual([ID_A]);
+    for (const id of foreignIds) expect(left.map((e) => e.id)).toContain(id);
+    // The agent alias entry made by `token generate -spiffeID` is still there too.
+    expect(left.some((e) => e.spiffeId === AGENT_ID)).toBe(true);
+
+    // Deleting again is harmless (NOT_FOUND is fine).
+    const again = await apply(client, p);
+    expect(again.ok).toBe(true);
+    expect(again.counts.gone).toBe(1);
+
+    await waitFor('b withdrawn from this process', () => !source!.getX509Svids().some((s) => s.id.toString() === ID_B), 60_000, 200);
+    expect(checkDeclaredIdentities(source!, entries).ok).toBe(true);
+  });
+
+  it('TCP with mTLS: an admin X509-SVID lists entries, a non-admin one is refused', async () => {
+    const entries = [declared(spire.uid, 'a', { hint: 'a', x509SvidTtl: 300 }), declared(spire.uid, 'admin', { hint: 'admin', admin: true })];
+    const r = await apply(client, await plan(client, entries, { ownerPrefix: OWNER }));
+    expect(r.ok, JSON.stringify(r.failures)).toBe(true);
+    const admin = await X509Source.create({ address: spire.address, timeoutMs: 60_000, picker: { id: ID_ADMIN } });
+    const plain = await X509Source.create({ address: spire.address, timeoutMs: 60_000, picker: { id: ID_A } });
+    const tcp = new EntryApiClient({ address: `127.0.0.1:${spire.port}`, x509Source: admin, timeoutMs: 10_000 });
+    const denied = new EntryApiClient({ address: `127.0.0.1:${spire.port}`, x509Source: plain, timeoutMs: 10_000 });
+    try {
+      expect(admin.getX509Svid().id.toString()).toBe(ID_ADMIN);
+      const listed = await tcp.listEntries();
+      expect(listed.map((e) => e.spiffeId)).toContain(ID_ADMIN);
+      // Plan and apply work the same over TCP: nothing to do.
+      const p = await plan(tcp, entries, { ownerPrefix: OWNER });
+      expect(p.unchanged).toHaveLength(2);
+      const err = await denied.listEntries().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(EntryApiError);
+      expect(err).toMatchObject({ code: 'ERR_ENTRY_API_PERMISSION_DENIED' });
+      expect((err as Error).message).toContain(`127.0.0.1:${spire.port}`);
+      // The CLI over TCP: the admin SVID picked from this process's Workload API.
+      const out: string[] = [];
+      const io = { stdout: (t: string) => void out.push(t), stderr: (t: string) => void out.push(t), env: {} };
+      const args = ['--server-address', `127.0.0.1:${spire.port}`, '--socket', spire.address, '--admin-id', ID_ADMIN];
+      expect(await planCommand(args, io, async () => entries), out.join('')).toBe(0);
+      expect(out.join('')).toContain('Plan: 0 to create, 0 to update, 0 to delete, 2 unchanged.');
+    } finally {
+      tcp.close();
+      denied.close();
+      await admin.close();
+      await plain.close();
+    }
+  });
+
+  it('the CLI: plan, apply without --yes changes nothing, apply --yes --prune, then nothing to do', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t), env: { SPIRE_SERVER_SOCKET: spire.serverSocket } };
+    const entries = async () => [declared(spire.uid, 'a', { hint: 'a', x509SvidTtl: 300 }), declared(spire.uid, 'cli', { hint: 'cli' })];
+    expect(await planCommand(['--prune'], io, entries)).toBe(0);
+    expect(out.join('')).toContain(`+ spiffe://${TRUST_DOMAIN}/registrar/cli `);
+    expect(out.join('')).toContain(`- ${ID_ADMIN} `);
+    expect(out.join('')).toContain('Plan: 1 to create, 0 to update, 1 to delete, 1 unchanged.');
+    expect(await applyCommand(['--prune'], io, entries)).toBe(1);
+    expect((await client.listEntries()).some((e) => e.spiffeId === `spiffe://${TRUST_DOMAIN}/registrar/cli`)).toBe(false);
+    out.length = 0;
+    expect(await applyCommand(['--prune', '--yes'], io, entries)).toBe(0);
+    expect(out.join('')).toContain('Applied: 1 created, 0 already existed, 0 updated, 1 deleted, 0 already gone, 0 failed.');
+    out.length = 0;
+    expect(await applyCommand(['--prune', '--yes', '--json'], io, entries)).toBe(0);
+    expect(JSON.parse(out.join(''))).toMatchObject({ applied: true, result: { ok: true, items: [] } });
+    const left = await client.listEntries();
+    for (const id of foreignIds) expect(left.map((e) => e.id)).toContain(id);
+  });
+});
