@@ -216,11 +216,21 @@ describe('plan and apply against the fake Entry API', () => {
   });
 
   it('a declared TTL of 0 (server default) reverts an explicit TTL', async () => {
-    fake.seed({ id: `${OWNER}x`, spiffeId: `spiffe://${TD}/svc/a`, parentId: PARENT, selectors: [{ type: 'unix', value: 'uid:1000' }], x509SvidTtl: 3600, jwtSvidTtl: 300 });
+    fake.seed({ id: `${OWNER}${'a'.repeat(32)}`, spiffeId: `spiffe://${TD}/svc/a`, parentId: PARENT, selectors: [{ type: 'unix', value: 'uid:1000' }], x509SvidTtl: 3600, jwtSvidTtl: 300 });
     const p = await plan(client, [reg('svc/a')], { ownerPrefix: OWNER });
     expect(p.updates[0]?.changes).toEqual([{ field: 'x509SvidTtl', from: 3600, to: 0 }, { field: 'jwtSvidTtl', from: 300, to: 0 }]);
     await apply(client, p);
-    expect(fake.entries.get(`${OWNER}x`)).toMatchObject({ x509SvidTtl: 0, jwtSvidTtl: 0 });
+    expect(fake.entries.get(`${OWNER}${'a'.repeat(32)}`)).toMatchObject({ x509SvidTtl: 0, jwtSvidTtl: 0 });
+  });
+
+  it('owns only IDs of the exact <prefix><32 hex> form: a longer prefix of another tool is foreign', async () => {
+    const nested = fake.seed({ id: `${OWNER}team.${'b'.repeat(32)}`, spiffeId: `spiffe://${TD}/svc/n`, parentId: PARENT, selectors: [{ type: 'unix', value: 'uid:7' }] });
+    const odd = fake.seed({ id: `${OWNER}not-a-hash`, spiffeId: `spiffe://${TD}/svc/o`, parentId: PARENT, selectors: [{ type: 'unix', value: 'uid:8' }] });
+    const p = await plan(client, [], { ownerPrefix: OWNER, prune: true });
+    expect(p.deletes).toEqual([]);
+    await apply(client, p);
+    expect(fake.entries.get(nested.id)).toEqual(nested);
+    expect(fake.entries.get(odd.id)).toEqual(odd);
   });
 
   it('a similar entry owned by others is a conflict, never modified; others are never deleted', async () => {

@@ -204,6 +204,13 @@ describe('TTLs, DNS names, federatesWith, hint, flags', () => {
     ]);
   });
 
+  it("federatesWith refuses the entry's own trust domain", () => {
+    expect(codes(issuesOf({ federatesWith: ['example.org', 'spiffe://example.org', 'a.example'] }))).toEqual([
+      'entries[0].federatesWith[0] ERR_REGISTRAR_FEDERATES_WITH',
+      'entries[0].federatesWith[1] ERR_REGISTRAR_FEDERATES_WITH',
+    ]);
+  });
+
   it('hint: at most 1024 characters, no control characters', () => {
     expect(issuesOf({ hint: 'h'.repeat(1024) })).toEqual([]);
     expect(codes(issuesOf({ hint: 'h'.repeat(1025) }))).toEqual(['entries[0].hint ERR_REGISTRAR_HINT']);

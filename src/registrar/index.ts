@@ -25,7 +25,7 @@ export { goDuration, MAX_TTL_SECONDS, parseTtl } from './duration.js';
 export { assertValidManifest, dnsNameProblem, MAX_HINT_LENGTH, validateManifest, type ValidationResult } from './validate.js';
 export { defineEntries } from './define.js';
 export { DEFAULT_MANIFEST_NAMES, findManifest, loadManifest, parseManifestText, readManifest } from './manifest.js';
-export { DEFAULT_OWNER_PREFIX, entryKey, OWNER_PREFIX_PATTERN, ownedEntryId, selectorStrings } from './owner.js';
+export { DEFAULT_OWNER_PREFIX, entryKey, isOwnedEntryId, OWNER_PREFIX_PATTERN, ownedEntryId, selectorStrings } from './owner.js';
 export { shellQuote } from './shell-quote.js';
 export { entryCreateArgs, renderEntryCreateCommands, renderEntryCreateData, type SpireCliInput, type SpireCliRenderOptions } from './render-spire-cli.js';
 export { clusterSpiffeId, clusterStaticEntry, type K8sRenderOptions, type RenderedFile, renderClusterSpiffeIds, renderClusterStaticEntries } from './render-k8s.js';

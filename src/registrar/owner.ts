@@ -70,3 +70,18 @@ export function ownedEntryId(ownerPrefix: string, entry: { readonly spiffeId: st
 export function selectorStrings(selectors: readonly Selector[]): string[] {
   return sortedSelectors(selectors);
 }
+
+/**
+ * Whether `id` is an entry ID this tool made under `ownerPrefix`: the prefix followed by exactly
+ * the 32 hex digits of {@link ownedEntryId}. A plain prefix test would let `spiffe-kit.` claim the
+ * entries of another tool whose prefix is `spiffe-kit.team.`.
+ *
+ * @example
+ * ```ts
+ * isOwnedEntryId('orders.', ownedEntryId('orders.', entry)); // true
+ * isOwnedEntryId('orders.', 'orders.team.0123456789abcdef0123456789abcdef'); // false
+ * ```
+ */
+export function isOwnedEntryId(ownerPrefix: string, id: string): boolean {
+  return id.length === ownerPrefix.length + 32 && id.startsWith(ownerPrefix) && /^[0-9a-f]{32}$/.test(id.slice(ownerPrefix.length));
+}

@@ -8,7 +8,7 @@
  * @module
  */
 import { emptyServerEntry, type EntryMask, type ServerEntry } from './entry-codec.js';
-import { DEFAULT_OWNER_PREFIX, entryKey, OWNER_PREFIX_PATTERN, ownedEntryId, selectorStrings } from './owner.js';
+import { DEFAULT_OWNER_PREFIX, entryKey, isOwnedEntryId, OWNER_PREFIX_PATTERN, ownedEntryId, selectorStrings } from './owner.js';
 import type { RegistrationEntry, Selector } from './types.js';
 
 /**
@@ -264,7 +264,7 @@ export async function plan(client: EntryLister, entries: readonly RegistrationEn
 
   const owned = new Map<string, ServerEntry>();
   const foreign = new Map<string, ServerEntry>();
-  for (const e of server) (e.id.startsWith(ownerPrefix) ? owned : foreign).set(entryKey(e), e);
+  for (const e of server) (isOwnedEntryId(ownerPrefix, e.id) ? owned : foreign).set(entryKey(e), e);
 
   const creates: PlannedCreate[] = [];
   const updates: PlannedUpdate[] = [];

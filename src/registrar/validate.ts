@@ -294,6 +294,10 @@ function checkEntry(c: Collector, path: string, raw: unknown, index: number, def
     try {
       const td = TrustDomain.parse(f);
       if (f.startsWith('spiffe://') && f.replace(/\/+$/, '') !== td.idString()) throw new Error('a trust domain, not a SPIFFE ID with a path');
+      if (td.name === trustDomain.name) {
+        c.add(p, 'ERR_REGISTRAR_FEDERATES_WITH', `${show(f)} is the entry's own trust domain; federatesWith names other trust domains`);
+        return;
+      }
       federatesWith.add(td.name);
     } catch (err) {
       c.add(p, 'ERR_REGISTRAR_FEDERATES_WITH', `${show(f)} is not a trust domain: ${err instanceof Error ? err.message : String(err)}`);
