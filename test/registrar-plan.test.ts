@@ -223,6 +223,14 @@ describe('plan and apply against the fake Entry API', () => {
     expect(fake.entries.get(`${OWNER}${'a'.repeat(32)}`)).toMatchObject({ x509SvidTtl: 0, jwtSvidTtl: 0 });
   });
 
+  it("takes a whole Registration and uses its ownerPrefix unless the options override it", async () => {
+    const registration = { trustDomain: TD, ownerPrefix: 'orders.', entries: [reg('svc/r')] };
+    const p = await plan(client, registration);
+    expect(p.ownerPrefix).toBe('orders.');
+    expect(p.creates[0]?.id).toMatch(/^orders\.[0-9a-f]{32}$/);
+    expect((await plan(client, registration, { ownerPrefix: OWNER })).creates[0]?.id.startsWith(OWNER)).toBe(true);
+  });
+
   it('owns only IDs of the exact <prefix><32 hex> form: a longer prefix of another tool is foreign', async () => {
     const nested = fake.seed({ id: `${OWNER}team.${'b'.repeat(32)}`, spiffeId: `spiffe://${TD}/svc/n`, parentId: PARENT, selectors: [{ type: 'unix', value: 'uid:7' }] });
     const odd = fake.seed({ id: `${OWNER}not-a-hash`, spiffeId: `spiffe://${TD}/svc/o`, parentId: PARENT, selectors: [{ type: 'unix', value: 'uid:8' }] });

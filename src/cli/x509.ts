@@ -13,6 +13,7 @@ import { classifyFailure } from './health-probe.js';
 import { type CliIo, CliUsageError, ExitCode } from './io.js';
 import { formatSeconds, nonEmpty, parseDuration, parseFlags, parseIdFlag, resolveAddress, stringFlag } from './options.js';
 import { describeMismatch, selectSvid } from './select.js';
+import { parsePidFlag, parseSignalFlag, watchX509Files, x509FilePaths, x509PemFiles } from './watch.js';
 import { writeFilesAtomically } from './write-files.js';
 
 /**
@@ -35,7 +36,8 @@ export const DEFAULT_FETCH_TIMEOUT_MS = 5_000;
  */
 export const X509_FILE_NAMES = Object.freeze({ certificates: 'svid.pem', key: 'svid_key.pem', bundle: 'bundle.pem' });
 
-const SYNOPSIS = 'usage: spiffe x509 [--socket ADDRESS] [--timeout 5s] [--id SPIFFE_ID] [--hint HINT] [--write DIR [--federated]] [--json]';
+const SYNOPSIS =
+  'usage: spiffe x509 [--socket ADDRESS] [--timeout 5s] [--id SPIFFE_ID] [--hint HINT] [--write DIR [--federated] [--watch [--on-update CMD] [--signal-pid PID [--signal SIGHUP]]]] [--json]';
 
 /**
  * The text of `spiffe x509 --help`.
@@ -54,6 +56,12 @@ With --write DIR, writes DIR/svid.pem (the chain, leaf first), DIR/svid_key.pem 
 private key, mode 0600) and DIR/bundle.pem (the trust bundle of the SVID's trust domain),
 each atomically (temporary file, then rename). DIR is created (mode 0700) if missing.
 
+With --watch as well, keeps running and rewrites the files on every change (SVID rotation,
+bundle update), skipping unchanged content, then runs --on-update and/or signals --signal-pid.
+One line is printed per write. While the agent is unreachable, or after it withdraws the
+identity, the last files stay in place (until the SVID expires; they are never deleted).
+SIGINT/SIGTERM stop it with status 0.
+
 Exit status: 0 success, 1 failure (agent unreachable, not registered, ...), 2 usage error.
 
 Options:
@@ -63,6 +71,12 @@ Options:
   --hint <hint>          the X.509-SVID with this hint
   --write <dir>          write svid.pem, svid_key.pem and bundle.pem into this directory
   --federated            with --write: add the federated bundles to bundle.pem
+  --watch                with --write: keep running and rewrite the files as they change
+  --on-update <command>  with --watch: run with /bin/sh -c after each write, with
+                         SPIFFE_SVID_PATH, SPIFFE_KEY_PATH, SPIFFE_BUNDLE_PATH set (one at a time;
+                         a failure is logged)
+  --signal-pid <pid>     with --watch: send --signal to this process after each write
+  --signal <name>        with --signal-pid: the signal (default SIGHUP)
   --json                 print one JSON object on stdout
   -h, --help             show this help
 `;
@@ -74,6 +88,10 @@ const OPTIONS = {
   hint: { type: 'string' },
   write: { type: 'string' },
   federated: { type: 'boolean' },
+  watch: { type: 'boolean' },
+  'on-update': { type: 'string' },
+  'signal-pid': { type: 'string' },
+  signal: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -138,7 +156,33 @@ export async function x509Command(args: string[], io: CliIo): Promise<number> {
   const selector = { id: parseIdFlag(nonEmpty('--id', stringFlag(values, 'id'))), hint: nonEmpty('--hint', stringFlag(values, 'hint')) };
   const writeDir = nonEmpty('--write', stringFlag(values, 'write'));
   if (values.federated === true && writeDir === undefined) throw new CliUsageError(`--federated needs --write\n${SYNOPSIS}`);
+  const watch = values.watch === true;
+  if (watch && writeDir === undefined) throw new CliUsageError(`--watch needs --write\n${SYNOPSIS}`);
+  const onUpdate = nonEmpty('--on-update', stringFlag(values, 'on-update'));
+  const pidText = stringFlag(values, 'signal-pid');
+  const signalText = stringFlag(values, 'signal');
+  if (!watch && (onUpdate !== undefined || pidText !== undefined)) throw new CliUsageError(`--on-update and --signal-pid need --watch\n${SYNOPSIS}`);
+  if (signalText !== undefined && pidText === undefined) throw new CliUsageError(`--signal needs --signal-pid\n${SYNOPSIS}`);
+  const signalPid = pidText === undefined ? undefined : parsePidFlag(pidText);
+  const signal = signalText === undefined ? undefined : parseSignalFlag(signalText);
   const address = resolveAddress(stringFlag(values, 'socket'), io);
+
+  if (watch && writeDir !== undefined) {
+    return watchX509Files(
+      {
+        address: address.address,
+        timeoutMs,
+        selector,
+        dir: resolve(io.cwd ?? process.cwd(), writeDir),
+        federated: values.federated === true,
+        json: values.json === true,
+        onUpdate,
+        signalPid,
+        signal,
+      },
+      io,
+    );
+  }
 
   let ctx: X509Context;
   const client = new WorkloadApiClient({ address: address.address, timeoutMs });
@@ -160,15 +204,11 @@ export async function x509Command(args: string[], io: CliIo): Promise<number> {
   let written: X509Summary['written'];
   if (writeDir !== undefined) {
     const dir = resolve(io.cwd ?? process.cwd(), writeDir);
-    written = { certificates: resolve(dir, X509_FILE_NAMES.certificates), key: resolve(dir, X509_FILE_NAMES.key), bundle: resolve(dir, X509_FILE_NAMES.bundle) };
+    written = x509FilePaths(dir);
     const own = ctx.bundles.get(svid.id.trustDomain);
     const bundles = values.federated === true ? ctx.bundles.bundles() : own === undefined ? [] : [own];
     try {
-      await writeFilesAtomically([
-        { path: written.certificates, contents: svid.certificatesPem, mode: 0o644 },
-        { path: written.key, contents: svid.marshal().privateKey, mode: 0o600 },
-        { path: written.bundle, contents: bundles.map((b) => b.toPem()).join(''), mode: 0o644 },
-      ]);
+      await writeFilesAtomically(x509PemFiles(written, svid, bundles));
     } catch (err) {
       io.stderr(`spiffe x509: cannot write to ${dir}: ${err instanceof Error ? err.message : String(err)}\n`);
       return ExitCode.failed;

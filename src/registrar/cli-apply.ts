@@ -25,7 +25,7 @@ export const REGISTRAR_APPLY_OPTIONS = `Options of plan and apply:
   --server-address H:P   the SPIRE server over TCP with mTLS instead, with an admin X509-SVID
                          from the Workload API (--socket, default $SPIFFE_ENDPOINT_SOCKET;
                          --admin-id picks the SVID when the workload has several)
-  --owner-prefix PREFIX  ID prefix of the entries this tool owns (default ${DEFAULT_OWNER_PREFIX})
+  --owner-prefix PREFIX  ID prefix of the entries this tool owns (default: the manifest's ownerPrefix, else ${DEFAULT_OWNER_PREFIX})
   --prune                also delete owned entries that are no longer declared
   --batch-size N         entries per Entry API call (apply; default 50)
   --yes                  apply without asking (apply refuses to change anything without it)

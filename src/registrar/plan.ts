@@ -9,7 +9,7 @@
  */
 import { emptyServerEntry, type EntryMask, type ServerEntry } from './entry-codec.js';
 import { DEFAULT_OWNER_PREFIX, entryKey, isOwnedEntryId, OWNER_PREFIX_PATTERN, ownedEntryId, selectorStrings } from './owner.js';
-import type { RegistrationEntry, Selector } from './types.js';
+import type { Registration, RegistrationEntry, Selector } from './types.js';
 
 /**
  * The fields compared to decide an update, by {@link RegistrationEntry} name.
@@ -245,19 +245,27 @@ export function updateMask(changes: readonly FieldChange[]): EntryMask {
   return mask;
 }
 
+function isRegistration(x: Registration | readonly RegistrationEntry[]): x is Registration {
+  return !Array.isArray(x);
+}
+
 /**
- * Compares the declared entries with what the server holds. Only entries whose ID starts with
- * `ownerPrefix` are updated or deleted; deletes are planned only with `prune`.
+ * Compares the declared entries with what the server holds. Only entries this tool made under
+ * the owner prefix (`<prefix><32 hex>`) are updated or deleted; deletes are planned only with
+ * `prune`. Pass a whole `Registration` (from `loadManifest` or `defineEntries`) and its
+ * `ownerPrefix` is used unless `options.ownerPrefix` overrides it; with a bare entry list the
+ * prefix defaults to `spiffe-kit.`.
  *
- * @throws RangeError when `ownerPrefix` is not 1–200 characters of `[A-Za-z0-9._-]`.
+ * @throws RangeError when the owner prefix is not 1–200 characters of `[A-Za-z0-9._-]`.
  * @example
  * ```ts
- * const p = await plan(client, entries, { ownerPrefix: 'spiffe-kit.', prune: true });
+ * const p = await plan(client, await loadManifest('spiffe-entries.yaml'), { prune: true });
  * console.log(formatPlan(p));
  * ```
  */
-export async function plan(client: EntryLister, entries: readonly RegistrationEntry[], options: PlanOptions = {}): Promise<Plan> {
-  const ownerPrefix = options.ownerPrefix ?? DEFAULT_OWNER_PREFIX;
+export async function plan(client: EntryLister, input: Registration | readonly RegistrationEntry[], options: PlanOptions = {}): Promise<Plan> {
+  const entries: readonly RegistrationEntry[] = isRegistration(input) ? input.entries : input;
+  const ownerPrefix = options.ownerPrefix ?? (isRegistration(input) ? input.ownerPrefix : DEFAULT_OWNER_PREFIX);
   if (!OWNER_PREFIX_PATTERN.test(ownerPrefix)) throw new RangeError(`owner prefix ${JSON.stringify(ownerPrefix)} must be 1-200 characters of [A-Za-z0-9._-]`);
   const prune = options.prune ?? false;
   const server = await client.listEntries();

@@ -1,0 +1,373 @@
+/**
+ * `spiffe x509 --write DIR --watch`: keeps the PEM files of `--write` fresh on an
+ * {@link X509Source}, the way spiffe-helper does, and tells the program that reads them (a
+ * command, `--on-update`, or a signal, `--signal-pid`).
+ *
+ * @module
+ */
+import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import { resolve } from 'node:path';
+import type { X509Bundle } from '../bundle/x509-bundle.js';
+import type { X509Svid } from '../svid/x509-svid.js';
+import { X509Source } from '../workloadapi/x509-source.js';
+import { classifyFailure } from './health-probe.js';
+import { type CliIo, CliUsageError, ExitCode } from './io.js';
+import { type SvidSelector, selectSvid } from './select.js';
+import { type FileToWrite, writeFilesAtomically } from './write-files.js';
+
+/**
+ * Absolute paths of the three files of `spiffe x509 --write`.
+ *
+ * @example
+ * ```ts
+ * const paths: X509FilePaths = { certificates: '/run/certs/svid.pem', key: '/run/certs/svid_key.pem', bundle: '/run/certs/bundle.pem' };
+ * ```
+ */
+export interface X509FilePaths {
+  readonly certificates: string;
+  readonly key: string;
+  readonly bundle: string;
+}
+
+/**
+ * The files of `spiffe x509 --write` for `svid`: the chain (0644), the PKCS#8 key (0600) and the
+ * bundles, concatenated (0644).
+ *
+ * @example
+ * ```ts
+ * await writeFilesAtomically(x509PemFiles(paths, svid, [bundle]));
+ * ```
+ */
+export function x509PemFiles(paths: X509FilePaths, svid: X509Svid, bundles: readonly X509Bundle[]): FileToWrite[] {
+  return [
+    { path: paths.certificates, contents: svid.certificatesPem, mode: 0o644 },
+    { path: paths.key, contents: svid.marshal().privateKey, mode: 0o600 },
+    { path: paths.bundle, contents: bundles.map((b) => b.toPem()).join(''), mode: 0o644 },
+  ];
+}
+
+/**
+ * Resolves the paths of the three files in `dir`.
+ *
+ * @example
+ * ```ts
+ * x509FilePaths('/run/certs').key; // '/run/certs/svid_key.pem'
+ * ```
+ */
+export function x509FilePaths(dir: string): X509FilePaths {
+  return { certificates: resolve(dir, 'svid.pem'), key: resolve(dir, 'svid_key.pem'), bundle: resolve(dir, 'bundle.pem') };
+}
+
+/**
+ * Parses `--signal` (`SIGHUP`, `HUP`, `sighup`) into a signal name Node knows.
+ *
+ * @throws {@link CliUsageError} for an unknown signal.
+ * @example
+ * ```ts
+ * parseSignalFlag('HUP'); // 'SIGHUP'
+ * ```
+ */
+export function parseSignalFlag(text: string): NodeJS.Signals {
+  const upper = text.toUpperCase();
+  const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
+  if (!Object.hasOwn(osConstants.signals, name)) throw new CliUsageError(`--signal ${JSON.stringify(text)} is not a signal name (use e.g. SIGHUP, SIGUSR1)`);
+  return name as NodeJS.Signals;
+}
+
+/**
+ * Parses `--signal-pid`.
+ *
+ * @throws {@link CliUsageError} unless it is a positive integer.
+ * @example
+ * ```ts
+ * parsePidFlag('42'); // 42
+ * ```
+ */
+export function parsePidFlag(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+    throw new CliUsageError(`--signal-pid ${JSON.stringify(text)} is not a process ID`);
+  }
+  return Number(text);
+}
+
+/**
+ * What {@link watchX509Files} needs.
+ *
+ * @example
+ * ```ts
+ * const options: WatchX509Options = { address: 'unix:///run/spire/agent.sock', timeoutMs: 5000, selector: {}, dir: '/run/certs', federated: false, json: false };
+ * ```
+ */
+export interface WatchX509Options {
+  /** Workload API address. */
+  readonly address: string;
+  /** How long to wait for the first SVID, in ms. */
+  readonly timeoutMs: number;
+  /** Which SVID to write (`--id`, `--hint`). */
+  readonly selector: SvidSelector;
+  /** Absolute directory of the files. */
+  readonly dir: string;
+  /** Add the federated bundles to bundle.pem. */
+  readonly federated: boolean;
+  /** Print one JSON object per line instead of text. */
+  readonly json: boolean;
+  /** `--on-update`: run with `/bin/sh -c` after each write. */
+  readonly onUpdate?: string | undefined;
+  /** `--signal-pid`: signal this process after each write. */
+  readonly signalPid?: number | undefined;
+  /** `--signal` (default `SIGHUP`). */
+  readonly signal?: NodeJS.Signals | undefined;
+  /** Delay before retrying a failed write, in ms (default 5000). */
+  readonly retryMs?: number | undefined;
+}
+
+/** How long a running `--on-update` command may go on after SIGINT/SIGTERM before it is killed. */
+const HOOK_GRACE_MS = 5_000;
+
+/**
+ * Runs the watch mode until `io.signal` aborts; resolves with the exit code: 0 after a clean
+ * stop, 1 when the first SVID cannot be obtained (or written).
+ *
+ * @example
+ * ```ts
+ * const code = await watchX509Files({ address, timeoutMs: 5000, selector: {}, dir: '/run/certs', federated: false, json: false, onUpdate: 'nginx -s reload' }, io);
+ * ```
+ */
+export async function watchX509Files(options: WatchX509Options, io: CliIo): Promise<number> {
+  const paths = x509FilePaths(options.dir);
+  const log = (text: string): void => io.stderr(`spiffe x509: ${text}\n`);
+  const { selector } = options;
+  const selecting = selector.id !== undefined || selector.hint !== undefined;
+
+  let source: X509Source;
+  try {
+    source = await X509Source.create({
+      address: options.address,
+      timeoutMs: options.timeoutMs,
+      ...(io.signal === undefined ? {} : { signal: io.signal }),
+      ...(selecting ? { picker: (svids: readonly X509Svid[]) => selectSvid(svids, selector) } : {}),
+    });
+  } catch (err) {
+    if (io.signal?.aborted === true) return ExitCode.ok;
+    const { reason, message } = classifyFailure(err);
+    log(`${reason}: ${message}`);
+    return ExitCode.failed;
+  }
+
+  const written = new Map<string, string>(); // path -> contents on disk
+  let dirty = true;
+  let writing: Promise<boolean> | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let expiryTimer: NodeJS.Timeout | undefined;
+  let stopping = false;
+  const hook = new HookRunner(options, paths, io.env, log, io.stderr);
+
+  /** Writes what changed; resolves false when a write failed. */
+  const writeOnce = async (): Promise<boolean> => {
+    while (dirty && !stopping) {
+      dirty = false;
+      let svid: X509Svid;
+      try {
+        svid = source.getX509Svid();
+      } catch {
+        return true; // withdrawn (drop) or expired: keep the files as they are
+      }
+      const own = source.bundles.get(svid.id.trustDomain);
+      const bundles = options.federated ? source.bundles.bundles() : own === undefined ? [] : [own];
+      const files = x509PemFiles(paths, svid, bundles);
+      // A new chain always goes out with its key, so the pair on disk matches.
+      const svidChanged = written.get(paths.certificates) !== files[0]?.contents || written.get(paths.key) !== files[1]?.contents;
+      const changed = files.filter((f) => (f.path === paths.bundle ? written.get(f.path) !== f.contents : svidChanged));
+      if (changed.length === 0) continue;
+      try {
+        await writeFilesAtomically(changed);
+      } catch (err) {
+        for (const f of changed) written.delete(f.path);
+        log(`cannot write to ${options.dir}: ${err instanceof Error ? err.message : String(err)}; keeping the previous files`);
+        return false;
+      }
+      for (const f of changed) written.set(f.path, f.contents);
+      report(svid, changed.map((f) => f.path));
+      scheduleExpiryWarning(svid);
+      hook.trigger();
+    }
+    return true;
+  };
+
+  const report = (svid: X509Svid, files: readonly string[]): void => {
+    const serial = svid.leaf.serialNumber;
+    const at = new Date().toISOString();
+    if (options.json) {
+      io.stdout(`${JSON.stringify({ event: 'written', at, files, spiffeId: svid.id.toString(), serialNumber: serial, expiresAt: svid.expiresAt.toISOString() })}\n`);
+    } else {
+      io.stdout(`${at} wrote ${files.join(', ')} (${svid.id.toString()}, serial ${serial}, expires ${svid.expiresAt.toISOString()})\n`);
+    }
+  };
+
+  const scheduleExpiryWarning = (svid: X509Svid): void => {
+    if (expiryTimer !== undefined) clearTimeout(expiryTimer);
+    const delay = Math.min(Math.max(svid.expiresAt.getTime() - Date.now(), 0) + 1000, 0x7fffffff);
+    expiryTimer = setTimeout(() => {
+      expiryTimer = undefined;
+      log(`the X.509-SVID in ${options.dir} expired at ${svid.expiresAt.toISOString()} and was not renewed; the files are left in place`);
+    }, delay);
+    expiryTimer.unref();
+  };
+
+  const kick = (): void => {
+    dirty = true;
+    if (writing !== undefined || stopping) return;
+    if (retryTimer !== undefined) {
+      clearTimeout(retryTimer);
+      retryTimer = undefined;
+    }
+    writing = writeOnce().then((ok) => {
+      writing = undefined;
+      if (!ok && !stopping) {
+        dirty = true;
+        retryTimer = setTimeout(() => {
+          retryTimer = undefined;
+          kick();
+        }, options.retryMs ?? 5_000);
+      } else if (dirty) {
+        kick();
+      }
+      return ok;
+    });
+  };
+
+  source.on('update', () => kick());
+  source.on('error', () => undefined); // reported through `state`
+  source.on('redacted', ({ reason }) => {
+    let until = '';
+    try {
+      until = ` until it expires at ${source.getX509Svid().expiresAt.toISOString()}`;
+    } catch {
+      // already expired
+    }
+    log(`identity withdrawn (${reason}); keeping the files${until}`);
+  });
+  source.on('state', (state, previous) => {
+    if (state === 'stale' && previous === 'ready') {
+      const last = source.health().lastError;
+      log(`lost the Workload API${last === undefined ? '' : ` (${last.message})`}; keeping the last files until it is back`);
+    } else if (state === 'ready' && previous === 'stale') {
+      log('Workload API back');
+    }
+  });
+
+  // The first write: failing it is fatal, as in one-shot mode.
+  dirty = true;
+  writing = writeOnce();
+  const firstOk = await writing;
+  writing = undefined;
+  if (!firstOk) {
+    stopping = true;
+    await source.close();
+    if (expiryTimer !== undefined) clearTimeout(expiryTimer);
+    await hook.stop(HOOK_GRACE_MS);
+    return ExitCode.failed;
+  }
+  if (dirty) kick();
+
+  await new Promise<void>((done) => {
+    if (io.signal === undefined) return; // runs until the process ends
+    if (io.signal.aborted) done();
+    else io.signal.addEventListener('abort', () => done(), { once: true });
+  });
+
+  stopping = true;
+  await source.close();
+  if (retryTimer !== undefined) clearTimeout(retryTimer);
+  if (expiryTimer !== undefined) clearTimeout(expiryTimer);
+  await writing;
+  await hook.stop(HOOK_GRACE_MS);
+  log('stopped');
+  return ExitCode.ok;
+}
+
+/** Runs `--on-update` and sends `--signal` after writes, never two commands at once. */
+class HookRunner {
+  #running: Promise<void> | undefined;
+  #child: ReturnType<typeof spawn> | undefined;
+  #pending = false;
+  #stopped = false;
+
+  constructor(
+    private readonly options: WatchX509Options,
+    private readonly paths: X509FilePaths,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly log: (text: string) => void,
+    private readonly output: (text: string) => void,
+  ) {}
+
+  trigger(): void {
+    if (this.#stopped) return;
+    this.#signal();
+    if (this.options.onUpdate === undefined) return;
+    if (this.#running !== undefined) {
+      this.#pending = true; // coalesced: one more run after the current one
+      return;
+    }
+    this.#running = this.#run(this.options.onUpdate).finally(() => {
+      this.#running = undefined;
+      if (this.#pending && !this.#stopped) {
+        this.#pending = false;
+        this.trigger();
+      }
+    });
+  }
+
+  #signal(): void {
+    const pid = this.options.signalPid;
+    if (pid === undefined) return;
+    const signal = this.options.signal ?? 'SIGHUP';
+    try {
+      process.kill(pid, signal);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      this.log(`cannot send ${signal} to process ${pid}: ${code === 'ESRCH' ? 'no such process' : err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  #run(command: string): Promise<void> {
+    return new Promise<void>((resolveRun) => {
+      let settled = false;
+      const done = (): void => {
+        this.#child = undefined;
+        if (!settled) resolveRun();
+        settled = true;
+      };
+      const child = spawn('/bin/sh', ['-c', command], {
+        // Its output goes to stderr: stdout stays one line per write.
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...this.env, SPIFFE_SVID_PATH: this.paths.certificates, SPIFFE_KEY_PATH: this.paths.key, SPIFFE_BUNDLE_PATH: this.paths.bundle },
+      });
+      this.#child = child;
+      const forward = (chunk: Buffer): void => this.output(chunk.toString('utf8'));
+      child.stdout?.on('data', forward);
+      child.stderr?.on('data', forward);
+      child.once('error', (err) => {
+        if (!settled) this.log(`--on-update failed to start: ${err.message}`);
+        done();
+      });
+      child.once('close', (code, signal) => {
+        if (settled) return;
+        if (code !== 0) this.log(`--on-update command ${signal === null ? `exited with status ${code}` : `was killed by ${signal}`}`);
+        done();
+      });
+    });
+  }
+
+  /** Stops triggering; waits up to `graceMs` for a running command, then kills it. */
+  async stop(graceMs: number): Promise<void> {
+    this.#stopped = true;
+    this.#pending = false;
+    const running = this.#running;
+    if (running === undefined) return;
+    const timer = setTimeout(() => this.#child?.kill('SIGTERM'), graceMs);
+    await running;
+    clearTimeout(timer);
+  }
+}
