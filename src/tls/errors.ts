@@ -22,7 +22,9 @@ export type TlsErrorCode =
   /** The peer's chain is not a valid X.509-SVID of a trusted trust domain (the cause says why). */
   | 'ERR_TLS_PEER_VERIFICATION'
   /** A resumed TLS session carries no verified identity. */
-  | 'ERR_TLS_SESSION_RESUMED';
+  | 'ERR_TLS_SESSION_RESUMED'
+  /** A server built from `mtlsServerOptions` / `mtlsWebServerOptions` without `attachSpiffeAuth` (it refuses every handshake). */
+  | 'ERR_TLS_SERVER_NOT_ATTACHED';
 
 /**
  * A failure to authenticate or authorize a TLS peer.

@@ -8,9 +8,10 @@
  * @module
  */
 import { constants } from 'node:crypto';
-import { createSecureContext, type PeerCertificate, type SecureContext, type SecureContextOptions, type TlsOptions, type ConnectionOptions } from 'node:tls';
+import { createSecureContext, type PeerCertificate, type SecureContext, type SecureContextOptions, Server, type TlsOptions, type ConnectionOptions } from 'node:tls';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 import type { Authorizer } from './authorizer.js';
+import { TlsError } from './errors.js';
 import { type TrustSource, type X509SvidSource, type X509TlsSource, svidPem, trustedAuthoritiesPem } from './source.js';
 import { peerCertificateChain, verifyPeerChain } from './verify-peer.js';
 
@@ -71,30 +72,80 @@ export function spiffeCheckServerIdentity(
 }
 
 /**
- * Server options for mTLS: presents the source's SVID and demands a client certificate that chains
- * to a trusted bundle. **Options alone do not authorize clients** (Node has no handshake-time hook
- * with the client certificate): use {@link createHttpsServer}, {@link createTlsServer},
- * {@link createHttp2SecureServer} or {@link attachSpiffeAuth}, which check the SPIFFE ID per
- * trust domain and run `authorizer` before any request is read.
+ * The server options that demand a client certificate chaining to a trusted bundle, without the
+ * server's own credentials: a server built from them alone cannot complete any handshake.
+ */
+function mtlsServerBase(bundles: TrustSource): SpiffeServerOptions {
+  return {
+    minVersion: MIN_VERSION,
+    ca: trustedAuthoritiesPem(bundles),
+    requestCert: true,
+    rejectUnauthorized: true,
+    secureOptions: NO_RESUMPTION,
+  };
+}
+
+/** Servers whose credentials `attachSpiffeAuth` installed. */
+const attachedServers = new WeakSet<object>();
+
+/** @internal Records that `attachSpiffeAuth` installed the server's credentials (see {@link mtlsServerOptions}). */
+export function markServerAttached(server: object): void {
+  attachedServers.add(server);
+}
+
+/**
+ * The `SNICallback` of {@link mtlsServerOptions}: on a server whose credentials `attachSpiffeAuth`
+ * did not install, fails the handshake with `ERR_TLS_SERVER_NOT_ATTACHED`, which the server emits
+ * on `tlsClientError`; on an attached one it keeps the server's own (current) context. Node calls
+ * it on the server's socket, as its own default `SNICallback`; should that ever change, it keeps
+ * the server's context, and the server, holding no certificate, still refuses the handshake.
+ * (Clients that send no server name are refused by OpenSSL: no certificate to present.)
+ */
+function notAttachedSniCallback(this: unknown, _servername: string, callback: (err: Error | null, ctx?: SecureContext) => void): void {
+  const server = (this as { server?: unknown } | undefined)?.server;
+  if (server instanceof Server && !attachedServers.has(server)) {
+    callback(
+      new TlsError(
+        'ERR_TLS_SERVER_NOT_ATTACHED',
+        'This server was built from mtlsServerOptions() / mtlsWebServerOptions(), which carry no server certificate and authorize no client: call attachSpiffeAuth(server, source, authorizer) right after creating it',
+      ),
+    );
+    return;
+  }
+  callback(null);
+}
+
+/**
+ * Server options for mTLS, to pass to `tls.createServer`, `https.createServer` or
+ * `http2.createSecureServer` **followed by {@link attachSpiffeAuth}**: they demand a client
+ * certificate that chains to a trusted bundle but carry no server certificate. Node has no
+ * handshake-time hook with the client certificate, so options alone cannot authorize clients;
+ * `attachSpiffeAuth` installs the source's SVID and the SPIFFE checks (ID per trust domain, then
+ * `authorizer`) together. A server built from these options without that call **fails closed**: it
+ * refuses every handshake, and for clients that send a server name (SNI) it emits `tlsClientError`
+ * with a {@link TlsError} `ERR_TLS_SERVER_NOT_ATTACHED`. Or use {@link createHttpsServer},
+ * {@link createTlsServer}, {@link createHttp2SecureServer}, which do both.
  *
  * @example
  * ```ts
  * import https from 'node:https';
  * const server = https.createServer(mtlsServerOptions(source, authz), handler);
- * attachSpiffeAuth(server, source, authz); // authorization + rotation
+ * attachSpiffeAuth(server, source, authz); // SVID + authorization + rotation
  * ```
  */
 export function mtlsServerOptions(source: X509TlsSource, _authorizer?: Authorizer): SpiffeServerOptions {
+  return { ...mtlsServerBase(source), SNICallback: notAttachedSniCallback };
+}
+
+/** @internal Construction options of the server helpers: {@link mtlsServerOptions} without the `SNICallback` (they attach at once). */
+export function mtlsServerHelperOptions(bundles: TrustSource): SpiffeServerOptions {
+  return mtlsServerBase(bundles);
+}
+
+/** @internal The secure context `attachSpiffeAuth` installs: the source's SVID, its bundles. */
+export function mtlsServerContextOptions(source: X509TlsSource): SpiffeServerOptions {
   const { cert, key } = svidPem(source.getX509Svid());
-  return {
-    minVersion: MIN_VERSION,
-    cert,
-    key,
-    ca: trustedAuthoritiesPem(source),
-    requestCert: true,
-    rejectUnauthorized: true,
-    secureOptions: NO_RESUMPTION,
-  };
+  return { ...mtlsServerBase(source), cert, key };
 }
 
 /**
@@ -111,8 +162,10 @@ export function tlsServerOptions(source: X509SvidSource): SpiffeServerOptions {
 }
 
 /**
- * Server options with a web PKI certificate and SPIFFE client authentication (authorization
- * as with {@link mtlsServerOptions}: through {@link attachSpiffeAuth} with `webCert`).
+ * Server options with a web PKI certificate and SPIFFE client authentication, to pass to a server
+ * constructor **followed by {@link attachSpiffeAuth} with `webCert`**, which installs the
+ * certificate and the SPIFFE checks together. As with {@link mtlsServerOptions}, the options carry
+ * no server certificate: a server built from them alone refuses every handshake (fails closed).
  *
  * @example
  * ```ts
@@ -121,19 +174,19 @@ export function tlsServerOptions(source: X509SvidSource): SpiffeServerOptions {
  * ```
  */
 export function mtlsWebServerOptions(
-  webCert: { readonly cert: string | Buffer | Array<string | Buffer>; readonly key: string | Buffer | Array<string | Buffer> },
+  _webCert: { readonly cert: string | Buffer | Array<string | Buffer>; readonly key: string | Buffer | Array<string | Buffer> },
   source: TrustSource,
   _authorizer?: Authorizer,
 ): SpiffeServerOptions {
-  return {
-    minVersion: MIN_VERSION,
-    cert: webCert.cert,
-    key: webCert.key,
-    ca: trustedAuthoritiesPem(source),
-    requestCert: true,
-    rejectUnauthorized: true,
-    secureOptions: NO_RESUMPTION,
-  };
+  return { ...mtlsServerBase(source), SNICallback: notAttachedSniCallback };
+}
+
+/** @internal The secure context `attachSpiffeAuth({ webCert })` installs: the web certificate, the source's bundles. */
+export function mtlsWebServerContextOptions(
+  webCert: { readonly cert: string | Buffer | Array<string | Buffer>; readonly key: string | Buffer | Array<string | Buffer> },
+  source: TrustSource,
+): SpiffeServerOptions {
+  return { ...mtlsServerBase(source), cert: webCert.cert, key: webCert.key };
 }
 
 function clientBase(bundles: TrustSource, authorizer: Authorizer, onVerified?: (id: SpiffeId) => void): SpiffeClientOptions {

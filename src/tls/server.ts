@@ -11,7 +11,7 @@ import { createServer as createHttps, type Server as HttpsServer, type ServerOpt
 import { createServer as createTls, type SecureContextOptions, type Server as TlsServer, type TlsOptions, type TLSSocket } from 'node:tls';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 import type { Authorizer } from './authorizer.js';
-import { mtlsServerOptions, mtlsWebServerOptions, type SpiffeServerOptions, tlsServerOptions } from './options.js';
+import { markServerAttached, mtlsServerContextOptions, mtlsServerHelperOptions, mtlsWebServerContextOptions, type SpiffeServerOptions, tlsServerOptions } from './options.js';
 import { setPeerSpiffeId } from './peer-identity.js';
 import type { X509TlsSource } from './source.js';
 import { verifyTlsPeer } from './verify-peer.js';
@@ -97,8 +97,13 @@ export function attachSpiffeRotation(
 }
 
 /**
- * Installs SPIFFE client authorization and rotation on an existing TLS / https / http2 secure
- * server created with {@link mtlsServerOptions} (or {@link mtlsWebServerOptions}).
+ * Installs the server's credentials, SPIFFE client authorization and rotation on an existing TLS /
+ * https / http2 secure server created with {@link mtlsServerOptions} (or {@link mtlsWebServerOptions}).
+ * Those options carry no server certificate, so such a server refuses every handshake until this
+ * call, which installs the source's SVID (or `webCert`) with `server.setSecureContext` before
+ * returning; it throws if that fails (e.g. the source has no SVID yet). Your own secure-context
+ * settings (`maxVersion`, `ciphers`, …) go in `secureContextOptions`: settings passed only to the
+ * server constructor are replaced by this call.
  *
  * Every `secureConnection` listener registered **before** this call (the https / http2 request
  * machinery, a `tls.createServer` connection listener) is moved behind a gate: it runs only for
@@ -117,6 +122,15 @@ export function attachSpiffeRotation(
  * ```
  */
 export function attachSpiffeAuth(server: TlsServer, source: X509TlsSource, authorizer: Authorizer, options: SpiffeServerAuthOptions = {}): DetachSpiffeAuth {
+  const webCert = options.webCert;
+  const own = options.secureContextOptions ?? {};
+  const build =
+    webCert === undefined
+      ? () => ({ ...own, ...mtlsServerContextOptions(source) })
+      : () => ({ ...own, ...mtlsWebServerContextOptions(webCert, source) });
+  // The server's credentials: the options it was built from carry none (it fails closed until now).
+  server.setSecureContext(build());
+  markServerAttached(server);
   const inner = server.listeners('secureConnection') as AnyListener[];
   server.removeAllListeners('secureConnection');
   server.on('secureConnection', (socket: TLSSocket) => {
@@ -131,12 +145,6 @@ export function attachSpiffeAuth(server: TlsServer, source: X509TlsSource, autho
     setPeerSpiffeId(socket, id);
     for (const listener of inner) listener.call(server, socket);
   });
-  const webCert = options.webCert;
-  const own = options.secureContextOptions ?? {};
-  const build =
-    webCert === undefined
-      ? () => ({ ...own, ...mtlsServerOptions(source, authorizer) })
-      : () => ({ ...own, ...mtlsWebServerOptions(webCert, source, authorizer) });
   return attachSpiffeRotation(server, source, build, options.onRotationError);
 }
 
@@ -155,7 +163,7 @@ export function createTlsServer(
   connectionListener?: (socket: TLSSocket) => void,
   extra: TlsOptions & SpiffeServerAuthOptions = {},
 ): TlsServer {
-  const server = createTls({ ...extra, ...mtlsServerOptions(source, authorizer) }, connectionListener);
+  const server = createTls({ ...extra, ...mtlsServerHelperOptions(source) }, connectionListener);
   attachSpiffeAuth(server, source, authorizer, { secureContextOptions: extra, ...extra });
   return server;
 }
@@ -178,7 +186,7 @@ export function createHttpsServer(
   requestListener?: (req: IncomingMessage, res: ServerResponse) => void,
   extra: HttpsServerOptions & SpiffeServerAuthOptions = {},
 ): HttpsServer {
-  const server = createHttps({ ...extra, ...mtlsServerOptions(source, authorizer) }, requestListener);
+  const server = createHttps({ ...extra, ...mtlsServerHelperOptions(source) }, requestListener);
   attachSpiffeAuth(server, source, authorizer, { secureContextOptions: extra, ...extra });
   return server;
 }
@@ -199,7 +207,7 @@ export function createHttp2SecureServer(
   requestListener?: (req: Http2ServerRequest, res: Http2ServerResponse) => void,
   extra: SecureServerOptions & SpiffeServerAuthOptions = {},
 ): Http2SecureServer {
-  const options = { ...extra, ...mtlsServerOptions(source, authorizer) } as SecureServerOptions;
+  const options = { ...extra, ...mtlsServerHelperOptions(source) } as SecureServerOptions;
   // node:http2 is loaded on first use: it adds ~10 ms to `import 'spiffe-kit'` otherwise.
   const { createSecureServer } = process.getBuiltinModule('node:http2');
   const server = requestListener === undefined ? createSecureServer(options) : createSecureServer(options, requestListener);
