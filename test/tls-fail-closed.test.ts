@@ -5,7 +5,6 @@
 import { once } from 'node:events';
 import http2 from 'node:http2';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -21,6 +20,7 @@ import {
   X509Source,
 } from '../src/index.js';
 import { TestCa, TestWorkloadApi } from '../src/testing/index.js';
+import { listenOnLoopback } from './helpers/loopback.js';
 
 const SERVER_ID = 'spiffe://example.org/server';
 const CLIENT_ID = 'spiffe://example.org/client';
@@ -80,17 +80,8 @@ function build(kind: Kind, options: SpiffeServerOptions): Built {
   return { server, handled: () => handled, clientErrors };
 }
 
-async function listen(server: tls.Server): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanup.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      }),
-  );
-  return (server.address() as AddressInfo).port;
+function listen(server: tls.Server): Promise<number> {
+  return listenOnLoopback(server, cleanup);
 }
 
 function clientTls(port: number, servername: string | undefined, authorizer: Authorizer, alpn?: string[]): tls.ConnectionOptions {

@@ -3,21 +3,12 @@ import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Authorizer, authorizeAny, authorizeId, peerSpiffeId, grpcChannelCredentials, grpcServerCredentials, X509Source } from '../src/index.js';
 import { TestCa, TestWorkloadApi } from '../src/testing/index.js';
+import { rawUnaryService } from './helpers/loopback.js';
 
 const SERVER_ID = 'spiffe://example.org/server';
 const CLIENT_ID = 'spiffe://example.org/client';
 
-const service: grpc.ServiceDefinition = {
-  whoami: {
-    path: '/test.Echo/WhoAmI',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (v: Buffer) => v,
-    requestDeserialize: (b: Buffer) => b,
-    responseSerialize: (v: Buffer) => v,
-    responseDeserialize: (b: Buffer) => b,
-  },
-};
+const service: grpc.ServiceDefinition = rawUnaryService('Echo', 'WhoAmI', 'whoami');
 const EchoClient = grpc.makeGenericClientConstructor(service, 'Echo');
 
 let api: TestWorkloadApi;

@@ -5,7 +5,6 @@ import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import http2 from 'node:http2';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { Agent as UndiciAgent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +32,7 @@ import {
   X509Source,
 } from '../src/index.js';
 import { type IssuedX509Svid, TestCa, TestWorkloadApi } from '../src/testing/index.js';
+import { listenOnLoopback, rawUnaryService } from './helpers/loopback.js';
 
 const SERVER_ID = 'spiffe://example.org/server';
 const CLIENT_ID = 'spiffe://example.org/client';
@@ -91,17 +91,8 @@ function pemOf(der: Buffer): string {
 }
 const allRootsPem = () => pemOf(api.ca.bundleDer()) + pemOf(partnerCa.bundleDer());
 
-async function listen<S extends tls.Server | http2.Http2SecureServer>(server: S): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanup.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      }),
-  );
-  return (server.address() as AddressInfo).port;
+function listen<S extends tls.Server | http2.Http2SecureServer>(server: S): Promise<number> {
+  return listenOnLoopback(server, cleanup);
 }
 
 function httpsGet(port: number, options: https.RequestOptions): Promise<{ status: number; body: string; socket: tls.TLSSocket }> {
@@ -143,17 +134,7 @@ function h2get(port: number, options: http2.SecureClientSessionOptions): Promise
   });
 }
 
-const grpcService: grpc.ServiceDefinition = {
-  whoami: {
-    path: '/test.Matrix/WhoAmI',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (v: Buffer) => v,
-    requestDeserialize: (b: Buffer) => b,
-    responseSerialize: (v: Buffer) => v,
-    responseDeserialize: (b: Buffer) => b,
-  },
-};
+const grpcService: grpc.ServiceDefinition = rawUnaryService('Matrix', 'WhoAmI', 'whoami');
 const GrpcClient = grpc.makeGenericClientConstructor(grpcService, 'Matrix');
 
 /** The TLS socket under a grpc-js handler call (the same path peerSpiffeId walks). */

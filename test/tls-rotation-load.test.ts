@@ -6,7 +6,6 @@ import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import http2 from 'node:http2';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type tls from 'node:tls';
 import { Agent as UndiciAgent, fetch as undiciFetch, request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -23,6 +22,7 @@ import {
   X509Source,
 } from '../src/index.js';
 import { TestWorkloadApi } from '../src/testing/index.js';
+import { listenOnLoopback, rawUnaryService } from './helpers/loopback.js';
 
 const SERVER_ID = 'spiffe://example.org/server';
 const CLIENT_ID = 'spiffe://example.org/client';
@@ -48,17 +48,8 @@ afterAll(async () => {
 
 const serial = (source: X509Source) => source.getX509Svid().leaf.serialNumber;
 
-async function listen<S extends tls.Server | http2.Http2SecureServer>(server: S): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanup.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      }),
-  );
-  return (server.address() as AddressInfo).port;
+function listen<S extends tls.Server | http2.Http2SecureServer>(server: S): Promise<number> {
+  return listenOnLoopback(server, cleanup);
 }
 
 /** GET through an https agent: the body (the client serial the server saw) and the server serial. */
@@ -90,17 +81,7 @@ function h2request(session: http2.ClientHttp2Session): Promise<string> {
   });
 }
 
-const grpcService: grpc.ServiceDefinition = {
-  serial: {
-    path: '/test.Rotation/Serial',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (v: Buffer) => v,
-    requestDeserialize: (b: Buffer) => b,
-    responseSerialize: (v: Buffer) => v,
-    responseDeserialize: (b: Buffer) => b,
-  },
-};
+const grpcService: grpc.ServiceDefinition = rawUnaryService('Rotation', 'Serial', 'serial');
 const GrpcClient = grpc.makeGenericClientConstructor(grpcService, 'Rotation');
 
 function grpcCall(client: grpc.Client): Promise<string> {

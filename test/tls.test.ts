@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import http2 from 'node:http2';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -25,6 +24,7 @@ import {
   X509Source,
 } from '../src/index.js';
 import { type IssuedX509Svid, TestCa, TestWorkloadApi } from '../src/testing/index.js';
+import { listenOnLoopback } from './helpers/loopback.js';
 
 const SERVER_ID = 'spiffe://example.org/server';
 const CLIENT_ID = 'spiffe://example.org/client';
@@ -59,17 +59,8 @@ afterAll(async () => {
   await api?.close();
 });
 
-async function listen<S extends tls.Server | http2.Http2SecureServer>(server: S): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanup.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      }),
-  );
-  return (server.address() as AddressInfo).port;
+function listen<S extends tls.Server | http2.Http2SecureServer>(server: S): Promise<number> {
+  return listenOnLoopback(server, cleanup);
 }
 
 function get(port: number, options: https.RequestOptions): Promise<{ status: number; body: string; socket: tls.TLSSocket; reused: boolean }> {
