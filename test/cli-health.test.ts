@@ -3,12 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/main.js';
 import { TestCa, TestWorkloadApi } from '../src/testing/index.js';
 import { classifyFailure, type HealthProbeResult } from '../src/cli/health-probe.js';
 import { CliUsageError } from '../src/cli/io.js';
 import { formatSeconds, parseDuration } from '../src/cli/options.js';
 import { WorkloadApiError } from '../src/workloadapi/errors.js';
+import { runCaptured } from './helpers/cli.js';
 
 const cleanup: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -21,20 +21,8 @@ interface Run {
   stderr: string;
 }
 
-async function run(argv: string[], env: NodeJS.ProcessEnv = {}, signal?: AbortSignal): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-    env,
-    ...(signal === undefined ? {} : { signal }),
-  });
-  return { code, stdout, stderr };
+function run(argv: string[], env: NodeJS.ProcessEnv = {}, signal?: AbortSignal): Promise<Run> {
+  return runCaptured(argv, { env, signal });
 }
 
 async function agent(options: Parameters<typeof TestWorkloadApi.start>[0] = {}): Promise<TestWorkloadApi> {

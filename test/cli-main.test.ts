@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/main.js';
 import { TestWorkloadApi } from '../src/testing/index.js';
+import { type CliRun, runCaptured } from './helpers/cli.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'dist', 'cli', 'main.js');
@@ -16,19 +16,8 @@ afterEach(async () => {
   while (cleanup.length > 0) await cleanup.pop()?.();
 });
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-    env: {},
-  });
-  return { code, stdout, stderr };
+function run(argv: string[]): Promise<CliRun> {
+  return runCaptured(argv);
 }
 
 /** Runs a script with node in a child process (asynchronously: the test Workload API lives in this process). */

@@ -3,29 +3,17 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/main.js';
 import { JwtBundle, JwtSvid, X509Bundle, X509Svid } from '../src/index.js';
 import { TestCa, TestWorkloadApi } from '../src/testing/index.js';
+import { type CliRun, runCaptured } from './helpers/cli.js';
 
 const cleanup: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
   while (cleanup.length > 0) await cleanup.pop()?.();
 });
 
-async function run(argv: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-    env,
-    ...(cwd === undefined ? {} : { cwd }),
-  });
-  return { code, stdout, stderr };
+function run(argv: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<CliRun> {
+  return runCaptured(argv, { env, cwd });
 }
 
 async function agent(options: Parameters<typeof TestWorkloadApi.start>[0] = {}): Promise<TestWorkloadApi> {
