@@ -8,7 +8,8 @@
 //     (each create opens its own client, gRPC channel and unix socket connection);
 //  2. warm, shared client: the same with `client` given (channel already connected);
 //  3. fresh processes: a child process imports spiffe-kit and times its very first create, which
-//     pays for loading @grpc/grpc-js, @grpc/proto-loader and parsing the proto, then a second.
+//     pays for loading node:http2 (the transport), opening the connection and compiling the code
+//     paths of the first response, then a second. The split rows load node:http2 first.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fmt, line, printMachine, requireBuild, summarize, verdict } from './helpers/stats.mjs';
@@ -25,9 +26,8 @@ if (process.argv[2] === '--child') {
   let t1 = performance.now();
   let protoMs;
   if (split) {
-    // Load @grpc/grpc-js, @grpc/proto-loader and the proto first, to see what remains of the first create.
-    const { loadWorkloadApiProto } = await import('../dist/workloadapi/proto.js');
-    loadWorkloadApiProto();
+    // Load the transport's module first, to see what remains of the first create.
+    await import('node:http2');
     protoMs = performance.now() - t1;
     t1 = performance.now();
   }
@@ -62,7 +62,7 @@ async function timeCreate(options) {
   return t1 - t0;
 }
 
-// Warm-up: JIT, grpc-js and proto loaded, server side warm.
+// Warm-up: JIT, node:http2 loaded, server side warm.
 for (let i = 0; i < 30; i++) await timeCreate({ address: api.address });
 
 const own = [];
@@ -101,11 +101,11 @@ console.log(line('warm, own client (new channel + connection)', sOwn));
 console.log(line('warm, shared connected client', sShared));
 console.log(line('fresh process: import spiffe-kit', summarize(children.map((c) => c.importMs))));
 const sFirst = summarize(children.map((c) => c.firstCreateMs));
-console.log(line('fresh process: first create (loads grpc + proto)', sFirst));
+console.log(line('fresh process: first create (loads node:http2)', sFirst));
 console.log(line('fresh process: second create', summarize(children.map((c) => c.secondCreateMs))));
 const sCold = summarize(children.map((c) => c.importMs + c.firstCreateMs));
 console.log(line('fresh process: import + first create', sCold));
-console.log(line('fresh process: load grpc-js + proto-loader + proto', summarize(splitChildren.map((c) => c.protoMs))));
+console.log(line('fresh process: load node:http2', summarize(splitChildren.map((c) => c.protoMs))));
 console.log(line('fresh process: first create after that load', summarize(splitChildren.map((c) => c.firstCreateMs))));
 console.log(`server streams left open after all closes: ${leftover}`);
 console.log(

@@ -26,7 +26,7 @@ export interface UnixEndpointAddress {
   readonly scheme: 'unix';
   /** The absolute socket path (percent-escapes decoded). */
   readonly path: string;
-  /** The `@grpc/grpc-js` target: `unix:/abs/path`. */
+  /** The gRPC target string (as `@grpc/grpc-js` and grpc-go spell it): `unix:/abs/path`. */
   readonly target: string;
   /** The address as given. */
   readonly address: string;
@@ -48,7 +48,7 @@ export interface TcpEndpointAddress {
   readonly host: string;
   /** The port, 1–65535. */
   readonly port: number;
-  /** The `@grpc/grpc-js` target: `ipv4:1.2.3.4:port` or `ipv6:[::1]:port`. */
+  /** The gRPC target string (as `@grpc/grpc-js` and grpc-go spell it): `ipv4:1.2.3.4:port` or `ipv6:[::1]:port`. */
   readonly target: string;
   /** The address as given. */
   readonly address: string;

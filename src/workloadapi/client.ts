@@ -3,7 +3,6 @@
  *
  * @module
  */
-import type { Client, ClientReadableStream, Metadata, ServiceError, StatusObject } from '@grpc/grpc-js';
 import type { X509BundleSet } from '../bundle/x509-bundle-set.js';
 import type { JwtBundleSet } from '../bundle/jwt-bundle-set.js';
 import type { JwtSvid } from '../svid/jwt-svid.js';
@@ -11,7 +10,8 @@ import type { X509Svid } from '../svid/x509-svid.js';
 import { describeEndpointAddress, type EndpointAddress, resolveEndpointAddress } from './address.js';
 import { type Backoff, exponentialBackoff } from './backoff.js';
 import { type OneShotOptions, runOneShot } from './call.js';
-import { fromGrpcStatus, type GrpcStatusLike, WorkloadApiError } from './errors.js';
+import { type CallListener, type ChannelCall, type ChannelMethod, GrpcChannel } from './channel.js';
+import { fromGrpcStatus, GrpcStatus, type GrpcStatusLike, WorkloadApiError } from './errors.js';
 import { parseJwtBundlesResponse, parseJwtSvidResponse, parseValidatedJwtSvid } from './jwt-responses.js';
 import { checkLimits, type ResolvedLimits, resolveLimits, type WorkloadApiLimits } from './limits.js';
 import { type Logger, silentLogger } from './logger.js';
@@ -27,7 +27,7 @@ import {
   toRawX509BundlesResponse,
   toRawX509SvidResponse,
 } from './messages.js';
-import { loadWorkloadApiProto, type WorkloadApiRpc } from './proto.js';
+import { type WorkloadApiRpc, workloadApiService } from './proto.js';
 import { StreamWatcher, type Watch, type WatchHandler } from './watcher.js';
 import { parseX509BundlesResponse, parseX509SvidResponse, type X509Context } from './x509-context.js';
 
@@ -170,7 +170,7 @@ export class WorkloadApiClient {
   readonly #logger: Logger;
   readonly #watches = new Set<StreamWatcher<unknown>>();
   readonly #inflight = new Set<(err: WorkloadApiError) => void>();
-  #grpc: Client | undefined;
+  #channel: GrpcChannel | undefined;
   #closed = false;
 
   /**
@@ -493,8 +493,8 @@ export class WorkloadApiClient {
     const err = this.#closedError();
     for (const fail of [...this.#inflight]) fail(err);
     this.#inflight.clear();
-    this.#grpc?.close();
-    this.#grpc = undefined;
+    this.#channel?.close();
+    this.#channel = undefined;
   }
 
   /**
@@ -516,27 +516,10 @@ export class WorkloadApiClient {
   }
 
   /** The channel, created on first use. */
-  #client(): Client {
+  #open(rpc: WorkloadApiRpc, request: object, listener: CallListener<unknown>, timeoutMs?: number): ChannelCall {
     if (this.#closed) throw this.#closedError();
-    if (this.#grpc === undefined) {
-      const { grpc } = loadWorkloadApiProto();
-      this.#grpc = new grpc.Client(this.address.target, grpc.credentials.createInsecure(), {
-        'grpc.max_receive_message_length': this.#maxMessageBytes,
-        // Retries are ours (watchers); a failed call must fail, not be replayed.
-        'grpc.enable_retries': 0,
-        // Keep the channel's own reconnect backoff short so that ours decides when to retry.
-        'grpc.initial_reconnect_backoff_ms': 100,
-        'grpc.max_reconnect_backoff_ms': 2_000,
-      });
-    }
-    return this.#grpc;
-  }
-
-  #metadata(): Metadata {
-    const { grpc } = loadWorkloadApiProto();
-    const md = new grpc.Metadata();
-    md.set(SECURITY_HEADER, 'true');
-    return md;
+    this.#channel ??= new GrpcChannel(this.address, { maxMessageBytes: this.#maxMessageBytes, headers: { [SECURITY_HEADER]: 'true' } });
+    return this.#channel.call(workloadApiService()[rpc] as ChannelMethod<object, unknown>, request, listener, { timeoutMs });
   }
 
   #mapStatus(rpc: WorkloadApiRpc, status: GrpcStatusLike): WorkloadApiError {
@@ -575,32 +558,52 @@ export class WorkloadApiClient {
 
   async #firstMessage<T extends Parameters<typeof checkLimits>[0]>(rpc: WorkloadApiRpc, waitingFor: string, options: CallOptions, decode: (m: unknown) => T): Promise<T> {
     const o = this.#oneShot(rpc, waitingFor, options);
-    const message = await runOneShot<unknown>(o, (settle) => {
-      const method = loadWorkloadApiProto().method(rpc);
-      const call = this.#client().makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, {}, this.#metadata(), {});
-      call.on('data', (m: unknown) => settle.ok(m));
-      call.on('error', () => {});
-      call.on('status', (s: StatusObject) => {
-        if (s.code !== 0) settle.fail(this.#mapStatus(rpc, s));
-      });
-      call.on('end', () =>
-        settle.fail(
-          new WorkloadApiError('ERR_AGENT_ERROR', `the agent at ${this.#where} ended the ${rpc} stream without sending a message`, { rpc, address: this.address.target, grpcCode: 0 }),
-        ),
-      );
-      return call;
-    });
+    const message = await runOneShot<unknown>(o, (settle) =>
+      this.#open(rpc, {}, {
+        message: (m) => settle.ok(m),
+        status: (s) => {
+          if (s.code !== GrpcStatus.OK) settle.fail(this.#mapStatus(rpc, s));
+          else {
+            settle.fail(
+              new WorkloadApiError('ERR_AGENT_ERROR', `the agent at ${this.#where} ended the ${rpc} stream without sending a message`, { rpc, address: this.address.target, grpcCode: 0 }),
+            );
+          }
+        },
+      }),
+    );
     return this.#checked(rpc, decode(message));
   }
 
   async #unary<T>(rpc: WorkloadApiRpc, waitingFor: string, request: object, options: CallOptions, decode: (m: unknown) => T): Promise<T> {
     const o = this.#oneShot(rpc, waitingFor, options);
     const message = await runOneShot<unknown>(o, (settle) => {
-      const method = loadWorkloadApiProto().method(rpc);
-      return this.#client().makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, request, this.#metadata(), {}, (err: ServiceError | null, res?: unknown) => {
-        if (err) settle.fail(this.#mapStatus(rpc, err));
-        else settle.ok(res);
-      });
+      let response: { value: unknown } | undefined;
+      let extra = false;
+      return this.#open(
+        rpc,
+        request,
+        {
+          message: (m) => {
+            if (response === undefined) response = { value: m };
+            else extra = true;
+          },
+          status: (s) => {
+            if (s.code !== GrpcStatus.OK) settle.fail(this.#mapStatus(rpc, s));
+            else if (response === undefined || extra) {
+              const what = response === undefined ? 'no response message' : 'more than one response message';
+              settle.fail(
+                new WorkloadApiError('ERR_MALFORMED_RESPONSE', `malformed ${rpc} response from ${this.#where}: the agent sent ${what} for a unary call`, {
+                  rpc,
+                  address: this.address.target,
+                  grpcCode: 0,
+                  reason: what,
+                }),
+              );
+            } else settle.ok(response.value);
+          },
+        },
+        o.timeoutMs,
+      );
     });
     return decode(message);
   }
@@ -612,10 +615,7 @@ export class WorkloadApiClient {
     const watcher: StreamWatcher<T> = new StreamWatcher<T>(
       {
         what: `the ${rpc} stream from ${this.#where}`,
-        open: (): ClientReadableStream<unknown> => {
-          const method = loadWorkloadApiProto().method(rpc);
-          return this.#client().makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, {}, this.#metadata(), {});
-        },
+        open: (listener) => this.#open(rpc, {}, listener),
         decode,
         mapStatus: (s) => this.#mapStatus(rpc, s),
         backoff: this.#backoff(),

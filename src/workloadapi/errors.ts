@@ -198,7 +198,7 @@ export class WorkloadApiError extends SpiffeError {
   readonly grpcCode: number | undefined;
   /** The gRPC status name (`UNAVAILABLE`, `PERMISSION_DENIED`, …), when `grpcCode` is set. */
   readonly grpcStatus: string | undefined;
-  /** The gRPC status details (the server's or grpc-js's message). */
+  /** The gRPC status details (the server's message, or the transport's). */
   readonly details: string | undefined;
   /** For `ERR_MALFORMED_RESPONSE` (and `ERR_RESOURCE_LIMIT`): what is wrong with the message. */
   readonly reason: string | undefined;
@@ -282,6 +282,7 @@ const GRPC_STATUS_NAMES = [
 export const GrpcStatus = Object.freeze({
   OK: 0,
   CANCELLED: 1,
+  UNKNOWN: 2,
   INVALID_ARGUMENT: 3,
   DEADLINE_EXCEEDED: 4,
   PERMISSION_DENIED: 7,
@@ -289,6 +290,7 @@ export const GrpcStatus = Object.freeze({
   UNIMPLEMENTED: 12,
   INTERNAL: 13,
   UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
 });
 
 /**
@@ -304,7 +306,7 @@ export function grpcStatusName(code: number): string {
 }
 
 /**
- * The parts of a grpc-js `ServiceError` / `StatusObject` that the mapping reads.
+ * The parts of a gRPC status (the transport's, or a grpc-js `ServiceError` / `StatusObject`) that the mapping reads.
  *
  * @example
  * ```ts
@@ -351,11 +353,11 @@ export interface GrpcFailureContext {
 const PARSE_ERROR_PREFIX = 'Response message parsing error';
 
 /**
- * Maps a failed gRPC status (a grpc-js `ServiceError`, or the `StatusObject` of a stream) to a
+ * Maps a failed gRPC status (the status of a call, or a grpc-js `ServiceError`) to a
  * {@link WorkloadApiError}: `UNAVAILABLE` → `ERR_AGENT_UNREACHABLE`, `PERMISSION_DENIED` →
  * `ERR_NOT_REGISTERED`, `INVALID_ARGUMENT` → `ERR_PROTOCOL_MISUSE`, `UNIMPLEMENTED` →
  * `ERR_UNIMPLEMENTED`, `DEADLINE_EXCEEDED` → `ERR_TIMEOUT`, `RESOURCE_EXHAUSTED` →
- * `ERR_RESOURCE_LIMIT` (grpc-js reports an over-size message so), an `INTERNAL` response parsing
+ * `ERR_RESOURCE_LIMIT` (an over-size message is reported so), an `INTERNAL` response parsing
  * error → `ERR_MALFORMED_RESPONSE`, anything else → `ERR_AGENT_ERROR` (including `CANCELLED`:
  * callers that cancel a call themselves report their own reason, `ERR_ABORTED`, `ERR_TIMEOUT` or
  * `ERR_CLOSED`, so a `CANCELLED` status that reaches this mapping came from the agent's side).

@@ -1,7 +1,8 @@
 /**
- * The Workload API service definition for `@grpc/grpc-js`, built by hand on the codec of
- * `./codec.ts` (no `@grpc/proto-loader` / protobufjs at run time: they cost ≈50 ms at start-up, on
- * top of grpc-js' ≈45 ms). `@grpc/grpc-js` itself is loaded on first use only, so that an
+ * The Workload API service definition (paths, streaming flags, the serializers of the hand-written
+ * codec of `./codec.ts`; no `@grpc/proto-loader` / protobufjs at run time: they cost ≈50 ms at
+ * start-up). The client sends it over its own transport (`./channel.ts`, node:http2); the test
+ * Workload API serves it with `@grpc/grpc-js`, which is loaded on first use only, so that an
  * `import 'spiffe-kit'` does not pay for it.
  *
  * @module

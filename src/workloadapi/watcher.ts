@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ClientReadableStream, StatusObject } from '@grpc/grpc-js';
+import type { CallListener, CallStatus, ChannelCall } from './channel.js';
 import type { Backoff } from './backoff.js';
 import { GrpcStatus, WorkloadApiError } from './errors.js';
 import { type Logger, log } from './logger.js';
@@ -78,11 +78,11 @@ export interface StreamWatcherConfig<T> {
   /** For log lines. */
   readonly what: string;
   /** Opens the stream (with the security header); may throw a WorkloadApiError (fatal). */
-  open(): ClientReadableStream<unknown>;
+  open(listener: CallListener<unknown>): ChannelCall;
   /** Decodes and checks one message; throws a WorkloadApiError to discard it. */
   decode(message: unknown): T;
   /** Turns a failed status into an error. */
-  mapStatus(status: StatusObject): WorkloadApiError;
+  mapStatus(status: CallStatus): WorkloadApiError;
   readonly backoff: Backoff;
   readonly logger: Logger;
 }
@@ -97,7 +97,7 @@ export interface StreamWatcherConfig<T> {
  * ```
  */
 export class StreamWatcher<T> implements Watch {
-  #call: ClientReadableStream<unknown> | undefined;
+  #call: ChannelCall | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   /** Consecutive clean ends of stream that delivered nothing (hot-loop guard). */
@@ -135,42 +135,33 @@ export class StreamWatcher<T> implements Watch {
   #connect(): void {
     this.#timer = undefined;
     if (this.#stopped) return;
-    let call: ClientReadableStream<unknown>;
+    // One attempt: what the channel reports for an attempt that is no longer current is ignored.
+    const attempt: { call: ChannelCall | undefined } = { call: undefined };
+    let received = false;
+    const current = (): boolean => !this.#stopped && attempt.call !== undefined && attempt.call === this.#call;
     try {
-      call = this.#config.open();
+      attempt.call = this.#config.open({
+        message: (message: unknown) => {
+          if (!current()) return;
+          this.#config.backoff.reset();
+          this.#emptyEnds = 0;
+          if (!received) {
+            received = true;
+            this.#safe('onConnected', () => this.#handler.onConnected?.());
+          }
+          this.#deliver(message);
+        },
+        // The channel reports the status once, after every message.
+        status: (s: CallStatus) => {
+          if (current()) this.#streamEnded(s, received);
+        },
+      });
     } catch (err) {
       const e = err instanceof WorkloadApiError ? err : new WorkloadApiError('ERR_AGENT_ERROR', `${this.#config.what} could not be opened: ${String(err)}`, { cause: err });
       this.#fatal(e);
       return;
     }
-    this.#call = call;
-    let received = false;
-    let status: StatusObject | undefined;
-    let ended = false;
-    // A clean end is acted on after 'end' (every message delivered); a failure at once.
-    const settle = (): void => {
-      if (status !== undefined && (ended || status.code !== GrpcStatus.OK)) this.#streamEnded(call, status, received);
-    };
-    call.on('data', (message: unknown) => {
-      if (this.#stopped || call !== this.#call) return;
-      this.#config.backoff.reset();
-      this.#emptyEnds = 0;
-      if (!received) {
-        received = true;
-        this.#safe('onConnected', () => this.#handler.onConnected?.());
-      }
-      this.#deliver(message);
-    });
-    // Failures are read from 'status'; this listener keeps an 'error' event from throwing.
-    call.on('error', () => {});
-    call.on('status', (s: StatusObject) => {
-      status = s;
-      settle();
-    });
-    call.on('end', () => {
-      ended = true;
-      settle();
-    });
+    this.#call = attempt.call;
   }
 
   #deliver(message: unknown): void {
@@ -189,8 +180,7 @@ export class StreamWatcher<T> implements Watch {
     this.#safe('onUpdate', () => this.#handler.onUpdate(value));
   }
 
-  #streamEnded(call: ClientReadableStream<unknown>, status: StatusObject, received: boolean): void {
-    if (this.#stopped || call !== this.#call) return;
+  #streamEnded(status: CallStatus, received: boolean): void {
     this.#call = undefined;
     if (status.code === GrpcStatus.OK) {
       // A clean end reconnects at once; only repeated empty streams back off (no hot loop).

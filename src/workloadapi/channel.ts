@@ -1,0 +1,499 @@
+/**
+ * The Workload API transport: gRPC over `node:http2`, on one plaintext HTTP/2 connection per
+ * client (unix socket or TCP), opened on first use and re-opened after the agent closes it.
+ *
+ * The Workload API needs only a small part of gRPC: unary and server-streaming calls, no
+ * compression, no load balancing, no name resolution (the address is a socket path or an IP).
+ * `@grpc/grpc-js` costs ≈40 ms to load, which is more than the whole 30 ms budget of the first
+ * `X509Source.create()` in a process; `node:http2` is part of Node (see BENCHMARKS.md, "cold
+ * start"). What is implemented here is the "gRPC over HTTP/2" wire protocol:
+ *
+ * - request: `POST /SpiffeWorkloadAPI/<rpc>` with `content-type: application/grpc`,
+ *   `te: trailers`, optional `grpc-timeout`, and extra headers (the security header);
+ * - messages: a 5-byte prefix (compressed flag, big-endian length) and the protobuf bytes;
+ * - status: `grpc-status` / `grpc-message` (percent-encoded) in the trailers, or in the headers of
+ *   a trailers-only response; an HTTP status other than 200 is mapped as the protocol says;
+ * - a stream reset, a lost connection or a GOAWAY before the status are `UNAVAILABLE` (or the code
+ *   the reset maps to), so that callers retry.
+ *
+ * @module
+ */
+import { createRequire } from 'node:module';
+import { connect as netConnect, type Socket } from 'node:net';
+import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders, IncomingHttpStatusHeader } from 'node:http2';
+import type { EndpointAddress } from './address.js';
+import { GrpcStatus } from './errors.js';
+
+/**
+ * How a call ended: a gRPC status code and its details.
+ *
+ * @example
+ * ```ts
+ * const status: CallStatus = { code: 14, details: 'connect ENOENT /run/spire/agent.sock' };
+ * ```
+ */
+export interface CallStatus {
+  readonly code: number;
+  readonly details: string;
+}
+
+/**
+ * What a started call reports: each decoded response message, then its status, once, after the
+ * last message. Nothing is reported after {@link ChannelCall.cancel}.
+ *
+ * @example
+ * ```ts
+ * const listener: CallListener<unknown> = { message: (m) => console.log(m), status: (s) => console.log(s.code) };
+ * ```
+ */
+export interface CallListener<T> {
+  message(message: T): void;
+  status(status: CallStatus): void;
+}
+
+/**
+ * A started call.
+ *
+ * @example
+ * ```ts
+ * const call = channel.call(definition, {}, listener);
+ * call.cancel(); // resets the stream; the listener hears nothing more
+ * ```
+ */
+export interface ChannelCall {
+  cancel(): void;
+}
+
+/**
+ * One RPC as the channel needs it: its path and how its messages are written and read.
+ *
+ * @example
+ * ```ts
+ * const rpc: ChannelMethod<object, unknown> = { path: '/SpiffeWorkloadAPI/FetchJWTSVID', requestSerialize: (r) => Buffer.alloc(0), responseDeserialize: (b) => b };
+ * ```
+ */
+export interface ChannelMethod<Req, Res> {
+  readonly path: string;
+  requestSerialize(request: Req): Uint8Array;
+  responseDeserialize(bytes: Buffer): Res;
+}
+
+/**
+ * Options of {@link GrpcChannel}.
+ *
+ * @example
+ * ```ts
+ * const options: GrpcChannelOptions = { maxMessageBytes: 16 * 1024 * 1024, headers: { 'workload.spiffe.io': 'true' } };
+ * ```
+ */
+export interface GrpcChannelOptions {
+  /** Largest message accepted; a larger one ends the call with `RESOURCE_EXHAUSTED`. */
+  readonly maxMessageBytes: number;
+  /** Headers (gRPC metadata) sent with every call. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * Per-call options of {@link GrpcChannel.call}.
+ *
+ * @example
+ * ```ts
+ * channel.call(definition, request, listener, { timeoutMs: 5_000 });
+ * ```
+ */
+export interface ChannelCallOptions {
+  /** Sent as `grpc-timeout` so that the server gives up too; the caller keeps its own timer. */
+  readonly timeoutMs?: number | undefined;
+}
+
+const USER_AGENT = 'spiffe-kit (node http2)';
+/** Per-stream receive window: a large X509SVIDResponse arrives in few round trips. */
+const STREAM_WINDOW = 4 * 1024 * 1024;
+const SESSION_WINDOW = 16 * 1024 * 1024;
+
+let http2Module: typeof import('node:http2') | undefined;
+function http2(): typeof import('node:http2') {
+  http2Module ??= createRequire(import.meta.url)('node:http2') as typeof import('node:http2');
+  return http2Module;
+}
+
+/**
+ * A gRPC client channel over `node:http2` to one Workload API address. Calls share one HTTP/2
+ * connection, opened on first use; when the agent closes it, sends GOAWAY or the connection fails,
+ * the calls on it end with `UNAVAILABLE` and the next call opens a new one. The connection keeps
+ * the process alive only while calls are open. Internal to the Workload API client.
+ *
+ * @example
+ * ```ts
+ * const channel = new GrpcChannel(parseEndpointAddress('unix:///tmp/agent.sock'), { maxMessageBytes: 1 << 24 });
+ * const call = channel.call(workloadApiService().FetchX509SVID, {}, { message: console.log, status: console.log });
+ * channel.close();
+ * ```
+ */
+export class GrpcChannel {
+  readonly #address: EndpointAddress;
+  readonly #authority: string;
+  readonly #maxMessageBytes: number;
+  readonly #headers: Readonly<Record<string, string>>;
+  readonly #open = new Map<ClientHttp2Session, number>();
+  #session: ClientHttp2Session | undefined;
+  #closed = false;
+
+  constructor(address: EndpointAddress, options: GrpcChannelOptions) {
+    this.#address = address;
+    this.#authority = address.scheme === 'unix' ? 'localhost' : address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+    this.#maxMessageBytes = options.maxMessageBytes;
+    this.#headers = options.headers ?? {};
+  }
+
+  /**
+   * Starts a call with one request message. For a unary RPC the listener hears one message and
+   * then the status; for a server stream, every message until the status.
+   *
+   * @throws {Error} when the channel is closed.
+   * @example
+   * ```ts
+   * const call = channel.call(method, request, { message: onMessage, status: onStatus }, { timeoutMs: 10_000 });
+   * ```
+   */
+  call<Req, Res>(method: ChannelMethod<Req, Res>, request: Req, listener: CallListener<Res>, options: ChannelCallOptions = {}): ChannelCall {
+    if (this.#closed) throw new Error('the gRPC channel is closed');
+    const body = method.requestSerialize(request);
+    const session = this.#currentSession();
+    const headers: Record<string, string> = {
+      ':method': 'POST',
+      ':scheme': 'http',
+      ':path': method.path,
+      ':authority': this.#authority,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'user-agent': USER_AGENT,
+      ...this.#headers,
+    };
+    if (options.timeoutMs !== undefined) headers['grpc-timeout'] = grpcTimeout(options.timeoutMs);
+    this.#retain(session);
+    let stream: ClientHttp2Stream;
+    try {
+      stream = session.request(headers, { endStream: false });
+    } catch (err) {
+      // The session went away between the check and the request (destroyed, GOAWAY received).
+      this.#release(session);
+      const details = err instanceof Error ? err.message : String(err);
+      let cancelled = false;
+      queueMicrotask(() => {
+        if (!cancelled) listener.status({ code: GrpcStatus.UNAVAILABLE, details });
+      });
+      return { cancel: () => void (cancelled = true) };
+    }
+    const call = new StreamCall<Res>(session, stream, method.responseDeserialize, listener, this.#maxMessageBytes, () => this.#release(session));
+    stream.end(frame(body));
+    return call;
+  }
+
+  /**
+   * Closes the connection; open calls end silently (their callers cancel them first). Idempotent.
+   *
+   * @example
+   * ```ts
+   * channel.close();
+   * ```
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const session of this.#open.keys()) session.destroy();
+    this.#session?.destroy();
+    this.#open.clear();
+    this.#session = undefined;
+  }
+
+  #currentSession(): ClientHttp2Session {
+    const current = this.#session;
+    if (current !== undefined && !current.closed && !current.destroyed) return current;
+    const address = this.#address;
+    const session = http2().connect(`http://${this.#authority}`, {
+      createConnection: (): Socket => (address.scheme === 'unix' ? netConnect({ path: address.path }) : netConnect({ host: address.host, port: address.port, noDelay: true })),
+      settings: { enablePush: false, initialWindowSize: STREAM_WINDOW },
+    });
+    const forget = (): void => {
+      if (this.#session === session) this.#session = undefined;
+    };
+    // Failures reach the calls through their streams; the session's own error must not throw.
+    session.on('error', forget);
+    session.on('goaway', forget);
+    session.on('close', () => {
+      forget();
+      this.#open.delete(session);
+    });
+    session.once('connect', () => {
+      try {
+        session.setLocalWindowSize(SESSION_WINDOW);
+      } catch {
+        // Only a larger window; the default works too.
+      }
+    });
+    this.#session = session;
+    return session;
+  }
+
+  /** A session keeps the process alive while it has open calls. */
+  #retain(session: ClientHttp2Session): void {
+    const n = this.#open.get(session) ?? 0;
+    this.#open.set(session, n + 1);
+    if (n === 0) session.ref();
+  }
+
+  #release(session: ClientHttp2Session): void {
+    const n = (this.#open.get(session) ?? 1) - 1;
+    if (n > 0) {
+      this.#open.set(session, n);
+      return;
+    }
+    this.#open.delete(session);
+    if (!session.destroyed) session.unref();
+  }
+}
+
+/** One call's stream: frames in, messages out, one status at the end. */
+class StreamCall<T> implements ChannelCall {
+  readonly #stream: ClientHttp2Stream;
+  readonly #session: ClientHttp2Session;
+  readonly #decode: (bytes: Buffer) => T;
+  readonly #listener: CallListener<T>;
+  readonly #max: number;
+  readonly #onDone: () => void;
+  #done = false;
+  #status: CallStatus | undefined;
+  #error: Error | undefined;
+  #httpStatus: number | undefined;
+  // Receive buffer: chunks not yet consumed, their length, and the length of the message being
+  // read (-1 while reading a prefix).
+  #chunks: Buffer[] = [];
+  #buffered = 0;
+  #need = -1;
+
+  constructor(session: ClientHttp2Session, stream: ClientHttp2Stream, decode: (bytes: Buffer) => T, listener: CallListener<T>, max: number, onDone: () => void) {
+    this.#session = session;
+    this.#stream = stream;
+    this.#decode = decode;
+    this.#listener = listener;
+    this.#max = max;
+    this.#onDone = onDone;
+    stream.on('response', (headers) => this.#onResponse(headers));
+    stream.on('data', (chunk: Buffer) => this.#onData(chunk));
+    stream.on('trailers', (trailers) => this.#onTrailers(trailers));
+    stream.on('error', (err: Error) => {
+      this.#error ??= err;
+    });
+    stream.on('close', () => this.#onClose());
+  }
+
+  cancel(): void {
+    if (this.#done) return;
+    this.#finishSilently();
+  }
+
+  #onResponse(headers: IncomingHttpHeaders & IncomingHttpStatusHeader): void {
+    if (this.#done) return;
+    this.#httpStatus = Number(headers[':status']);
+    // A trailers-only response carries the status in the headers.
+    if (headers['grpc-status'] !== undefined) {
+      this.#status = readStatus(headers);
+      return;
+    }
+    if (this.#httpStatus !== 200) {
+      this.#fail(httpStatusToGrpc(this.#httpStatus), `Received HTTP status code ${this.#httpStatus}`);
+      return;
+    }
+    const type = headers['content-type'];
+    if (typeof type !== 'string' || !/^application\/grpc([+;]|$)/.test(type)) {
+      this.#fail(GrpcStatus.UNKNOWN, `the server answered with content-type ${JSON.stringify(type ?? '')}, not application/grpc`);
+    }
+  }
+
+  #onTrailers(trailers: IncomingHttpHeaders): void {
+    if (this.#done) return;
+    this.#status = readStatus(trailers);
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#done) return;
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
+    while (!this.#done) {
+      if (this.#need < 0) {
+        if (this.#buffered < 5) return;
+        const prefix = this.#take(5);
+        const flag = prefix[0] as number;
+        const length = prefix.readUInt32BE(1);
+        if (flag !== 0) {
+          this.#fail(
+            GrpcStatus.INTERNAL,
+            flag === 1 ? 'the server sent a compressed message, but none was asked for' : `invalid message prefix (flag ${flag})`,
+          );
+          return;
+        }
+        if (length > this.#max) {
+          this.#fail(GrpcStatus.RESOURCE_EXHAUSTED, `Received message larger than max (${length} vs. ${this.#max})`);
+          return;
+        }
+        this.#need = length;
+      }
+      if (this.#buffered < this.#need) return;
+      const bytes = this.#take(this.#need);
+      this.#need = -1;
+      let message: T;
+      try {
+        message = this.#decode(bytes);
+      } catch (err) {
+        this.#fail(GrpcStatus.INTERNAL, `Response message parsing error: ${err instanceof Error ? err.message : String(err)}`);
+        return;
+      }
+      this.#listener.message(message);
+    }
+  }
+
+  #take(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0);
+    const first = this.#chunks[0] as Buffer;
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.#chunks.shift();
+      else this.#chunks[0] = first.subarray(n);
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let at = 0;
+      while (at < n) {
+        const c = this.#chunks[0] as Buffer;
+        const used = Math.min(c.length, n - at);
+        c.copy(out, at, 0, used);
+        at += used;
+        if (used === c.length) this.#chunks.shift();
+        else this.#chunks[0] = c.subarray(used);
+      }
+    }
+    this.#buffered -= n;
+    return out;
+  }
+
+  #onClose(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#onDone();
+    this.#listener.status(this.#finalStatus());
+  }
+
+  #finalStatus(): CallStatus {
+    if (this.#status !== undefined) {
+      if (this.#status.code === GrpcStatus.OK && this.#buffered > 0) {
+        return { code: GrpcStatus.INTERNAL, details: `Response message parsing error: the stream ended inside a message (${this.#buffered} bytes left over)` };
+      }
+      return this.#status;
+    }
+    const rst = this.#stream.rstCode;
+    const { constants } = http2();
+    const err = this.#error as (Error & { code?: unknown; cause?: unknown }) | undefined;
+    if (err !== undefined) {
+      // The server reset the stream: its code says what happened. Anything else (no connection,
+      // connection lost, GOAWAY, a pending stream cancelled by a failed connect) is UNAVAILABLE.
+      if (err.code === 'ERR_HTTP2_STREAM_ERROR' && rst !== undefined && rst !== constants.NGHTTP2_NO_ERROR) return rstStatus(rst, err.message);
+      const cause = err.cause instanceof Error ? err.cause.message : undefined;
+      return { code: GrpcStatus.UNAVAILABLE, details: cause ?? err.message };
+    }
+    // A lost connection closes its streams with CANCEL and no error.
+    if (this.#session.destroyed) return { code: GrpcStatus.UNAVAILABLE, details: 'the connection to the Workload API was lost before the call ended' };
+    if (rst !== undefined && rst !== constants.NGHTTP2_NO_ERROR) return rstStatus(rst, `Received RST_STREAM with code ${rst}`);
+    if (this.#httpStatus === undefined) return { code: GrpcStatus.UNAVAILABLE, details: 'the connection closed before the server answered' };
+    return { code: GrpcStatus.UNKNOWN, details: 'the server ended the call without a gRPC status' };
+  }
+
+  /** Ends the call with a status of ours and resets the stream. */
+  #fail(code: number, details: string): void {
+    this.#finishSilently();
+    this.#listener.status({ code, details });
+  }
+
+  #finishSilently(): void {
+    this.#done = true;
+    this.#chunks = [];
+    this.#buffered = 0;
+    this.#onDone();
+    const stream = this.#stream;
+    if (!stream.destroyed && !stream.closed) stream.close(http2().constants.NGHTTP2_CANCEL);
+  }
+}
+
+/** The 5-byte prefix and the message, in one buffer. */
+function frame(body: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(5 + body.length);
+  out[0] = 0;
+  out.writeUInt32BE(body.length, 1);
+  out.set(body, 5);
+  return out;
+}
+
+/** `grpc-timeout`: at most 8 digits and a unit. */
+function grpcTimeout(ms: number): string {
+  const n = Math.max(1, Math.ceil(ms));
+  if (n < 1e8) return `${n}m`;
+  return `${Math.min(99_999_999, Math.ceil(n / 1000))}S`;
+}
+
+function readStatus(headers: IncomingHttpHeaders): CallStatus {
+  const raw = headers['grpc-status'];
+  const code = typeof raw === 'string' && /^\d{1,2}$/.test(raw) ? Number(raw) : Number.NaN;
+  const message = headers['grpc-message'];
+  const details = typeof message === 'string' ? percentDecode(message) : '';
+  if (!Number.isInteger(code) || code > 16) {
+    return { code: GrpcStatus.UNKNOWN, details: `invalid grpc-status ${JSON.stringify(raw ?? '')}${details === '' ? '' : `: ${details}`}` };
+  }
+  return { code, details };
+}
+
+function percentDecode(s: string): string {
+  if (!s.includes('%')) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** The HTTP → gRPC status mapping of the gRPC protocol, for responses that are not gRPC. */
+function httpStatusToGrpc(status: number): number {
+  switch (status) {
+    case 400:
+      return GrpcStatus.INTERNAL;
+    case 401:
+      return GrpcStatus.UNAUTHENTICATED;
+    case 403:
+      return GrpcStatus.PERMISSION_DENIED;
+    case 404:
+      return GrpcStatus.UNIMPLEMENTED;
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return GrpcStatus.UNAVAILABLE;
+    default:
+      return GrpcStatus.UNKNOWN;
+  }
+}
+
+/** RST_STREAM error codes as gRPC statuses (REFUSED_STREAM is safe to retry). */
+function rstStatus(rst: number, details: string): CallStatus {
+  const { constants } = http2();
+  switch (rst) {
+    case constants.NGHTTP2_REFUSED_STREAM:
+      return { code: GrpcStatus.UNAVAILABLE, details };
+    case constants.NGHTTP2_CANCEL:
+      return { code: GrpcStatus.CANCELLED, details };
+    case constants.NGHTTP2_ENHANCE_YOUR_CALM:
+      return { code: GrpcStatus.RESOURCE_EXHAUSTED, details };
+    case constants.NGHTTP2_INADEQUATE_SECURITY:
+      return { code: GrpcStatus.PERMISSION_DENIED, details };
+    default:
+      return { code: GrpcStatus.INTERNAL, details };
+  }
+}
