@@ -93,10 +93,23 @@ describe('health', () => {
     expect((await get(server, '/readyz?verbose=1')).status).toBe(503);
   });
 
-  it('a stale source that still has a valid SVID is live but reports why it is not ready', () => {
+  it('a stale source that is not ready (nothing to serve) is live but reports why it is not ready', () => {
     const report = checkHealth([fake({ state: 'stale', ready: false, lastError: { code: 'ERR_AGENT_UNREACHABLE', message: 'down', at: new Date() } })]);
     expect(report.live).toBe(true);
     expect(report.ready).toBe(false);
     expect(report.problems[0]).toMatch(/ERR_AGENT_UNREACHABLE/);
+    expect(report.warnings).toEqual([]);
+  });
+
+  it('a stale source that still serves its last state is ready, with a warning saying why it is stale', async () => {
+    const source = fake({ state: 'stale', ready: true, lastError: { code: 'ERR_AGENT_UNREACHABLE', message: 'down', at: new Date() } });
+    const report = checkHealth([source]);
+    expect(report).toMatchObject({ live: true, ready: true, problems: [] });
+    expect(report.warnings).toHaveLength(1);
+    expect(report.warnings[0]).toMatch(/stale, serving its last state \(last error ERR_AGENT_UNREACHABLE: down\)/);
+    const server = await serve(healthHandler([source]));
+    const res = await get(server, '/readyz');
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ status: 'ok', problems: [], warnings: [report.warnings[0]] });
   });
 });

@@ -339,6 +339,29 @@ describe('JwtSource', () => {
   });
 });
 
+describe('stale JwtSource and BundleSource', () => {
+  it('stay ready while the agent is down, serving and validating with their last bundles', async () => {
+    const api = await agent({ identities: [{ id: 'spiffe://example.org/web' }] });
+    const jwt = await JwtSource.create({ address: api.address, timeoutMs: 5000, backoff: fastBackoff });
+    const bundles = await BundleSource.create({ address: api.address, timeoutMs: 5000, backoff: fastBackoff });
+    cleanup.push(() => jwt.close(), () => bundles.close());
+    const token = (await jwt.fetchJwtSvid({ audience: 'my-api' })).token;
+    await api.stop();
+    await until(() => jwt.state === 'stale' && bundles.state === 'stale');
+    expect(jwt.health()).toMatchObject({ state: 'stale', ready: true, connected: false, bundleCount: 1 });
+    expect(jwt.health().lastError?.code).toBe('ERR_AGENT_UNREACHABLE');
+    expect(bundles.health()).toMatchObject({ state: 'stale', ready: true, connected: false, bundleCount: 2 });
+    // Still does its job: local validation with the last JWT bundle, the cached token.
+    expect((await JwtSvid.parseAndValidate(token, jwt, 'my-api')).id.toString()).toBe('spiffe://example.org/web');
+    expect((await jwt.fetchJwtSvid({ audience: 'my-api' })).token).toBe(token);
+    // A new audience needs the agent.
+    await expect(jwt.fetchJwtSvid({ audience: 'other-api' }, { timeoutMs: 300 })).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_(AGENT_UNREACHABLE|TIMEOUT)$/) });
+    await api.restart();
+    await until(() => jwt.state === 'ready' && bundles.state === 'ready');
+    expect(jwt.health().lastError).toBeUndefined();
+  });
+});
+
 describe('BundleSource', () => {
   it('holds X.509 and JWT bundles including federated ones and reports additions', async () => {
     const other = await TestCa.create({ trustDomain: 'other.org' });

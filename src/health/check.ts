@@ -40,6 +40,11 @@ export interface HealthReport {
   readonly ready: boolean;
   /** Why a check failed, one line per problem. */
   readonly problems: readonly string[];
+  /**
+   * What does not fail a check but deserves a look, one line each: a source that is `stale`
+   * (agent unreachable, identity withdrawn) while still serving its last good state.
+   */
+  readonly warnings: readonly string[];
   /** The snapshots the verdict was made from. */
   readonly sources: readonly SourceHealth[];
 }
@@ -57,6 +62,7 @@ export interface HealthReport {
 export function checkHealth(sources: readonly HealthReporter[], options: HealthCheckOptions = {}): HealthReport {
   const minTtl = options.minSvidTtlSeconds ?? 0;
   const problems: string[] = [];
+  const warnings: string[] = [];
   const snapshots: SourceHealth[] = [];
   let live = sources.length > 0;
   let ready = sources.length > 0;
@@ -87,7 +93,9 @@ export function checkHealth(sources: readonly HealthReporter[], options: HealthC
     } else if (h.svidExpiresInSeconds !== undefined && h.svidExpiresInSeconds < minTtl) {
       ready = false;
       problems.push(`${name}: SVID expires in ${h.svidExpiresInSeconds} s (< ${minTtl} s)`);
+    } else if (h.state === 'stale') {
+      warnings.push(`${name}: stale, serving its last state${h.lastError ? ` (last error ${h.lastError.code}: ${h.lastError.message})` : ''}`);
     }
   });
-  return { live, ready, problems, sources: snapshots };
+  return { live, ready, problems, warnings, sources: snapshots };
 }

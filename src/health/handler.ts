@@ -54,6 +54,7 @@ export function healthHandler(
       body = JSON.stringify({
         status: ok ? 'ok' : 'fail',
         problems: report.problems,
+        warnings: report.warnings,
         sources: report.sources.map((s) => ({
           state: s.state,
           ready: s.ready,

@@ -149,7 +149,8 @@ export class BundleSource extends SourceBase<Bundles> implements X509BundleSourc
    */
   health(): SourceHealth {
     return this.healthSnapshot({
-      ready: !this.closed && this.state === 'ready',
+      // Like an X509Source: while stale it still serves its last bundles.
+      ready: !this.closed && this.#x509 !== undefined && this.#jwt !== undefined && this.state !== 'connecting',
       svidExpiresInSeconds: undefined,
       spiffeId: undefined,
       bundleCount: (this.#x509?.size ?? 0) + (this.#jwt?.size ?? 0),

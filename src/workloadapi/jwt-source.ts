@@ -297,7 +297,8 @@ export class JwtSource extends SourceBase<JwtBundleSet> implements JwtBundleSour
    */
   health(): SourceHealth {
     return this.healthSnapshot({
-      ready: !this.closed && this.#bundles !== undefined && this.state === 'ready',
+      // Like an X509Source: while stale it still validates with its last bundles (and serves cached tokens).
+      ready: !this.closed && this.#bundles !== undefined && this.state !== 'connecting',
       svidExpiresInSeconds: undefined,
       spiffeId: undefined,
       bundleCount: this.#bundles?.size ?? 0,

@@ -25,7 +25,12 @@ export type SourceState = 'connecting' | 'ready' | 'stale' | 'closed';
 export interface SourceHealth {
   /** The current state. */
   readonly state: SourceState;
-  /** `true` when the source has usable, unexpired state (what a readiness probe wants). */
+  /**
+   * `true` when the source has usable, unexpired state (what a readiness probe wants), also while
+   * `stale`: a source keeps serving its last good state through an agent restart, so a blip of the
+   * agent does not take every workload of a node out of service. `state` and `lastError` say
+   * that it is stale; {@link checkHealth} lists it under `warnings`.
+   */
   readonly ready: boolean;
   /** Whether the stream to the agent is currently up. */
   readonly connected: boolean;
