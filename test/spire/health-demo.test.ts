@@ -43,7 +43,7 @@ interface HealthJson {
   error?: { code: string; grpcStatus?: string };
 }
 
-function getJson(port: number, path: string): Promise<{ status: number; body: { status: string; problems: string[]; sources: { spiffeId?: string; state: string }[] } }> {
+function getJson(port: number, path: string): Promise<{ status: number; body: { status: string; problems: string[]; warnings: string[]; sources: { spiffeId?: string; state: string }[] } }> {
   return new Promise((resolvePromise, reject) => {
     http
       .get({ host: '127.0.0.1', port, path }, (res) => {
