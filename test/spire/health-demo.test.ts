@@ -124,7 +124,7 @@ describe('real SPIRE agent: health helpers, the spiffe CLI and the demo', () => 
     expect(JSON.parse(missingBundle.stdout)).toMatchObject({ healthy: false, reason: 'missing-bundle' });
   });
 
-  it('checkHealth and healthHandler over HTTP follow the real agent: ready, not ready while it is down, ready again', async () => {
+  it('checkHealth and healthHandler over HTTP follow the real agent: ready, still ready with warnings while it is down (stale), ready again', async () => {
     const x509 = await X509Source.create({ address: spire.address, timeoutMs: 30_000, picker: { id: ID_ORDERS } });
     cleanup.push(() => x509.close());
     const jwt = await JwtSource.create({ address: spire.address, timeoutMs: 30_000 });

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { X509Source } from '../../src/index.js';
+import { TrustDomain, X509Source } from '../../src/index.js';
+import { TestCa } from '../../src/testing/index.js';
 import { apply } from '../../src/registrar/apply.js';
 import { applyCommand, planCommand } from '../../src/registrar/cli-apply.js';
 import { EntryApiClient, EntryApiError } from '../../src/registrar/entry-api.js';
@@ -19,6 +20,8 @@ const ID_B = `spiffe://${TRUST_DOMAIN}/registrar/b`;
 const ID_DATA = `spiffe://${TRUST_DOMAIN}/registrar/from-data`;
 const ID_FOREIGN = `spiffe://${TRUST_DOMAIN}/registrar/foreign`;
 const ID_ADMIN = `spiffe://${TRUST_DOMAIN}/registrar/admin`;
+const ID_FEDERATED = `spiffe://${TRUST_DOMAIN}/registrar/federated`;
+const FEDERATED_TD = 'federated.test';
 
 function declared(uid: number, path: string, extra: Partial<RegistrationEntry> = {}): RegistrationEntry {
   return {
@@ -227,6 +230,38 @@ describe('real SPIRE server: registrar plan / apply', () => {
       await admin.close();
       await plain.close();
     }
+  });
+
+  it('federatesWith: refused per item while the server has no bundle for the trust domain; after `bundle set` the entry is created and its SVID comes with the federated bundle', async () => {
+    const entry = declared(spire.uid, 'federated', { hint: 'federated', federatesWith: [FEDERATED_TD] });
+    const refused = await apply(client, await plan(client, [entry], { ownerPrefix: OWNER }));
+    expect(refused.ok).toBe(false);
+    expect(refused.counts.failed).toBe(1);
+    expect(refused.failures[0]?.status.message).toMatch(new RegExp(FEDERATED_TD.replace(/\./g, '\\.')));
+    expect((await client.listEntries()).some((e) => e.spiffeId === ID_FEDERATED)).toBe(false);
+
+    // The operator adds the other trust domain's bundle; the same declaration now applies.
+    const ca = await TestCa.create({ trustDomain: FEDERATED_TD });
+    const pem = join(spire.dir, 'federated-bundle.pem');
+    writeFileSync(pem, ca.rootCertificate.toString());
+    const set = await spireServer(['bundle', 'set', '-socketPath', spire.serverSocket, '-id', `spiffe://${FEDERATED_TD}`, '-path', pem, '-format', 'pem']);
+    expect(set.code, set.stderr).toBe(0);
+    const created = await apply(client, await plan(client, [entry], { ownerPrefix: OWNER }));
+    expect(created.ok, JSON.stringify(created.failures)).toBe(true);
+    expect(created.counts.created).toBe(1);
+    expect((await client.listEntries()).find((e) => e.spiffeId === ID_FEDERATED)).toMatchObject({ federatesWith: [FEDERATED_TD] });
+    // Idempotent with federatesWith too.
+    expect((await plan(client, [entry], { ownerPrefix: OWNER })).unchanged).toHaveLength(1);
+
+    // The agent delivers the federated bundle along with the SVIDs of this process.
+    await waitFor('the federated bundle in the X.509 context', () => source!.bundles.get(TrustDomain.parse(FEDERATED_TD)) !== undefined, 60_000, 200);
+    const bundle = source!.bundles.get(TrustDomain.parse(FEDERATED_TD))!;
+    expect(bundle.x509Authorities.map((c) => c.fingerprint256)).toEqual([ca.rootCertificate.fingerprint256]);
+
+    // Leave the owned entries as the next test expects them: delete only this one.
+    const all = await plan(client, [], { ownerPrefix: OWNER, prune: true });
+    const gone = await apply(client, { ...all, deletes: all.deletes.filter((d) => d.current.spiffeId === ID_FEDERATED) });
+    expect(gone.counts.deleted).toBe(1);
   });
 
   it('the CLI: plan, apply without --yes changes nothing, apply --yes --prune, then nothing to do', async () => {
