@@ -5,7 +5,8 @@
 // Each run is a fresh `node` process that times a dynamic `import()` of the entry point with
 // performance.now() (module resolution, loading, evaluation; not node's own start-up). The
 // package is imported by name through its self-reference ("exports" of package.json, i.e.
-// dist/index.js and dist/testing/index.js), from the repository root. Runs alternate between the
+// the bundled dist/bundled/index.js and dist/bundled/testing.js), from the repository root; the
+// unbundled tsc output (dist/index.js, ~70 modules) is timed for context. Runs alternate between the
 // entries so that machine noise spreads evenly. Dependencies are timed alone for context.
 import { spawnSync } from 'node:child_process';
 import { fmt, line, printMachine, requireBuild, ROOT, summarize, verdict } from './helpers/stats.mjs';
@@ -18,6 +19,7 @@ const targets = [
   { label: "import('spiffe-kit')", specifier: 'spiffe-kit', budget: true },
   { label: "import('spiffe-kit/testing')", specifier: 'spiffe-kit/testing', budget: true },
   { label: "import('spiffe-kit') + import('spiffe-kit/testing')", specifier: ['spiffe-kit', 'spiffe-kit/testing'] },
+  { label: '  for context: dist/index.js (tsc output, not bundled)', specifier: './dist/index.js' },
   { label: "  for context: import('jose')", specifier: 'jose' },
   { label: "  for context: import('@grpc/grpc-js') (lazy in spiffe-kit)", specifier: '@grpc/grpc-js' },
   { label: "  for context: import('@peculiar/x509') (lazy in testing)", specifier: '@peculiar/x509' },

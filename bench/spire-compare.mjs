@@ -9,7 +9,7 @@
 // `go`, as in test/spire/interop-go.test.ts.
 //
 // (a) Time to the first X.509-SVID in a fresh process, `fresh` processes per platform, alternated
-//     (node, go, node, go…): Node runs `node -e` importing dist/ and awaiting
+//     (node, go, node, go…): Node runs `node -e` importing dist/bundled/ and awaiting
 //     `X509Source.create({ picker: { hint: 'node' } })`; Go runs the peer's `bench-first-svid`
 //     (`workloadapi.NewX509Source` with a hint picker, then `GetX509SVID`). "Wall" is measured here,
 //     from spawn() to the line the child prints once it holds its SVID (so it includes starting
@@ -115,7 +115,7 @@ function timed(file, args) {
 
 async function firstSvid(go) {
   const script = [
-    `const { X509Source } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'index.js')).href)});`,
+    `const { X509Source } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'bundled', 'index.js')).href)});`,
     'const imported = performance.now();',
     "const s = await X509Source.create({ picker: { hint: 'node' } });",
     'const ms = performance.now();',

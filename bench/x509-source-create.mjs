@@ -22,7 +22,8 @@ if (process.argv[2] === '--child') {
   const address = process.argv[3];
   const split = process.argv[4] === 'split';
   const t0 = performance.now();
-  const { X509Source } = await import('../dist/index.js');
+  // The package as users import it (the bundled entry point of the exports map).
+  const { X509Source } = await import('spiffe-kit');
   let t1 = performance.now();
   let protoMs;
   if (split) {
@@ -46,8 +47,8 @@ requireBuild();
 const iterations = Number(process.argv[2] ?? 300);
 const freshProcesses = Number(process.argv[3] ?? 10);
 
-const { X509Source, WorkloadApiClient } = await import('../dist/index.js');
-const { TestWorkloadApi } = await import('../dist/testing/index.js');
+const { X509Source, WorkloadApiClient } = await import('spiffe-kit');
+const { TestWorkloadApi } = await import('spiffe-kit/testing');
 
 await printMachine();
 const api = await TestWorkloadApi.start({ trustDomain: 'example.org' });

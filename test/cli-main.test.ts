@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,8 @@ import { TestWorkloadApi } from '../src/testing/index.js';
 import { type CliRun, runCaptured } from './helpers/cli.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = join(root, 'dist', 'cli', 'main.js');
+// The command as package.json's `bin` names it (the bundled entry point, built by `npm run build`).
+const bin = join(root, (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: { spiffe: string } }).bin.spiffe);
 
 const cleanup: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -63,9 +64,10 @@ describe('spiffe (dispatcher)', () => {
   });
 });
 
-describe('the built `spiffe` binary (needs `npx tsc -p tsconfig.build.json`, as `npm test` does)', () => {
+describe('the built `spiffe` binary (needs `npm run build`, as `npm test` does)', () => {
   it('runs `spiffe health` in a fresh process, also through a node_modules/.bin symlink, with the right exit codes', async () => {
-    expect(existsSync(join(root, 'dist', 'cli', 'health.js')), `${bin} is not built: run npx tsc -p tsconfig.build.json`).toBe(true);
+    expect(existsSync(bin), `${bin} is not built: run npm run build`).toBe(true);
+    expect(bin).toMatch(/dist\/bundled\/cli\.js$/);
     expect((await readFile(bin, 'utf8')).split('\n')[0]).toBe('#!/usr/bin/env node');
 
     const api = await TestWorkloadApi.start({ identities: [{ id: 'spiffe://example.org/web' }] });
@@ -86,7 +88,7 @@ describe('the built `spiffe` binary (needs `npx tsc -p tsconfig.build.json`, as 
 
     expect(await node(bin, ['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
 
-    // npm links bins as node_modules/.bin/spiffe -> ../spiffe-kit/dist/cli/main.js; the entry
+    // npm links bins as node_modules/.bin/spiffe -> ../spiffe-kit/dist/bundled/cli.js; the entry
     // point check must follow the link (else the command silently does nothing).
     const dir = await mkdtemp(join(tmpdir(), 'spiffe-bin-'));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));

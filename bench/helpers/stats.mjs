@@ -9,7 +9,7 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Exits with a clear message when dist/ is missing. */
 export function requireBuild() {
-  if (!existsSync(new URL('../../dist/index.js', import.meta.url))) {
+  if (!existsSync(new URL('../../dist/index.js', import.meta.url)) || !existsSync(new URL('../../dist/bundled/index.js', import.meta.url))) {
     console.error('dist/ is missing: run `npm run build` first.');
     process.exit(2);
   }

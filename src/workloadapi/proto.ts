@@ -36,6 +36,7 @@ import {
  * ```
  */
 export const WORKLOAD_PROTO_PATH: string = fileURLToPath(new URL('../../proto/workload.proto', import.meta.url));
+// Every build output (src/workloadapi, dist/workloadapi, dist/bundled) is two levels below the root.
 
 /**
  * The Workload API RPCs, named as the proto names them (the call path is `/SpiffeWorkloadAPI/<rpc>`).

@@ -1,5 +1,5 @@
 // The health helpers, the `spiffe health` command and the demo against the real agent.
-// The command and the demo run from dist/ (built here with tsc when missing; CI builds dist before
+// The command and the demo run from dist/ (built here when missing; CI builds dist before
 // this suite), as child processes of the same uid, so the agent attests them to the same entries.
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { assertNoSpireLeftovers, SpireHarness, TRUST_DOMAIN, waitFor } from './h
 const ID_ORDERS = `spiffe://${TRUST_DOMAIN}/ns/demo/sa/orders`;
 const ID_FRONTEND = `spiffe://${TRUST_DOMAIN}/ns/demo/sa/frontend`;
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = join(repoRoot, 'dist', 'cli', 'main.js');
+const cli = join(repoRoot, 'dist', 'bundled', 'cli.js');
 
 interface Exec {
   readonly code: number;
@@ -63,8 +63,9 @@ describe('real SPIRE agent: health helpers, the spiffe CLI and the demo', () => 
 
   beforeAll(async () => {
     if (!existsSync(cli)) {
-      // Never `rm -rf dist`: other work may use it. tsc only (re)writes the files it emits.
+      // Never `rm -rf dist`: other work may use it. tsc and the bundler only (re)write their outputs.
       execFileSync(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(repoRoot, 'tsconfig.build.json')], { cwd: repoRoot, stdio: 'inherit', timeout: 120_000 });
+      execFileSync(process.execPath, [join(repoRoot, 'scripts', 'bundle.mjs')], { cwd: repoRoot, stdio: 'inherit', timeout: 120_000 });
     }
     spire = await SpireHarness.start();
     env = { ...process.env, SPIFFE_ENDPOINT_SOCKET: spire.address };
