@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WorkloadApiClient } from '../src/workloadapi/client.js';
 import { JWT_SVID_RESPONSE } from '../src/workloadapi/codec.js';
@@ -288,6 +289,62 @@ describe('gRPC over node:http2: statuses', () => {
     const err = await failure(fetchJwt(client()));
     expect(err.code).toBe('ERR_AGENT_UNREACHABLE');
   });
+});
+
+describe('gRPC over node:http2: hostile byte streams', () => {
+  it('any bytes, split anywhere, with or without a status: every call settles with a value or a typed error', async () => {
+    // A good frame, mutated frames and random bytes, cut into random chunks.
+    const good = frame(JWT_MESSAGE);
+    const bodies = fc.oneof(
+      fc.constant(good),
+      fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+      fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })).map(([at, byte]) => {
+        const copy = Buffer.from(good);
+        copy[at] = byte;
+        return copy;
+      }),
+      fc.nat(good.length).map((n) => good.subarray(0, n)),
+      fc.constant(Buffer.concat([good, good])),
+    );
+    const scenario = fc.record({
+      body: bodies,
+      cuts: fc.array(fc.nat(400), { maxLength: 6 }),
+      status: fc.option(fc.oneof(fc.integer({ min: 0, max: 16 }).map(String), fc.constantFrom('', 'x', '99', '-1')), { nil: undefined }),
+      rpc: fc.constantFrom('jwt', 'bundles'),
+    });
+    const c = client({ timeoutMs: 2_000 });
+    let outcomes = 0;
+    await fc.assert(
+      fc.asyncProperty(scenario, async ({ body, cuts, status, rpc }) => {
+        server.handler = async (stream) => {
+          stream.respond(OK_HEADERS, { waitForTrailers: status !== undefined });
+          if (status !== undefined) stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': status }));
+          let at = 0;
+          for (const cut of [...cuts].sort((a, b) => a - b).filter((n) => n < body.length)) {
+            stream.write(body.subarray(at, cut));
+            at = cut;
+            await new Promise((r) => setImmediate(r));
+          }
+          if (!stream.destroyed) stream.end(body.subarray(at));
+        };
+        const t0 = Date.now();
+        const call = rpc === 'jwt' ? c.fetchJwtSvidRaw({ audience: ['api'] }) : c.fetchJwtBundlesRaw();
+        const outcome = await call.then(
+          () => 'value',
+          (err: unknown) => {
+            expect(err).toBeInstanceOf(WorkloadApiError);
+            return (err as WorkloadApiError).code;
+          },
+        );
+        // Settled by what the server sent, not by the client's 2 s deadline (a DEADLINE_EXCEEDED
+        // status from the server is an ERR_TIMEOUT too, so time it).
+        expect(Date.now() - t0, `${rpc}: ${outcome}`).toBeLessThan(1_500);
+        outcomes++;
+      }),
+      { numRuns: 150 },
+    );
+    expect(outcomes).toBe(150);
+  }, 120_000);
 });
 
 describe('gRPC over node:http2: process lifetime', () => {
