@@ -148,6 +148,32 @@ describe('gRPC over node:http2: what the client sends', () => {
   });
 });
 
+describe('gRPC over node:http2: TCP', () => {
+  it('reaches an agent on tcp://[::1]:port (IPv6) and tcp://127.0.0.1:port, with host:port as :authority', async () => {
+    for (const host of ['::1', '127.0.0.1']) {
+      const tcp = http2.createServer();
+      const seen: http2.IncomingHttpHeaders[] = [];
+      tcp.on('stream', (stream, headers) => {
+        seen.push(headers);
+        stream.on('data', () => {});
+        stream.on('end', () => answer([frame(JWT_MESSAGE)])(stream, headers, Buffer.alloc(0)));
+      });
+      await new Promise<void>((resolve) => tcp.listen(0, host, resolve));
+      const { port } = tcp.address() as { port: number };
+      const shown = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+      const c = new WorkloadApiClient({ address: `tcp://${shown}`, timeoutMs: 3_000 });
+      try {
+        const res = await c.fetchJwtSvidRaw({ audience: ['api'] });
+        expect(res.svids[0]?.spiffe_id).toBe('spiffe://example.org/api');
+        expect(seen[0]?.[':authority']).toBe(shown);
+      } finally {
+        c.close();
+        await new Promise<void>((resolve) => tcp.close(() => resolve()));
+      }
+    }
+  });
+});
+
 describe('gRPC over node:http2: messages', () => {
   it('reads a message that arrives one byte per DATA frame', async () => {
     server.handler = async (stream) => {
