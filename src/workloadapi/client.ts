@@ -515,7 +515,7 @@ export class WorkloadApiClient {
     return new WorkloadApiError('ERR_CLOSED', `the Workload API client for ${this.#where} is closed`, { address: this.address.target });
   }
 
-  /** The channel, created on first use. */
+  /** Starts a call on the channel (created on first use) with the security header. */
   #open(rpc: WorkloadApiRpc, request: object, listener: CallListener<unknown>, timeoutMs?: number): ChannelCall {
     if (this.#closed) throw this.#closedError();
     this.#channel ??= new GrpcChannel(this.address, { maxMessageBytes: this.#maxMessageBytes, headers: { [SECURITY_HEADER]: 'true' } });
