@@ -68,14 +68,14 @@ describe('the packed package (npm pack), installed in a scratch app', () => {
       const registration = defineEntries({ trustDomain: 'example.org', entries: [{ name: 'web', spiffeId: 'spiffe://example.org/web', parentId: 'spiffe://example.org/agent', selectors: [unix.uid(1000)] }] });
       let err;
       try { SpiffeId.parse('https://nope'); } catch (e) { err = e; }
-      console.log(JSON.stringify({ id: id.toString(), sameClass: id instanceof SpiffeId, errorClass: err instanceof SpiffeError, code: err.code, entries: registration.entries.length, rendered: render(registration, 'cmd').files[0].content.includes('spiffe://example.org/web') }));
+      console.log(JSON.stringify({ id: id.toString(), sameClass: id instanceof SpiffeId, errorClass: err instanceof SpiffeError, name: err.name, sourceClass: X509Source.name, code: err.code, entries: registration.entries.length, rendered: render(registration, 'cmd').files[0].content.includes('spiffe://example.org/web') }));
       await source.close();
       await api.stop();
       `,
     );
     const r = await run(['esm.mjs'], app);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ id: 'spiffe://example.org/web', sameClass: true, errorClass: true, code: 'ERR_SPIFFEID_SCHEME', entries: 1, rendered: true });
+    expect(JSON.parse(r.stdout)).toEqual({ id: 'spiffe://example.org/web', sameClass: true, errorClass: true, name: 'SpiffeIdError', sourceClass: 'X509Source', code: 'ERR_SPIFFEID_SCHEME', entries: 1, rendered: true });
   });
 
   it('works from CommonJS (require of ESM) and as the `spiffe` command', async () => {
