@@ -132,6 +132,12 @@ describe('gRPC over node:http2: what the client sends', () => {
     expect(body.subarray(5).toString('latin1')).toContain('other');
   });
 
+  it('sends long deadlines in seconds (grpc-timeout has at most 8 digits)', async () => {
+    server.handler = answer([frame(JWT_MESSAGE)]);
+    await client().fetchJwtSvidRaw({ audience: ['api'] }, { timeoutMs: 2 ** 31 - 1 });
+    expect(server.requests[0]?.['grpc-timeout']).toBe('2147484S');
+  });
+
   it('sends every call of one client over one connection, and opens a new one after a GOAWAY', async () => {
     server.handler = answer([frame(JWT_MESSAGE)]);
     const c = client();
@@ -208,6 +214,13 @@ describe('gRPC over node:http2: messages', () => {
     expect(err.code).toBe('ERR_AGENT_ERROR');
     expect(err.grpcCode).toBe(13);
     expect(err.message).toContain('compressed');
+  });
+
+  it('refuses a message prefix whose flag is neither 0 nor 1', async () => {
+    server.handler = answer([frame(JWT_MESSAGE, 2)]);
+    const err = await failure(fetchJwt(client()));
+    expect(err.grpcCode).toBe(13);
+    expect(err.message).toContain('invalid message prefix (flag 2)');
   });
 
   it('reports a stream that ends inside a message as malformed', async () => {
