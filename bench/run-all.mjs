@@ -1,17 +1,20 @@
 // Runs every benchmark one after another (never in parallel: they would disturb each other).
 //
-//   npm run build && node bench/run-all.mjs [--quick]
+//   npm run build && node bench/run-all.mjs [--quick] [--spire]
 //
 // The plain-node benchmarks (bench/*.mjs) use the built package in dist/; the vitest benchmarks
 // (bench/*.bench.ts) use the sources. `--quick` shortens the long ones (fewer iterations and
 // 2,000 rotations instead of 10,000) for a smoke run; the numbers in BENCHMARKS.md come from a
-// full run. About 2 minutes in full on a 2-core machine.
+// full run. About 4 minutes in full on a 2-core machine. `--spire` adds the comparison with
+// go-spiffe against a real SPIRE agent (bench/spire-compare.mjs; needs the SPIRE binaries of
+// `npm run spire:install` and Go; ~2 more minutes).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { printMachine, requireBuild, ROOT } from './helpers/stats.mjs';
 
 requireBuild();
 const quick = process.argv.includes('--quick');
+const spire = process.argv.includes('--spire');
 const bench = (name) => fileURLToPath(new URL(name, import.meta.url));
 const vitest = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url));
 
@@ -26,6 +29,7 @@ const steps = [
   ['mTLS rotation: source update -> next handshake', [bench('tls-rotation-latency.mjs'), ...(quick ? ['8'] : [])]],
   ['memory over rotations', ['--expose-gc', bench('rotation-memory.mjs'), ...(quick ? ['2000', '250'] : [])]],
   ['vitest benches', [vitest, 'bench', '--run']],
+  ...(spire ? [['spiffe-kit vs go-spiffe on a real SPIRE agent', [bench('spire-compare.mjs'), ...(quick ? ['6', '4', '100'] : ['20', '10', '200'])]]] : []),
 ];
 
 await printMachine();

@@ -1,6 +1,6 @@
 // spiffe-kit and go-spiffe side by side, in one run, against the same real SPIRE agent.
 //
-//   npx tsc -p tsconfig.build.json && node bench/spire-compare.mjs [fresh=15] [rounds=10] [block=200]
+//   npm run build && node bench/spire-compare.mjs [fresh=15] [rounds=10] [block=200]   (or run-all --spire)
 //
 // Needs the SPIRE binaries (`bash scripts/install-spire.sh`) and Go (the go-spiffe peer of
 // test/interop/go is built into .cache/interop/ by test/spire/go-peer.ts, or reused). SPIRE is
