@@ -1,16 +1,21 @@
 /**
  * `spiffe jwt`: fetches a JWT-SVID for an audience and prints the token, for scripts that call
- * an OIDC-federated API (`curl -H "Authorization: Bearer $(spiffe jwt --audience api)"`).
+ * an OIDC-federated API (`curl -H "Authorization: Bearer $(spiffe jwt --audience api)"`), or
+ * writes it to a file and keeps it renewed (`--write FILE --watch`, see `./jwt-file.ts`).
  *
  * @module
  */
+import { resolve } from 'node:path';
 import { WorkloadApiClient } from '../workloadapi/client.js';
 import { classifyFailure } from './health-probe.js';
 import { type CliIo, CliUsageError, ExitCode } from './io.js';
 import { nonEmpty, parseDuration, parseFlags, parseIdFlag, resolveAddress, stringFlag, stringsFlag } from './options.js';
+import { writeJwtFile } from './jwt-file.js';
+import { parsePidFlag, parseSignalFlag } from './watch.js';
 import { DEFAULT_FETCH_TIMEOUT_MS } from './x509.js';
 
-const SYNOPSIS = 'usage: spiffe jwt --audience AUD [--audience AUD]... [--socket ADDRESS] [--timeout 5s] [--id SPIFFE_ID] [--hint HINT] [--json]';
+const SYNOPSIS =
+  'usage: spiffe jwt --audience AUD [--audience AUD]... [--socket ADDRESS] [--timeout 5s] [--id SPIFFE_ID] [--hint HINT] [--write FILE [--watch [--on-update CMD] [--signal-pid PID [--signal SIGHUP]]]] [--json]';
 
 /**
  * The text of `spiffe jwt --help`.
@@ -25,6 +30,12 @@ export const JWT_USAGE = `Usage: spiffe jwt --audience <aud> [options]
 Fetches a JWT-SVID for the audience from the Workload API and prints the token on stdout.
 The token is a bearer credential: pass it on (e.g. in an Authorization header), do not log it.
 
+With --write FILE, writes the token to FILE instead (mode 0600, the token alone, replaced
+atomically) and prints what it wrote, never the token. With --watch as well, keeps running and
+renews the token at half its lifetime, for programs that read a token file:
+AWS_WEB_IDENTITY_TOKEN_FILE, Vault agent JWT auto-auth, GCP file-sourced credentials. A failed
+renewal keeps the file and retries (1 s, doubling to 30 s). SIGINT/SIGTERM stop it (exit 0).
+
 Exit status: 0 success, 1 failure (agent unreachable, not registered, ...), 2 usage error.
 
 Options:
@@ -33,7 +44,14 @@ Options:
   --timeout <duration>   give up after this long (default 5s)
   --id <spiffe-id>       a token for this identity (default: the workload's first)
   --hint <hint>          the JWT-SVID with this hint
+  --write <file>         write the token to this file instead of printing it
+  --watch                with --write: keep running and renew the token at half its lifetime
+  --on-update <command>  with --watch: run with /bin/sh -c after each write, with
+                         SPIFFE_JWT_SVID_PATH set (its output goes to stderr)
+  --signal-pid <pid>     with --watch: send --signal to this process after each write
+  --signal <name>        with --signal-pid: the signal (default SIGHUP)
   --json                 print { spiffeId, hint, audience, expiresAt, issuedAt, token } instead
+                         (with --write: one { event: "written", file, ... } line per write)
   -h, --help             show this help
 `;
 
@@ -43,6 +61,11 @@ const OPTIONS = {
   timeout: { type: 'string' },
   id: { type: 'string' },
   hint: { type: 'string' },
+  write: { type: 'string' },
+  watch: { type: 'boolean' },
+  'on-update': { type: 'string' },
+  'signal-pid': { type: 'string' },
+  signal: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -73,6 +96,34 @@ export async function jwtCommand(args: string[], io: CliIo): Promise<number> {
   const id = parseIdFlag(nonEmpty('--id', stringFlag(values, 'id')));
   const hint = nonEmpty('--hint', stringFlag(values, 'hint'));
   const address = resolveAddress(stringFlag(values, 'socket'), io);
+  const file = nonEmpty('--write', stringFlag(values, 'write'));
+  const watch = values.watch === true;
+  if (watch && file === undefined) throw new CliUsageError(`--watch needs --write\n${SYNOPSIS}`);
+  const onUpdate = nonEmpty('--on-update', stringFlag(values, 'on-update'));
+  const pidText = stringFlag(values, 'signal-pid');
+  const signalText = stringFlag(values, 'signal');
+  if (!watch && (onUpdate !== undefined || pidText !== undefined)) throw new CliUsageError(`--on-update and --signal-pid need --watch\n${SYNOPSIS}`);
+  if (signalText !== undefined && pidText === undefined) throw new CliUsageError(`--signal needs --signal-pid\n${SYNOPSIS}`);
+  const signalPid = pidText === undefined ? undefined : parsePidFlag(pidText);
+  const signal = signalText === undefined ? undefined : parseSignalFlag(signalText);
+  if (file !== undefined) {
+    return writeJwtFile(
+      {
+        address: address.address,
+        timeoutMs,
+        audience,
+        spiffeId: id?.toString(),
+        hint,
+        file: resolve(io.cwd ?? process.cwd(), file),
+        watch,
+        json: values.json === true,
+        onUpdate,
+        signalPid,
+        signal,
+      },
+      io,
+    );
+  }
 
   const client = new WorkloadApiClient({ address: address.address, timeoutMs });
   try {

@@ -5,13 +5,13 @@
  *
  * @module
  */
-import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { resolve } from 'node:path';
 import type { X509Bundle } from '../bundle/x509-bundle.js';
 import type { X509Svid } from '../svid/x509-svid.js';
 import { X509Source } from '../workloadapi/x509-source.js';
 import { classifyFailure } from './health-probe.js';
+import { HOOK_GRACE_MS, HookRunner } from './hook.js';
 import { type CliIo, CliUsageError, ExitCode } from './io.js';
 import { type SvidSelector, selectSvid } from './select.js';
 import { type FileToWrite, writeFilesAtomically } from './write-files.js';
@@ -122,9 +122,6 @@ export interface WatchX509Options {
   readonly retryMs?: number | undefined;
 }
 
-/** How long a running `--on-update` command may go on after SIGINT/SIGTERM before it is killed. */
-const HOOK_GRACE_MS = 5_000;
-
 /**
  * Runs the watch mode until `io.signal` aborts; resolves with the exit code: 0 after a clean
  * stop, 1 when the first SVID cannot be obtained (or written).
@@ -161,7 +158,7 @@ export async function watchX509Files(options: WatchX509Options, io: CliIo): Prom
   let retryTimer: NodeJS.Timeout | undefined;
   let expiryTimer: NodeJS.Timeout | undefined;
   let stopping = false;
-  const hook = new HookRunner(options, paths, io.env, log, io.stderr);
+  const hook = new HookRunner(options, { SPIFFE_SVID_PATH: paths.certificates, SPIFFE_KEY_PATH: paths.key, SPIFFE_BUNDLE_PATH: paths.bundle }, io.env, log, io.stderr);
 
   /** Writes what changed; resolves false when a write failed. */
   const writeOnce = async (): Promise<boolean> => {
@@ -285,89 +282,4 @@ export async function watchX509Files(options: WatchX509Options, io: CliIo): Prom
   await hook.stop(HOOK_GRACE_MS);
   log('stopped');
   return ExitCode.ok;
-}
-
-/** Runs `--on-update` and sends `--signal` after writes, never two commands at once. */
-class HookRunner {
-  #running: Promise<void> | undefined;
-  #child: ReturnType<typeof spawn> | undefined;
-  #pending = false;
-  #stopped = false;
-
-  constructor(
-    private readonly options: WatchX509Options,
-    private readonly paths: X509FilePaths,
-    private readonly env: NodeJS.ProcessEnv,
-    private readonly log: (text: string) => void,
-    private readonly output: (text: string) => void,
-  ) {}
-
-  trigger(): void {
-    if (this.#stopped) return;
-    this.#signal();
-    if (this.options.onUpdate === undefined) return;
-    if (this.#running !== undefined) {
-      this.#pending = true; // coalesced: one more run after the current one
-      return;
-    }
-    this.#running = this.#run(this.options.onUpdate).finally(() => {
-      this.#running = undefined;
-      if (this.#pending && !this.#stopped) {
-        this.#pending = false;
-        this.trigger();
-      }
-    });
-  }
-
-  #signal(): void {
-    const pid = this.options.signalPid;
-    if (pid === undefined) return;
-    const signal = this.options.signal ?? 'SIGHUP';
-    try {
-      process.kill(pid, signal);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      this.log(`cannot send ${signal} to process ${pid}: ${code === 'ESRCH' ? 'no such process' : err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-
-  #run(command: string): Promise<void> {
-    return new Promise<void>((resolveRun) => {
-      let settled = false;
-      const done = (): void => {
-        this.#child = undefined;
-        if (!settled) resolveRun();
-        settled = true;
-      };
-      const child = spawn('/bin/sh', ['-c', command], {
-        // Its output goes to stderr: stdout stays one line per write.
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...this.env, SPIFFE_SVID_PATH: this.paths.certificates, SPIFFE_KEY_PATH: this.paths.key, SPIFFE_BUNDLE_PATH: this.paths.bundle },
-      });
-      this.#child = child;
-      const forward = (chunk: Buffer): void => this.output(chunk.toString('utf8'));
-      child.stdout?.on('data', forward);
-      child.stderr?.on('data', forward);
-      child.once('error', (err) => {
-        if (!settled) this.log(`--on-update failed to start: ${err.message}`);
-        done();
-      });
-      child.once('close', (code, signal) => {
-        if (settled) return;
-        if (code !== 0) this.log(`--on-update command ${signal === null ? `exited with status ${code}` : `was killed by ${signal}`}`);
-        done();
-      });
-    });
-  }
-
-  /** Stops triggering; waits up to `graceMs` for a running command, then kills it. */
-  async stop(graceMs: number): Promise<void> {
-    this.#stopped = true;
-    this.#pending = false;
-    const running = this.#running;
-    if (running === undefined) return;
-    const timer = setTimeout(() => this.#child?.kill('SIGTERM'), graceMs);
-    await running;
-    clearTimeout(timer);
-  }
 }

@@ -1,0 +1,144 @@
+/**
+ * The `--on-update` / `--signal-pid` hooks of the watch modes (`spiffe x509 --watch`,
+ * `spiffe jwt --watch`).
+ *
+ * @module
+ */
+import { spawn } from 'node:child_process';
+
+/**
+ * What to do after each write of a watch mode: `--on-update` (a command for `/bin/sh -c`),
+ * `--signal-pid` and `--signal` (default `SIGHUP`).
+ *
+ * @example
+ * ```ts
+ * const hooks: UpdateHooks = { onUpdate: 'nginx -s reload', signalPid: undefined, signal: undefined };
+ * ```
+ */
+export interface UpdateHooks {
+  readonly onUpdate?: string | undefined;
+  readonly signalPid?: number | undefined;
+  readonly signal?: NodeJS.Signals | undefined;
+}
+
+/**
+ * How long a running `--on-update` command may go on after SIGINT/SIGTERM before it is killed.
+ *
+ * @example
+ * ```ts
+ * await hook.stop(HOOK_GRACE_MS);
+ * ```
+ */
+export const HOOK_GRACE_MS = 5_000;
+
+/**
+ * Runs `--on-update` and sends `--signal` after writes of a watch mode, never two commands at
+ * once (triggers during a run are coalesced into one more run). The command gets the paths of
+ * the written files in its environment (`extraEnv`); its output goes to `output` (stderr), so
+ * that stdout stays one line per write.
+ *
+ * @example
+ * ```ts
+ * const hook = new HookRunner({ onUpdate: 'nginx -s reload' }, { SPIFFE_SVID_PATH: '/run/certs/svid.pem' }, process.env, console.error, (t) => process.stderr.write(t));
+ * hook.trigger();
+ * await hook.stop(HOOK_GRACE_MS);
+ * ```
+ */
+export class HookRunner {
+  #running: Promise<void> | undefined;
+  #child: ReturnType<typeof spawn> | undefined;
+  #pending = false;
+  #stopped = false;
+
+  constructor(
+    private readonly options: UpdateHooks,
+    private readonly extraEnv: Readonly<Record<string, string>>,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly log: (text: string) => void,
+    private readonly output: (text: string) => void,
+  ) {}
+
+  /**
+   * Sends the signal and starts (or queues) the command.
+   *
+   * @example
+   * ```ts
+   * hook.trigger();
+   * ```
+   */
+  trigger(): void {
+    if (this.#stopped) return;
+    this.#signal();
+    if (this.options.onUpdate === undefined) return;
+    if (this.#running !== undefined) {
+      this.#pending = true; // coalesced: one more run after the current one
+      return;
+    }
+    this.#running = this.#run(this.options.onUpdate).finally(() => {
+      this.#running = undefined;
+      if (this.#pending && !this.#stopped) {
+        this.#pending = false;
+        this.trigger();
+      }
+    });
+  }
+
+  #signal(): void {
+    const pid = this.options.signalPid;
+    if (pid === undefined) return;
+    const signal = this.options.signal ?? 'SIGHUP';
+    try {
+      process.kill(pid, signal);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      this.log(`cannot send ${signal} to process ${pid}: ${code === 'ESRCH' ? 'no such process' : err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  #run(command: string): Promise<void> {
+    return new Promise<void>((resolveRun) => {
+      let settled = false;
+      const done = (): void => {
+        this.#child = undefined;
+        if (!settled) resolveRun();
+        settled = true;
+      };
+      const child = spawn('/bin/sh', ['-c', command], {
+        // Its output goes to stderr: stdout stays one line per write.
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...this.env, ...this.extraEnv },
+      });
+      this.#child = child;
+      const forward = (chunk: Buffer): void => this.output(chunk.toString('utf8'));
+      child.stdout?.on('data', forward);
+      child.stderr?.on('data', forward);
+      child.once('error', (err) => {
+        if (!settled) this.log(`--on-update failed to start: ${err.message}`);
+        done();
+      });
+      child.once('close', (code, signal) => {
+        if (settled) return;
+        if (code !== 0) this.log(`--on-update command ${signal === null ? `exited with status ${code}` : `was killed by ${signal}`}`);
+        done();
+      });
+    });
+  }
+
+  /**
+   * Stops triggering; waits up to `graceMs` for a running command, then kills it.
+   *
+   * @example
+   * ```ts
+   * await hook.stop(HOOK_GRACE_MS);
+   * ```
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.#stopped = true;
+    this.#pending = false;
+    const running = this.#running;
+    if (running === undefined) return;
+    const timer = setTimeout(() => this.#child?.kill('SIGTERM'), graceMs);
+    await running;
+    clearTimeout(timer);
+  }
+}
