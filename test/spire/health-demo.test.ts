@@ -1,14 +1,14 @@
-// The health helpers, the `spiffe health` command and the demo against the real agent.
+// The health helpers, the `spiffe health` and `spiffe jwt --write` commands and the demo against the real agent.
 // The command and the demo run from dist/ (built here when missing; CI builds dist before
 // this suite), as child processes of the same uid, so the agent attests them to the same entries.
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { checkHealth, healthHandler, JwtSource, X509Source } from '../../src/index.js';
+import { checkHealth, healthHandler, JwtSource, WorkloadApiClient, X509Source } from '../../src/index.js';
 import { assertNoSpireLeftovers, SpireHarness, TRUST_DOMAIN, waitFor } from './harness.js';
 
 const ID_ORDERS = `spiffe://${TRUST_DOMAIN}/ns/demo/sa/orders`;
@@ -123,6 +123,22 @@ describe('real SPIRE agent: health helpers, the spiffe CLI and the demo', () => 
     const missingBundle = await node([cli, 'health', '--json', '--bundle', 'other.test'], env);
     expect(missingBundle.code).toBe(1);
     expect(JSON.parse(missingBundle.stdout)).toMatchObject({ healthy: false, reason: 'missing-bundle' });
+  });
+
+  it('spiffe jwt --write: the token file holds a JWT-SVID that the agent validates (ValidateJWTSVID)', async () => {
+    const file = join(spire.dir, 'aws-token');
+    const r = await node([cli, 'jwt', '--audience', 'sts.amazonaws.com', '--id', ID_ORDERS, '--write', file, '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ event: 'written', file, spiffeId: ID_ORDERS, audience: ['sts.amazonaws.com'] });
+    const token = readFileSync(file, 'utf8');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const client = new WorkloadApiClient({ address: spire.address });
+    try {
+      expect((await client.validateJwtSvid(token, 'sts.amazonaws.com')).id.toString()).toBe(ID_ORDERS);
+      await expect(client.validateJwtSvid(token, 'vault')).rejects.toMatchObject({ code: 'ERR_TOKEN_REJECTED' });
+    } finally {
+      client.close();
+    }
   });
 
   it('checkHealth and healthHandler over HTTP follow the real agent: ready, still ready with warnings while it is down (stale), ready again', async () => {
