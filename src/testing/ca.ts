@@ -232,7 +232,7 @@ export class TestCa {
    * Takes about a millisecond or two for EC and Ed25519 keys, more for RSA (key generation),
    * plus a one-time ≈150 ms to load `@peculiar/x509`.
    *
-   * @throws {@link SpiffeIdError} for an invalid trust domain; {@link TestingError} for bad options.
+   * @throws `SpiffeIdError` (from `spiffe-kit`) for an invalid trust domain; {@link TestingError} for bad options.
    * @example
    * ```ts
    * const ca = await TestCa.create({ trustDomain: 'example.org', keyType: 'ec-p384', validity: 7 * 86_400_000 });
@@ -304,7 +304,7 @@ export class TestCa {
    * digitalSignature (+ keyEncipherment for RSA) critical, extKeyUsage serverAuth + clientAuth,
    * subject and authority key identifiers.
    *
-   * @throws {@link SpiffeIdError} for an invalid `id`.
+   * @throws `SpiffeIdError` (from `spiffe-kit`) for an invalid `id`.
    * @example
    * ```ts
    * const svid = await ca.issueX509Svid({ id: 'spiffe://example.org/web', keyType: 'ed25519', ttlMs: 5 * 60_000 });

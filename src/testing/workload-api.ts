@@ -383,7 +383,7 @@ export class TestWorkloadApi {
    * streams. A {@link TestCa} contributes its X.509 root and its JWT keys; a Buffer is X.509
    * bundle DER only.
    *
-   * @throws {@link TestingError} for the server's own trust domain; {@link SpiffeIdError} for an invalid name.
+   * @throws {@link TestingError} for the server's own trust domain; `SpiffeIdError` (from `spiffe-kit`) for an invalid name.
    * @example
    * ```ts
    * const partner = await TestCa.create({ trustDomain: 'partner.test' });
