@@ -1,27 +1,14 @@
 // The mTLS examples and the demo run as users run them (node, against the built package in dist/,
 // which `npm test` builds first) and check themselves: exit code 0 and what they print.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkloadApi } from '../src/testing/index.js';
+import { envWithoutEndpoint, type ExampleRun, runExample } from './helpers/run-example.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-function run(script: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const base = { ...process.env };
-    delete base['SPIFFE_ENDPOINT_SOCKET'];
-    const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
+function run(script: string, env: NodeJS.ProcessEnv = {}): Promise<ExampleRun> {
+  return runExample([script], { cwd: ROOT, env: envWithoutEndpoint(env) });
 }
 
 describe('examples', { timeout: 30_000 }, () => {

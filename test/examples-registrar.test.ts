@@ -1,13 +1,13 @@
 // examples/registrar/app.mjs runs as an installed app would: from its own folder, importing
 // 'spiffe-kit' and 'spiffe-kit/registrar' through node_modules (a link to this package, whose
 // dist/ `npm test` builds first), against a real Workload API on a unix socket.
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkloadApi } from '../src/testing/index.js';
+import { type ExampleRun, runExample } from './helpers/run-example.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 let app: string;
@@ -21,19 +21,8 @@ beforeAll(() => {
 
 afterAll(() => rmSync(app, { recursive: true, force: true }));
 
-function run(env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['app.mjs'], { cwd: app, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
+function run(env: NodeJS.ProcessEnv): Promise<ExampleRun> {
+  return runExample(['app.mjs'], { cwd: app, env: { ...process.env, ...env } });
 }
 
 describe('examples/registrar/app.mjs', { timeout: 30_000 }, () => {
