@@ -5,6 +5,9 @@
  * @module
  */
 import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import { CliUsageError } from './io.js';
+import { nonEmpty, stringFlag } from './options.js';
 
 /**
  * What to do after each write of a watch mode: `--on-update` (a command for `/bin/sh -c`),
@@ -19,6 +22,65 @@ export interface UpdateHooks {
   readonly onUpdate?: string | undefined;
   readonly signalPid?: number | undefined;
   readonly signal?: NodeJS.Signals | undefined;
+}
+
+/**
+ * Parses `--signal` (`SIGHUP`, `HUP`, `sighup`) into a signal name Node knows.
+ *
+ * @throws {@link CliUsageError} for an unknown signal.
+ * @example
+ * ```ts
+ * parseSignalFlag('HUP'); // 'SIGHUP'
+ * ```
+ */
+export function parseSignalFlag(text: string): NodeJS.Signals {
+  const upper = text.toUpperCase();
+  const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
+  if (!Object.hasOwn(osConstants.signals, name)) throw new CliUsageError(`--signal ${JSON.stringify(text)} is not a signal name (use e.g. SIGHUP, SIGUSR1)`);
+  return name as NodeJS.Signals;
+}
+
+/**
+ * Parses `--signal-pid`.
+ *
+ * @throws {@link CliUsageError} unless it is a positive integer.
+ * @example
+ * ```ts
+ * parsePidFlag('42'); // 42
+ * ```
+ */
+export function parsePidFlag(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+    throw new CliUsageError(`--signal-pid ${JSON.stringify(text)} is not a process ID`);
+  }
+  return Number(text);
+}
+
+/**
+ * Reads `--watch`, `--on-update`, `--signal-pid` and `--signal` of a command whose `--write` is
+ * given (`writes`) or not, with the rules both watch modes share: `--watch` needs `--write`, the
+ * hooks need `--watch`, `--signal` needs `--signal-pid`.
+ *
+ * @throws {@link CliUsageError} when a rule is broken or a value is invalid (`synopsis` is appended).
+ * @example
+ * ```ts
+ * const { watch, onUpdate, signalPid, signal } = parseWatchFlags(values, file !== undefined, SYNOPSIS);
+ * ```
+ */
+export function parseWatchFlags(values: Record<string, unknown>, writes: boolean, synopsis: string): UpdateHooks & { readonly watch: boolean } {
+  const watch = values['watch'] === true;
+  if (watch && !writes) throw new CliUsageError(`--watch needs --write\n${synopsis}`);
+  const onUpdate = nonEmpty('--on-update', stringFlag(values, 'on-update'));
+  const pidText = stringFlag(values, 'signal-pid');
+  const signalText = stringFlag(values, 'signal');
+  if (!watch && (onUpdate !== undefined || pidText !== undefined)) throw new CliUsageError(`--on-update and --signal-pid need --watch\n${synopsis}`);
+  if (signalText !== undefined && pidText === undefined) throw new CliUsageError(`--signal needs --signal-pid\n${synopsis}`);
+  return {
+    watch,
+    onUpdate,
+    signalPid: pidText === undefined ? undefined : parsePidFlag(pidText),
+    signal: signalText === undefined ? undefined : parseSignalFlag(signalText),
+  };
 }
 
 /**

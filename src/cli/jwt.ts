@@ -11,7 +11,7 @@ import { classifyFailure } from './health-probe.js';
 import { type CliIo, CliUsageError, ExitCode } from './io.js';
 import { nonEmpty, parseDuration, parseFlags, parseIdFlag, resolveAddress, stringFlag, stringsFlag } from './options.js';
 import { writeJwtFile } from './jwt-file.js';
-import { parsePidFlag, parseSignalFlag } from './watch.js';
+import { parseWatchFlags } from './hook.js';
 import { DEFAULT_FETCH_TIMEOUT_MS } from './x509.js';
 
 const SYNOPSIS =
@@ -97,15 +97,7 @@ export async function jwtCommand(args: string[], io: CliIo): Promise<number> {
   const hint = nonEmpty('--hint', stringFlag(values, 'hint'));
   const address = resolveAddress(stringFlag(values, 'socket'), io);
   const file = nonEmpty('--write', stringFlag(values, 'write'));
-  const watch = values.watch === true;
-  if (watch && file === undefined) throw new CliUsageError(`--watch needs --write\n${SYNOPSIS}`);
-  const onUpdate = nonEmpty('--on-update', stringFlag(values, 'on-update'));
-  const pidText = stringFlag(values, 'signal-pid');
-  const signalText = stringFlag(values, 'signal');
-  if (!watch && (onUpdate !== undefined || pidText !== undefined)) throw new CliUsageError(`--on-update and --signal-pid need --watch\n${SYNOPSIS}`);
-  if (signalText !== undefined && pidText === undefined) throw new CliUsageError(`--signal needs --signal-pid\n${SYNOPSIS}`);
-  const signalPid = pidText === undefined ? undefined : parsePidFlag(pidText);
-  const signal = signalText === undefined ? undefined : parseSignalFlag(signalText);
+  const { watch, onUpdate, signalPid, signal } = parseWatchFlags(values, file !== undefined, SYNOPSIS);
   if (file !== undefined) {
     return writeJwtFile(
       {

@@ -5,14 +5,13 @@
  *
  * @module
  */
-import { constants as osConstants } from 'node:os';
 import { resolve } from 'node:path';
 import type { X509Bundle } from '../bundle/x509-bundle.js';
 import type { X509Svid } from '../svid/x509-svid.js';
 import { X509Source } from '../workloadapi/x509-source.js';
 import { classifyFailure } from './health-probe.js';
 import { HOOK_GRACE_MS, HookRunner } from './hook.js';
-import { type CliIo, CliUsageError, ExitCode } from './io.js';
+import { type CliIo, ExitCode } from './io.js';
 import { type SvidSelector, selectSvid } from './select.js';
 import { type FileToWrite, writeFilesAtomically } from './write-files.js';
 
@@ -57,38 +56,6 @@ export function x509PemFiles(paths: X509FilePaths, svid: X509Svid, bundles: read
  */
 export function x509FilePaths(dir: string): X509FilePaths {
   return { certificates: resolve(dir, 'svid.pem'), key: resolve(dir, 'svid_key.pem'), bundle: resolve(dir, 'bundle.pem') };
-}
-
-/**
- * Parses `--signal` (`SIGHUP`, `HUP`, `sighup`) into a signal name Node knows.
- *
- * @throws {@link CliUsageError} for an unknown signal.
- * @example
- * ```ts
- * parseSignalFlag('HUP'); // 'SIGHUP'
- * ```
- */
-export function parseSignalFlag(text: string): NodeJS.Signals {
-  const upper = text.toUpperCase();
-  const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
-  if (!Object.hasOwn(osConstants.signals, name)) throw new CliUsageError(`--signal ${JSON.stringify(text)} is not a signal name (use e.g. SIGHUP, SIGUSR1)`);
-  return name as NodeJS.Signals;
-}
-
-/**
- * Parses `--signal-pid`.
- *
- * @throws {@link CliUsageError} unless it is a positive integer.
- * @example
- * ```ts
- * parsePidFlag('42'); // 42
- * ```
- */
-export function parsePidFlag(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
-    throw new CliUsageError(`--signal-pid ${JSON.stringify(text)} is not a process ID`);
-  }
-  return Number(text);
 }
 
 /**

@@ -13,7 +13,8 @@ import { classifyFailure } from './health-probe.js';
 import { type CliIo, CliUsageError, ExitCode } from './io.js';
 import { formatSeconds, nonEmpty, parseDuration, parseFlags, parseIdFlag, resolveAddress, stringFlag } from './options.js';
 import { describeMismatch, selectSvid } from './select.js';
-import { parsePidFlag, parseSignalFlag, watchX509Files, x509FilePaths, x509PemFiles } from './watch.js';
+import { parseWatchFlags } from './hook.js';
+import { watchX509Files, x509FilePaths, x509PemFiles } from './watch.js';
 import { writeFilesAtomically } from './write-files.js';
 
 /**
@@ -156,15 +157,7 @@ export async function x509Command(args: string[], io: CliIo): Promise<number> {
   const selector = { id: parseIdFlag(nonEmpty('--id', stringFlag(values, 'id'))), hint: nonEmpty('--hint', stringFlag(values, 'hint')) };
   const writeDir = nonEmpty('--write', stringFlag(values, 'write'));
   if (values.federated === true && writeDir === undefined) throw new CliUsageError(`--federated needs --write\n${SYNOPSIS}`);
-  const watch = values.watch === true;
-  if (watch && writeDir === undefined) throw new CliUsageError(`--watch needs --write\n${SYNOPSIS}`);
-  const onUpdate = nonEmpty('--on-update', stringFlag(values, 'on-update'));
-  const pidText = stringFlag(values, 'signal-pid');
-  const signalText = stringFlag(values, 'signal');
-  if (!watch && (onUpdate !== undefined || pidText !== undefined)) throw new CliUsageError(`--on-update and --signal-pid need --watch\n${SYNOPSIS}`);
-  if (signalText !== undefined && pidText === undefined) throw new CliUsageError(`--signal needs --signal-pid\n${SYNOPSIS}`);
-  const signalPid = pidText === undefined ? undefined : parsePidFlag(pidText);
-  const signal = signalText === undefined ? undefined : parseSignalFlag(signalText);
+  const { watch, onUpdate, signalPid, signal } = parseWatchFlags(values, writeDir !== undefined, SYNOPSIS);
   const address = resolveAddress(stringFlag(values, 'socket'), io);
 
   if (watch && writeDir !== undefined) {
