@@ -13,8 +13,9 @@ const USAGE = `Usage: spiffe <command> [options]
 
 Commands:
   health      check that this workload has its SPIFFE identity (for liveness/readiness probes)
-  x509        show this workload's X.509-SVID, or write it to PEM files (--write DIR)
-  jwt         fetch a JWT-SVID for an audience and print the token
+  x509        show this workload's X.509-SVID, or write it to PEM files (--write DIR [--watch])
+  jwt         fetch a JWT-SVID for an audience and print the token, or keep it in a file
+  jwks        print a trust domain's JWT bundle as a JWKS document, or keep it in a file
   registrar   validate, render, plan and apply declared SPIRE registration entries
 
 Run 'spiffe <command> --help' for the options of a command.
@@ -26,6 +27,7 @@ const commands: Record<string, () => Promise<Command>> = {
   health: async () => (await import('./health.js')).healthCommand,
   x509: async () => (await import('./x509.js')).x509Command,
   jwt: async () => (await import('./jwt.js')).jwtCommand,
+  jwks: async () => (await import('./jwks.js')).jwksCommand,
   registrar: async () => (await import('../registrar/cli.js')).registrarCommand,
 };
 
