@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeProtectedHeader, importJWK, type JWK, jwtVerify } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { checkHealth, healthHandler, JwtSource, WorkloadApiClient, X509Source } from '../../src/index.js';
 import { assertNoSpireLeftovers, SpireHarness, TRUST_DOMAIN, waitFor } from './harness.js';
@@ -125,7 +126,7 @@ describe('real SPIRE agent: health helpers, the spiffe CLI and the demo', () => 
     expect(JSON.parse(missingBundle.stdout)).toMatchObject({ healthy: false, reason: 'missing-bundle' });
   });
 
-  it('spiffe jwt --write: the token file holds a JWT-SVID that the agent validates (ValidateJWTSVID)', async () => {
+  it('spiffe jwt --write: the token file holds a JWT-SVID that the agent validates (ValidateJWTSVID); spiffe jwks prints the key that verifies it', async () => {
     const file = join(spire.dir, 'aws-token');
     const r = await node([cli, 'jwt', '--audience', 'sts.amazonaws.com', '--id', ID_ORDERS, '--write', file, '--json'], env);
     expect(r.code, r.stderr).toBe(0);
@@ -139,6 +140,15 @@ describe('real SPIRE agent: health helpers, the spiffe CLI and the demo', () => 
     } finally {
       client.close();
     }
+    // spiffe jwks: the agent's JWT bundle as a JWKS; the token verifies with one of its keys.
+    const jwks = await node([cli, 'jwks'], env);
+    expect(jwks.code, jwks.stderr).toBe(0);
+    const { keys } = JSON.parse(jwks.stdout) as { keys: (JWK & { kid: string })[] };
+    const kid = (decodeProtectedHeader(token) as { kid: string }).kid;
+    const key = keys.find((k) => k.kid === kid);
+    expect(key, `kid ${kid} in ${jwks.stdout}`).toBeDefined();
+    const { payload } = await jwtVerify(token, await importJWK(key as JWK, key?.alg ?? 'ES256'), { audience: 'sts.amazonaws.com' });
+    expect(payload.sub).toBe(ID_ORDERS);
   });
 
   it('checkHealth and healthHandler over HTTP follow the real agent: ready, still ready with warnings while it is down (stale), ready again', async () => {
