@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +100,28 @@ describe('spiffe x509', () => {
     expect(X509Bundle.fromPem('x.test', pem).hasX509Authority(partner.rootDer)).toBe(true);
   });
 
+  it('--cert-name/--key-name/--bundle-name rename the files; one name for chain and key writes one 0600 file with both', async () => {
+    const api = await agent();
+    const dir = await tempDir();
+    const named = await run(['x509', '--socket', api.address, '--write', dir, '--cert-name', 'tls.crt', '--key-name', 'tls.key', '--bundle-name', 'ca.crt']);
+    expect(named.code, named.stderr).toBe(0);
+    expect((await readdir(dir)).sort()).toEqual(['ca.crt', 'tls.crt', 'tls.key']);
+    expect(X509Svid.parse(await readFile(join(dir, 'tls.crt')), await readFile(join(dir, 'tls.key'))).id.toString()).toBe('spiffe://example.org/workload');
+
+    const combined = join(dir, 'combined');
+    const one = await run(['x509', '--socket', api.address, '--write', combined, '--cert-name', 'svid.pem', '--key-name', 'svid.pem', '--json']);
+    expect(one.code, one.stderr).toBe(0);
+    expect(JSON.parse(one.stdout).written).toEqual({ certificates: join(combined, 'svid.pem'), key: join(combined, 'svid.pem'), bundle: join(combined, 'bundle.pem') });
+    expect((await readdir(combined)).sort()).toEqual(['bundle.pem', 'svid.pem']);
+    expect((await stat(join(combined, 'svid.pem'))).mode & 0o777).toBe(0o600);
+    const pem = await readFile(join(combined, 'svid.pem'), 'utf8');
+    expect(pem).toMatch(/^-----BEGIN CERTIFICATE-----[\s\S]*-----BEGIN PRIVATE KEY-----[\s\S]*-----END PRIVATE KEY-----\n$/);
+    // The one file serves as both cert and key, as HAProxy or nginx (same file twice) read it.
+    expect(() => createSecureContext({ cert: pem, key: pem })).not.toThrow();
+    const text = await run(['x509', '--socket', api.address, '--write', combined, '--cert-name', 'svid.pem', '--key-name', 'svid.pem']);
+    expect(text.stdout).toContain(`written:    ${join(combined, 'svid.pem')} (chain and key, mode 0600), ${join(combined, 'bundle.pem')}`);
+  });
+
   it('fails with the reason when the agent has no identity or not the one asked for', async () => {
     const none = await agent({ identities: [] });
     const denied = await run(['x509', '--socket', none.address]);
@@ -115,7 +138,17 @@ describe('spiffe x509', () => {
   });
 
   it('rejects bad flags with exit 2', async () => {
-    for (const args of [['--federated'], ['--write', ''], ['--bogus'], ['--timeout', 'x']]) {
+    for (const args of [
+      ['--federated'],
+      ['--write', ''],
+      ['--bogus'],
+      ['--timeout', 'x'],
+      ['--cert-name', 'a.pem'],
+      ['--write', 'd', '--key-name', 'sub/key.pem'],
+      ['--write', 'd', '--bundle-name', '..'],
+      ['--write', 'd', '--bundle-name', 'svid.pem'],
+      ['--write', 'd', '--key-name', ''],
+    ]) {
       const r = await run(['x509', '--socket', 'unix:///tmp/never.sock', ...args]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^spiffe x509: /);

@@ -155,6 +155,22 @@ describe('spiffe x509 --write DIR --watch', () => {
     await waitFor('streams closed', () => api.activeStreams === 0);
   });
 
+  it('with one file for chain and key, a rotation rewrites that file once, chain and key together', async () => {
+    const api = await agent();
+    const dir = await tempDir();
+    const w = watch(['--socket', api.address, '--write', dir, '--cert-name', 'tls.pem', '--key-name', 'tls.pem', '--bundle-name', 'ca.pem']);
+    await waitFor('first write', () => lines(w.stdout()).length === 1);
+    expect((await readdir(dir)).sort()).toEqual(['ca.pem', 'tls.pem']);
+    const before = await readFile(join(dir, 'tls.pem'), 'utf8');
+    await api.rotate();
+    await waitFor('the rotation', async () => (await readFile(join(dir, 'tls.pem'), 'utf8')) !== before);
+    const pem = await readFile(join(dir, 'tls.pem'), 'utf8');
+    const svid = X509Svid.parse(pem, pem.slice(pem.indexOf('-----BEGIN PRIVATE KEY-----')));
+    expect(svid.certificatesDer[0]?.equals(api.svid()?.certificates[0] as Buffer)).toBe(true);
+    expect(lines(w.stdout())[1]).toMatch(/ wrote \S*tls\.pem \(/);
+    expect(await w.stop()).toBe(0);
+  });
+
   it('rewrites bundle.pem on a CA rotation and on a federated bundle change (--federated)', async () => {
     const partner = await TestCa.create({ trustDomain: 'partner.test' });
     const api = await agent({ federatedBundles: { 'partner.test': partner } });

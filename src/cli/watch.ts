@@ -31,7 +31,8 @@ export interface X509FilePaths {
 
 /**
  * The files of `spiffe x509 --write` for `svid`: the chain (0644), the PKCS#8 key (0600) and the
- * bundles, concatenated (0644).
+ * bundles, concatenated (0644). When the chain and the key have the same path, one file holds the
+ * chain then the key (0600), so that a reader never sees a chain with another SVID's key.
  *
  * @example
  * ```ts
@@ -39,23 +40,45 @@ export interface X509FilePaths {
  * ```
  */
 export function x509PemFiles(paths: X509FilePaths, svid: X509Svid, bundles: readonly X509Bundle[]): FileToWrite[] {
-  return [
-    { path: paths.certificates, contents: svid.certificatesPem, mode: 0o644 },
-    { path: paths.key, contents: svid.marshal().privateKey, mode: 0o600 },
-    { path: paths.bundle, contents: bundles.map((b) => b.toPem()).join(''), mode: 0o644 },
-  ];
+  const bundle = { path: paths.bundle, contents: bundles.map((b) => b.toPem()).join(''), mode: 0o644 };
+  if (paths.certificates === paths.key) return [{ path: paths.key, contents: `${svid.certificatesPem}${svid.marshal().privateKey}`, mode: 0o600 }, bundle];
+  return [{ path: paths.certificates, contents: svid.certificatesPem, mode: 0o644 }, { path: paths.key, contents: svid.marshal().privateKey, mode: 0o600 }, bundle];
 }
 
 /**
- * Resolves the paths of the three files in `dir`.
+ * File names in the `--write` directory (`--cert-name`, `--key-name`, `--bundle-name`).
+ *
+ * @example
+ * ```ts
+ * const names: X509FileNames = { certificates: 'tls.crt', key: 'tls.key', bundle: 'ca.crt' };
+ * ```
+ */
+export interface X509FileNames {
+  readonly certificates: string;
+  readonly key: string;
+  readonly bundle: string;
+}
+
+/**
+ * The default file names, as spiffe-helper names them.
+ *
+ * @example
+ * ```ts
+ * x509FilePaths('/run/certs', { ...DEFAULT_X509_FILE_NAMES, key: 'tls.key' });
+ * ```
+ */
+export const DEFAULT_X509_FILE_NAMES: X509FileNames = Object.freeze({ certificates: 'svid.pem', key: 'svid_key.pem', bundle: 'bundle.pem' });
+
+/**
+ * Resolves the paths of the files in `dir`.
  *
  * @example
  * ```ts
  * x509FilePaths('/run/certs').key; // '/run/certs/svid_key.pem'
  * ```
  */
-export function x509FilePaths(dir: string): X509FilePaths {
-  return { certificates: resolve(dir, 'svid.pem'), key: resolve(dir, 'svid_key.pem'), bundle: resolve(dir, 'bundle.pem') };
+export function x509FilePaths(dir: string, names: X509FileNames = DEFAULT_X509_FILE_NAMES): X509FilePaths {
+  return { certificates: resolve(dir, names.certificates), key: resolve(dir, names.key), bundle: resolve(dir, names.bundle) };
 }
 
 /**
@@ -75,6 +98,8 @@ export interface WatchX509Options {
   readonly selector: SvidSelector;
   /** Absolute directory of the files. */
   readonly dir: string;
+  /** The file names (default {@link DEFAULT_X509_FILE_NAMES}). */
+  readonly names?: X509FileNames | undefined;
   /** Add the federated bundles to bundle.pem. */
   readonly federated: boolean;
   /** Print one JSON object per line instead of text. */
@@ -99,7 +124,7 @@ export interface WatchX509Options {
  * ```
  */
 export async function watchX509Files(options: WatchX509Options, io: CliIo): Promise<number> {
-  const paths = x509FilePaths(options.dir);
+  const paths = x509FilePaths(options.dir, options.names);
   const log = (text: string): void => io.stderr(`spiffe x509: ${text}\n`);
   const { selector } = options;
   const selecting = selector.id !== undefined || selector.hint !== undefined;
@@ -141,7 +166,7 @@ export async function watchX509Files(options: WatchX509Options, io: CliIo): Prom
       const bundles = options.federated ? source.bundles.bundles() : own === undefined ? [] : [own];
       const files = x509PemFiles(paths, svid, bundles);
       // A new chain always goes out with its key, so the pair on disk matches.
-      const svidChanged = written.get(paths.certificates) !== files[0]?.contents || written.get(paths.key) !== files[1]?.contents;
+      const svidChanged = files.some((f) => f.path !== paths.bundle && written.get(f.path) !== f.contents);
       const changed = files.filter((f) => (f.path === paths.bundle ? written.get(f.path) !== f.contents : svidChanged));
       if (changed.length === 0) continue;
       try {

@@ -14,7 +14,7 @@ import { type CliIo, CliUsageError, ExitCode } from './io.js';
 import { formatSeconds, nonEmpty, parseDuration, parseFlags, parseIdFlag, resolveAddress, stringFlag } from './options.js';
 import { describeMismatch, selectSvid } from './select.js';
 import { parseWatchFlags } from './hook.js';
-import { watchX509Files, x509FilePaths, x509PemFiles } from './watch.js';
+import { DEFAULT_X509_FILE_NAMES, watchX509Files, type X509FileNames, x509FilePaths, x509PemFiles } from './watch.js';
 import { writeFilesAtomically } from './write-files.js';
 
 /**
@@ -27,18 +27,8 @@ import { writeFilesAtomically } from './write-files.js';
  */
 export const DEFAULT_FETCH_TIMEOUT_MS = 5_000;
 
-/**
- * File names `spiffe x509 --write` uses in its directory.
- *
- * @example
- * ```ts
- * join(dir, X509_FILE_NAMES.key); // '<dir>/svid_key.pem'
- * ```
- */
-export const X509_FILE_NAMES = Object.freeze({ certificates: 'svid.pem', key: 'svid_key.pem', bundle: 'bundle.pem' });
-
 const SYNOPSIS =
-  'usage: spiffe x509 [--socket ADDRESS] [--timeout 5s] [--id SPIFFE_ID] [--hint HINT] [--write DIR [--federated] [--watch [--on-update CMD] [--signal-pid PID [--signal SIGHUP]]]] [--json]';
+  'usage: spiffe x509 [--socket ADDRESS] [--timeout 5s] [--id SPIFFE_ID] [--hint HINT] [--write DIR [--cert-name F] [--key-name F] [--bundle-name F] [--federated] [--watch [--on-update CMD] [--signal-pid PID [--signal SIGHUP]]]] [--json]';
 
 /**
  * The text of `spiffe x509 --help`.
@@ -56,6 +46,9 @@ validity, certificate chain and bundles. The private key is never printed.
 With --write DIR, writes DIR/svid.pem (the chain, leaf first), DIR/svid_key.pem (PKCS#8
 private key, mode 0600) and DIR/bundle.pem (the trust bundle of the SVID's trust domain),
 each atomically (temporary file, then rename). DIR is created (mode 0700) if missing.
+--cert-name, --key-name and --bundle-name change the file names; the same name for the
+chain and the key writes one file with both (mode 0600), which a reader can never see
+half-rotated.
 
 With --watch as well, keeps running and rewrites the files on every change (SVID rotation,
 bundle update), skipping unchanged content, then runs --on-update and/or signals --signal-pid.
@@ -71,6 +64,10 @@ Options:
   --id <spiffe-id>       the X.509-SVID with this SPIFFE ID (default: the first)
   --hint <hint>          the X.509-SVID with this hint
   --write <dir>          write svid.pem, svid_key.pem and bundle.pem into this directory
+  --cert-name <file>     with --write: the chain's file name (default svid.pem)
+  --key-name <file>      with --write: the key's file name (default svid_key.pem; the
+                         --cert-name for one file with chain and key)
+  --bundle-name <file>   with --write: the bundle's file name (default bundle.pem)
   --federated            with --write: add the federated bundles to bundle.pem
   --watch                with --write: keep running and rewrite the files as they change
   --on-update <command>  with --watch: run with /bin/sh -c after each write, with
@@ -88,6 +85,9 @@ const OPTIONS = {
   id: { type: 'string' },
   hint: { type: 'string' },
   write: { type: 'string' },
+  'cert-name': { type: 'string' },
+  'key-name': { type: 'string' },
+  'bundle-name': { type: 'string' },
   federated: { type: 'boolean' },
   watch: { type: 'boolean' },
   'on-update': { type: 'string' },
@@ -157,6 +157,7 @@ export async function x509Command(args: string[], io: CliIo): Promise<number> {
   const selector = { id: parseIdFlag(nonEmpty('--id', stringFlag(values, 'id'))), hint: nonEmpty('--hint', stringFlag(values, 'hint')) };
   const writeDir = nonEmpty('--write', stringFlag(values, 'write'));
   if (values.federated === true && writeDir === undefined) throw new CliUsageError(`--federated needs --write\n${SYNOPSIS}`);
+  const names = parseFileNames(values, writeDir !== undefined);
   const { watch, onUpdate, signalPid, signal } = parseWatchFlags(values, writeDir !== undefined, SYNOPSIS);
   const address = resolveAddress(stringFlag(values, 'socket'), io);
 
@@ -167,6 +168,7 @@ export async function x509Command(args: string[], io: CliIo): Promise<number> {
         timeoutMs,
         selector,
         dir: resolve(io.cwd ?? process.cwd(), writeDir),
+        names,
         federated: values.federated === true,
         json: values.json === true,
         onUpdate,
@@ -197,7 +199,7 @@ export async function x509Command(args: string[], io: CliIo): Promise<number> {
   let written: X509Summary['written'];
   if (writeDir !== undefined) {
     const dir = resolve(io.cwd ?? process.cwd(), writeDir);
-    written = x509FilePaths(dir);
+    written = x509FilePaths(dir, names);
     const own = ctx.bundles.get(svid.id.trustDomain);
     const bundles = values.federated === true ? ctx.bundles.bundles() : own === undefined ? [] : [own];
     try {
@@ -211,6 +213,28 @@ export async function x509Command(args: string[], io: CliIo): Promise<number> {
   const summary = summarize(svid, ctx, written);
   io.stdout(values.json === true ? `${JSON.stringify(summary)}\n` : render(summary));
   return ExitCode.ok;
+}
+
+/** `--cert-name`, `--key-name`, `--bundle-name`: plain file names in the `--write` directory. */
+function parseFileNames(values: Record<string, unknown>, writes: boolean): X509FileNames {
+  const read = (flag: 'cert-name' | 'key-name' | 'bundle-name', fallback: string): string => {
+    const value = nonEmpty(`--${flag}`, stringFlag(values, flag));
+    if (value === undefined) return fallback;
+    if (!writes) throw new CliUsageError(`--${flag} needs --write\n${SYNOPSIS}`);
+    if (value === '.' || value === '..' || /[/\\\0]/.test(value)) {
+      throw new CliUsageError(`--${flag} ${JSON.stringify(value)} must be a file name in the --write directory, not a path`);
+    }
+    return value;
+  };
+  const names = {
+    certificates: read('cert-name', DEFAULT_X509_FILE_NAMES.certificates),
+    key: read('key-name', DEFAULT_X509_FILE_NAMES.key),
+    bundle: read('bundle-name', DEFAULT_X509_FILE_NAMES.bundle),
+  };
+  if (names.bundle === names.certificates || names.bundle === names.key) {
+    throw new CliUsageError(`--bundle-name ${JSON.stringify(names.bundle)} must differ from the chain's and the key's file names`);
+  }
+  return names;
 }
 
 function summarize(svid: X509Svid, ctx: X509Context, written: X509Summary['written']): X509Summary {
@@ -252,7 +276,13 @@ function render(s: X509Summary): string {
     `chain:      ${s.chain.length} certificate${s.chain.length === 1 ? '' : 's'}, leaf first`,
     ...s.chain.map((c, i) => `  [${i}] ${c.isCa ? 'CA  ' : 'leaf'} subject "${c.subject}", issuer "${c.issuer}", serial ${c.serialNumber}, until ${c.notAfter}`),
     `bundles:    ${s.bundles.map((b) => `${b.trustDomain} (${b.authorities} ${b.authorities === 1 ? 'authority' : 'authorities'})`).join(', ')}`,
-    ...(s.written === undefined ? [] : [`written:    ${s.written.certificates}, ${s.written.key} (mode 0600), ${s.written.bundle}`]),
+    ...(s.written === undefined
+      ? []
+      : [
+          s.written.certificates === s.written.key
+            ? `written:    ${s.written.key} (chain and key, mode 0600), ${s.written.bundle}`
+            : `written:    ${s.written.certificates}, ${s.written.key} (mode 0600), ${s.written.bundle}`,
+        ]),
   ];
   return `${lines.join('\n')}\n`;
 }
