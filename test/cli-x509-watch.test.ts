@@ -322,6 +322,40 @@ describe('spiffe x509 --write DIR --watch', () => {
     await waitFor('streams closed', () => api.activeStreams === 0);
   });
 
+  it('--exec starts the program once the files exist, signals it after each write, SIGTERMs it on stop and exits with its status', async () => {
+    const api = await agent();
+    const dir = await tempDir();
+    const log = join(dir, 'program.log');
+    // A program that records what it sees: the files at start, each HUP, then TERM (exit 7).
+    const program = [
+      `trap 'echo hup >> ${log}' HUP`,
+      `trap 'echo term >> ${log}; exit 7' TERM`,
+      `test -s "$SPIFFE_SVID_PATH" && test -s "$SPIFFE_KEY_PATH" && echo "started $SPIFFE_SVID_PATH" >> ${log}`,
+      'echo program ready',
+      'while :; do sleep 0.05; done',
+    ].join('\n');
+    const certs = join(dir, 'certs');
+    const w = watch(['--socket', api.address, '--write', certs, '--exec', program]);
+    const read = async (): Promise<string[]> => lines(await readFile(log, 'utf8').catch(() => ''));
+    await waitFor('the program to start', async () => (await read())[0] === `started ${join(certs, 'svid.pem')}`);
+    await waitFor('its output on stdout', () => w.stdout().includes('program ready\n'));
+    expect(w.stderr()).toMatch(/started the --exec program \(pid \d+\)/);
+    await api.rotate();
+    await waitFor('a HUP after the rotation', async () => (await read()).includes('hup'));
+    expect(await w.stop()).toBe(7);
+    expect((await read()).slice(-1)).toEqual(['term']);
+    expect(w.stderr()).toMatch(/the --exec program exited with status 7/);
+  });
+
+  it('--exec: when the program ends on its own, the watch ends with its status', async () => {
+    const api = await agent();
+    const dir = await tempDir();
+    const w = watch(['--socket', api.address, '--write', dir, '--exec', 'sleep 0.2; exit 3']);
+    expect(await w.done).toBe(3);
+    expect(w.stderr()).toMatch(/the --exec program exited with status 3\n[\s\S]*stopped\n$/);
+    await waitFor('streams closed', () => api.activeStreams === 0);
+  });
+
   it('rejects bad flags with exit 2', async () => {
     const base = ['x509', '--socket', 'unix:///tmp/never.sock'];
     for (const args of [
@@ -333,6 +367,9 @@ describe('spiffe x509 --write DIR --watch', () => {
       ['--write', '/tmp/x', '--watch', '--signal-pid', 'x'],
       ['--write', '/tmp/x', '--watch', '--signal-pid', '0'],
       ['--write', '/tmp/x', '--watch', '--on-update', ''],
+      ['--write', '/tmp/x', '--exec', 'true'],
+      ['--write', '/tmp/x', '--watch', '--exec', 'true', '--signal-pid', '1'],
+      ['--write', '/tmp/x', '--watch', '--exec', ''],
     ]) {
       const r = await run([...base, ...args]);
       expect(r.code, args.join(' ')).toBe(2);

@@ -57,27 +57,37 @@ export function parsePidFlag(text: string): number {
 }
 
 /**
- * Reads `--watch`, `--on-update`, `--signal-pid` and `--signal` of a command whose `--write` is
- * given (`writes`) or not, with the rules both watch modes share: `--watch` needs `--write`, the
- * hooks need `--watch`, `--signal` needs `--signal-pid`.
+ * Reads `--watch`, `--on-update`, `--signal-pid`, `--signal` and `--exec` of a command whose
+ * `--write` is given (`writes`) or not, with the rules the watch modes share: `--watch` needs
+ * `--write`, the hooks need `--watch`, `--signal` needs `--signal-pid` or `--exec`, and `--exec`
+ * (which signals the program it starts) excludes `--signal-pid`.
  *
  * @throws {@link CliUsageError} when a rule is broken or a value is invalid (`synopsis` is appended).
  * @example
  * ```ts
- * const { watch, onUpdate, signalPid, signal } = parseWatchFlags(values, file !== undefined, SYNOPSIS);
+ * const { watch, onUpdate, signalPid, signal, exec } = parseWatchFlags(values, dir !== undefined, SYNOPSIS, true);
  * ```
  */
-export function parseWatchFlags(values: Record<string, unknown>, writes: boolean, synopsis: string): UpdateHooks & { readonly watch: boolean } {
+export function parseWatchFlags(
+  values: Record<string, unknown>,
+  writes: boolean,
+  synopsis: string,
+  execAllowed = false,
+): UpdateHooks & { readonly watch: boolean; readonly exec?: string | undefined } {
   const watch = values['watch'] === true;
   if (watch && !writes) throw new CliUsageError(`--watch needs --write\n${synopsis}`);
   const onUpdate = nonEmpty('--on-update', stringFlag(values, 'on-update'));
   const pidText = stringFlag(values, 'signal-pid');
   const signalText = stringFlag(values, 'signal');
+  const exec = nonEmpty('--exec', stringFlag(values, 'exec'));
   if (!watch && (onUpdate !== undefined || pidText !== undefined)) throw new CliUsageError(`--on-update and --signal-pid need --watch\n${synopsis}`);
-  if (signalText !== undefined && pidText === undefined) throw new CliUsageError(`--signal needs --signal-pid\n${synopsis}`);
+  if (!watch && exec !== undefined) throw new CliUsageError(`--exec needs --watch\n${synopsis}`);
+  if (exec !== undefined && pidText !== undefined) throw new CliUsageError(`--exec signals the program it starts; it does not take --signal-pid\n${synopsis}`);
+  if (signalText !== undefined && pidText === undefined && exec === undefined) throw new CliUsageError(`--signal needs --signal-pid${execAllowed ? ' or --exec' : ''}\n${synopsis}`);
   return {
     watch,
     onUpdate,
+    exec,
     signalPid: pidText === undefined ? undefined : parsePidFlag(pidText),
     signal: signalText === undefined ? undefined : parseSignalFlag(signalText),
   };

@@ -10,6 +10,7 @@ import type { X509Bundle } from '../bundle/x509-bundle.js';
 import type { X509Svid } from '../svid/x509-svid.js';
 import { X509Source } from '../workloadapi/x509-source.js';
 import { classifyFailure } from './health-probe.js';
+import { EXEC_GRACE_MS, ExecSupervisor } from './exec.js';
 import { HOOK_GRACE_MS, HookRunner } from './hook.js';
 import { type CliIo, ExitCode } from './io.js';
 import { type SvidSelector, selectSvid } from './select.js';
@@ -110,6 +111,8 @@ export interface WatchX509Options {
   readonly signalPid?: number | undefined;
   /** `--signal` (default `SIGHUP`). */
   readonly signal?: NodeJS.Signals | undefined;
+  /** `--exec`: start this program after the first write and manage it (see `./exec.ts`). */
+  readonly exec?: string | undefined;
   /** Delay before retrying a failed write, in ms (default 5000). */
   readonly retryMs?: number | undefined;
 }
@@ -150,7 +153,9 @@ export async function watchX509Files(options: WatchX509Options, io: CliIo): Prom
   let retryTimer: NodeJS.Timeout | undefined;
   let expiryTimer: NodeJS.Timeout | undefined;
   let stopping = false;
-  const hook = new HookRunner(options, { SPIFFE_SVID_PATH: paths.certificates, SPIFFE_KEY_PATH: paths.key, SPIFFE_BUNDLE_PATH: paths.bundle }, io.env, log, io.stderr);
+  const fileEnv = { SPIFFE_SVID_PATH: paths.certificates, SPIFFE_KEY_PATH: paths.key, SPIFFE_BUNDLE_PATH: paths.bundle };
+  const hook = new HookRunner(options, fileEnv, io.env, log, io.stderr);
+  const program = options.exec === undefined ? undefined : new ExecSupervisor(options.exec, fileEnv, io.env, io, log);
 
   /** Writes what changed; resolves false when a write failed. */
   const writeOnce = async (): Promise<boolean> => {
@@ -180,6 +185,7 @@ export async function watchX509Files(options: WatchX509Options, io: CliIo): Prom
       report(svid, changed.map((f) => f.path));
       scheduleExpiryWarning(svid);
       hook.trigger();
+      program?.signal(options.signal ?? 'SIGHUP');
     }
     return true;
   };
@@ -259,19 +265,24 @@ export async function watchX509Files(options: WatchX509Options, io: CliIo): Prom
     return ExitCode.failed;
   }
   if (dirty) kick();
+  // The program starts once its files exist; it is signalled after later writes only.
+  program?.start();
 
-  await new Promise<void>((done) => {
+  // Until SIGINT/SIGTERM, or until the --exec program ends.
+  const programEnded = await new Promise<boolean>((done) => {
+    void program?.exited.then(() => done(true));
     if (io.signal === undefined) return; // runs until the process ends
-    if (io.signal.aborted) done();
-    else io.signal.addEventListener('abort', () => done(), { once: true });
+    if (io.signal.aborted) done(false);
+    else io.signal.addEventListener('abort', () => done(false), { once: true });
   });
 
   stopping = true;
+  const status = program === undefined ? ExitCode.ok : programEnded ? await program.exited : await program.stop(EXEC_GRACE_MS);
   await source.close();
   if (retryTimer !== undefined) clearTimeout(retryTimer);
   if (expiryTimer !== undefined) clearTimeout(expiryTimer);
   await writing;
   await hook.stop(HOOK_GRACE_MS);
   log('stopped');
-  return ExitCode.ok;
+  return status;
 }

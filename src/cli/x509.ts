@@ -28,7 +28,7 @@ import { writeFilesAtomically } from './write-files.js';
 export const DEFAULT_FETCH_TIMEOUT_MS = 5_000;
 
 const SYNOPSIS =
-  'usage: spiffe x509 [--socket ADDRESS] [--timeout 5s] [--id SPIFFE_ID] [--hint HINT] [--write DIR [--cert-name F] [--key-name F] [--bundle-name F] [--federated] [--watch [--on-update CMD] [--signal-pid PID [--signal SIGHUP]]]] [--json]';
+  'usage: spiffe x509 [--socket ADDRESS] [--timeout 5s] [--id SPIFFE_ID] [--hint HINT] [--write DIR [--cert-name F] [--key-name F] [--bundle-name F] [--federated] [--watch [--on-update CMD] [--signal-pid PID | --exec CMD] [--signal SIGHUP]]] [--json]';
 
 /**
  * The text of `spiffe x509 --help`.
@@ -74,7 +74,10 @@ Options:
                          SPIFFE_SVID_PATH, SPIFFE_KEY_PATH, SPIFFE_BUNDLE_PATH set (one at a time;
                          a failure is logged)
   --signal-pid <pid>     with --watch: send --signal to this process after each write
-  --signal <name>        with --signal-pid: the signal (default SIGHUP)
+  --exec <command>       with --watch: start this program (/bin/sh -c) after the first write,
+                         send it --signal after each later write, SIGTERM it on SIGINT/SIGTERM,
+                         and exit with its status when it exits (as spiffe-helper's cmd)
+  --signal <name>        with --signal-pid or --exec: the signal (default SIGHUP)
   --json                 print one JSON object on stdout
   -h, --help             show this help
 `;
@@ -93,6 +96,7 @@ const OPTIONS = {
   'on-update': { type: 'string' },
   'signal-pid': { type: 'string' },
   signal: { type: 'string' },
+  exec: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -158,7 +162,7 @@ export async function x509Command(args: string[], io: CliIo): Promise<number> {
   const writeDir = nonEmpty('--write', stringFlag(values, 'write'));
   if (values.federated === true && writeDir === undefined) throw new CliUsageError(`--federated needs --write\n${SYNOPSIS}`);
   const names = parseFileNames(values, writeDir !== undefined);
-  const { watch, onUpdate, signalPid, signal } = parseWatchFlags(values, writeDir !== undefined, SYNOPSIS);
+  const { watch, onUpdate, signalPid, signal, exec } = parseWatchFlags(values, writeDir !== undefined, SYNOPSIS, true);
   const address = resolveAddress(stringFlag(values, 'socket'), io);
 
   if (watch && writeDir !== undefined) {
@@ -174,6 +178,7 @@ export async function x509Command(args: string[], io: CliIo): Promise<number> {
         onUpdate,
         signalPid,
         signal,
+        exec,
       },
       io,
     );
