@@ -147,6 +147,28 @@ describe('spiffe jwt --write --watch', () => {
   }, 30_000);
 });
 
+describe('spiffe jwt --write --watch --exec', () => {
+  it('starts the program once the token file exists and ends with its status; SIGTERMs it on stop', async () => {
+    const api = await agent();
+    const dir = await scratch();
+    const file = join(dir, 'token');
+    const seen = join(dir, 'seen');
+    // Without a stop signal: the watch ends when the program does, with its status.
+    const status = await runCli(['jwt', '--watch', '--audience', 'api', '--write', file, '--socket', api.address, '--exec', `cp "$SPIFFE_JWT_SVID_PATH" ${seen}; exit 5`], {
+      stdout: () => undefined,
+      stderr: () => undefined,
+      env: { PATH: process.env.PATH },
+    });
+    expect(status).toBe(5);
+    expect(JwtSvid.parseInsecure(await readFile(seen, 'utf8'), ['api']).id.toString()).toBe('spiffe://example.org/batch');
+
+    const running = watch(['--audience', 'api', '--write', file, '--socket', api.address, '--exec', `trap 'exit 9' TERM; echo up; while :; do sleep 0.05; done`]);
+    await until('the program to start', () => running.stdout().includes('up\n'));
+    expect(await running.stop()).toBe(9);
+    expect(running.stderr()).toMatch(/the --exec program exited with status 9/);
+  });
+});
+
 describe('renewalTime', () => {
   it('is half the lifetime from iat, else from the fetch, and never sooner than a second', () => {
     const now = Date.UTC(2026, 10, 23, 12);

@@ -335,7 +335,7 @@ describe('spiffe x509 --write DIR --watch', () => {
       'while :; do sleep 0.05; done',
     ].join('\n');
     const certs = join(dir, 'certs');
-    const w = watch(['--socket', api.address, '--write', certs, '--exec', program]);
+    const w = watch(['--socket', api.address, '--write', certs, '--exec', program, '--signal', 'HUP']);
     const read = async (): Promise<string[]> => lines(await readFile(log, 'utf8').catch(() => ''));
     await waitFor('the program to start', async () => (await read())[0] === `started ${join(certs, 'svid.pem')}`);
     await waitFor('its output on stdout', () => w.stdout().includes('program ready\n'));

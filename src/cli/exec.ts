@@ -1,7 +1,8 @@
 /**
  * `--exec`: the watch mode starts the program that reads the files, after the first write, and
- * manages it the way spiffe-helper's `cmd` does: a signal after each later write, SIGTERM when the
- * watch is stopped, and the watch ends with the program's exit status when the program ends.
+ * manages it the way spiffe-helper's `cmd` does: `--signal` (when given) after each later write,
+ * SIGTERM when the watch is stopped, and the watch ends with the program's exit status when the
+ * program ends.
  *
  * @module
  */

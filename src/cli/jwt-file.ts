@@ -9,6 +9,7 @@
 import type { JwtSvid } from '../svid/jwt-svid.js';
 import { WorkloadApiClient } from '../workloadapi/client.js';
 import { classifyFailure } from './health-probe.js';
+import { EXEC_GRACE_MS, ExecSupervisor } from './exec.js';
 import { HOOK_GRACE_MS, HookRunner, type UpdateHooks } from './hook.js';
 import { type CliIo, ExitCode } from './io.js';
 import { writeFilesAtomically } from './write-files.js';
@@ -38,6 +39,8 @@ export interface JwtFileOptions extends UpdateHooks {
   readonly watch: boolean;
   /** One JSON object per line instead of text. */
   readonly json: boolean;
+  /** `--exec`: start this program after the first write and manage it (see `./exec.ts`). */
+  readonly exec?: string | undefined;
   /** First retry delay after a failed renewal, in ms (default 1000; doubles up to 30 s). */
   readonly retryMs?: number | undefined;
 }
@@ -76,6 +79,13 @@ export async function writeJwtFile(options: JwtFileOptions, io: CliIo): Promise<
   const log = (text: string): void => io.stderr(`spiffe jwt: ${text}\n`);
   const client = new WorkloadApiClient({ address: options.address, timeoutMs: options.timeoutMs });
   const hook = new HookRunner(options, { SPIFFE_JWT_SVID_PATH: options.file }, io.env, log, io.stderr);
+  const program = options.exec === undefined ? undefined : new ExecSupervisor(options.exec, { SPIFFE_JWT_SVID_PATH: options.file }, io.env, io, log);
+  // The renewal loop stops on SIGINT/SIGTERM or when the --exec program ends.
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  io.signal?.addEventListener('abort', onAbort, { once: true });
+  if (io.signal?.aborted === true) stop.abort();
+  void program?.exited.then(() => stop.abort());
   const fetch = (): Promise<JwtSvid> =>
     client.fetchJwtSvid({ audience: options.audience, spiffeId: options.spiffeId, hint: options.hint }, { timeoutMs: options.timeoutMs, signal: io.signal });
   let onDisk: JwtSvid | undefined;
@@ -92,6 +102,8 @@ export async function writeJwtFile(options: JwtFileOptions, io: CliIo): Promise<
       io.stdout(`${at} wrote ${options.file} (${svid.id.toString()}, audience ${svid.audience.join(',')}, expires ${expiresAt})\n`);
     }
     hook.trigger();
+    // A token file is re-read by its reader; the program is signalled only when asked to.
+    if (options.signal !== undefined) program?.signal(options.signal);
   };
 
   try {
@@ -105,18 +117,19 @@ export async function writeJwtFile(options: JwtFileOptions, io: CliIo): Promise<
     }
     if (!options.watch) return ExitCode.ok;
 
+    program?.start();
     let retry = options.retryMs ?? 1_000;
     let expiryReported = false;
     let next = renewalTime(onDisk as JwtSvid, Date.now());
-    while (!(io.signal?.aborted ?? false)) {
-      if (!(await sleepUntil(next, io.signal))) break;
+    while (!stop.signal.aborted) {
+      if (!(await sleepUntil(next, stop.signal))) break;
       try {
         await write(await fetch());
         retry = options.retryMs ?? 1_000;
         expiryReported = false;
         next = renewalTime(onDisk as JwtSvid, Date.now());
       } catch (err) {
-        if (io.signal?.aborted === true) break;
+        if (stop.signal.aborted) break;
         const { reason, message } = classifyFailure(err);
         const expiresAt = (onDisk as JwtSvid).expiresAt.getTime();
         const expired = expiresAt <= Date.now();
@@ -129,9 +142,11 @@ export async function writeJwtFile(options: JwtFileOptions, io: CliIo): Promise<
         retry = Math.min(retry * 2, MAX_RETRY_MS);
       }
     }
+    const status = program === undefined ? ExitCode.ok : program.running ? await program.stop(EXEC_GRACE_MS) : await program.exited;
     log('stopped');
-    return ExitCode.ok;
+    return status;
   } finally {
+    io.signal?.removeEventListener('abort', onAbort);
     client.close();
     await hook.stop(HOOK_GRACE_MS);
   }

@@ -15,7 +15,7 @@ import { parseWatchFlags } from './hook.js';
 import { DEFAULT_FETCH_TIMEOUT_MS } from './x509.js';
 
 const SYNOPSIS =
-  'usage: spiffe jwt --audience AUD [--audience AUD]... [--socket ADDRESS] [--timeout 5s] [--id SPIFFE_ID] [--hint HINT] [--write FILE [--watch [--on-update CMD] [--signal-pid PID [--signal SIGHUP]]]] [--json]';
+  'usage: spiffe jwt --audience AUD [--audience AUD]... [--socket ADDRESS] [--timeout 5s] [--id SPIFFE_ID] [--hint HINT] [--write FILE [--watch [--on-update CMD] [--signal-pid PID | --exec CMD] [--signal SIGHUP]]] [--json]';
 
 /**
  * The text of `spiffe jwt --help`.
@@ -49,7 +49,11 @@ Options:
   --on-update <command>  with --watch: run with /bin/sh -c after each write, with
                          SPIFFE_JWT_SVID_PATH set (its output goes to stderr)
   --signal-pid <pid>     with --watch: send --signal to this process after each write
-  --signal <name>        with --signal-pid: the signal (default SIGHUP)
+  --exec <command>       with --watch: start this program (/bin/sh -c) after the first write,
+                         with SPIFFE_JWT_SVID_PATH set; SIGTERM it on SIGINT/SIGTERM, exit with
+                         its status when it exits (renewals send it --signal only if given)
+  --signal <name>        with --signal-pid: the signal (default SIGHUP); with --exec: the
+                         signal to send after each renewal (none unless given)
   --json                 print { spiffeId, hint, audience, expiresAt, issuedAt, token } instead
                          (with --write: one { event: "written", file, ... } line per write)
   -h, --help             show this help
@@ -66,6 +70,7 @@ const OPTIONS = {
   'on-update': { type: 'string' },
   'signal-pid': { type: 'string' },
   signal: { type: 'string' },
+  exec: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -97,7 +102,7 @@ export async function jwtCommand(args: string[], io: CliIo): Promise<number> {
   const hint = nonEmpty('--hint', stringFlag(values, 'hint'));
   const address = resolveAddress(stringFlag(values, 'socket'), io);
   const file = nonEmpty('--write', stringFlag(values, 'write'));
-  const { watch, onUpdate, signalPid, signal } = parseWatchFlags(values, file !== undefined, SYNOPSIS);
+  const { watch, onUpdate, signalPid, signal, exec } = parseWatchFlags(values, file !== undefined, SYNOPSIS, true);
   if (file !== undefined) {
     return writeJwtFile(
       {
@@ -112,6 +117,7 @@ export async function jwtCommand(args: string[], io: CliIo): Promise<number> {
         onUpdate,
         signalPid,
         signal,
+        exec,
       },
       io,
     );

@@ -185,7 +185,8 @@ export async function watchX509Files(options: WatchX509Options, io: CliIo): Prom
       report(svid, changed.map((f) => f.path));
       scheduleExpiryWarning(svid);
       hook.trigger();
-      program?.signal(options.signal ?? 'SIGHUP');
+      // An unexpected SIGHUP ends most programs: the --exec program is signalled only when asked to.
+      if (options.signal !== undefined) program?.signal(options.signal);
     }
     return true;
   };

@@ -75,9 +75,10 @@ Options:
                          a failure is logged)
   --signal-pid <pid>     with --watch: send --signal to this process after each write
   --exec <command>       with --watch: start this program (/bin/sh -c) after the first write,
-                         send it --signal after each later write, SIGTERM it on SIGINT/SIGTERM,
-                         and exit with its status when it exits (as spiffe-helper's cmd)
-  --signal <name>        with --signal-pid or --exec: the signal (default SIGHUP)
+                         send it --signal (if given) after each later write, SIGTERM it on
+                         SIGINT/SIGTERM, exit with its status when it exits (spiffe-helper's cmd)
+  --signal <name>        with --signal-pid: the signal (default SIGHUP); with --exec: the
+                         signal to send after each write (none unless given)
   --json                 print one JSON object on stdout
   -h, --help             show this help
 `;
