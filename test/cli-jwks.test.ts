@@ -1,8 +1,7 @@
 // `spiffe jwks` against the test Workload API on a real unix socket: the JWKS printed or written
 // (public keys only, one per JWT authority), kept fresh across a key rotation with --on-update,
 // trust domain selection with federation, and the failures.
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { importJWK, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,31 +9,12 @@ import { runCli } from '../src/cli/main.js';
 import { JwtSource } from '../src/index.js';
 import { TestCa, TestWorkloadApi } from '../src/testing/index.js';
 import { runCaptured } from './helpers/cli.js';
+import { onCleanup, runCleanup, scratchDir, testAgent, until } from './helpers/scratch.js';
 
-const cleanup: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  while (cleanup.length > 0) await cleanup.pop()?.();
-});
+afterEach(runCleanup);
 
-async function agent(): Promise<TestWorkloadApi> {
-  const api = await TestWorkloadApi.start({ trustDomain: 'example.org', identities: [{ id: 'spiffe://example.org/api' }] });
-  cleanup.push(() => api.close());
-  return api;
-}
-
-async function scratch(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'spiffe-jwks-'));
-  cleanup.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function until(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const agent = (): Promise<TestWorkloadApi> => testAgent({ identities: [{ id: 'spiffe://example.org/api' }] });
+const scratch = (): Promise<string> => scratchDir('spiffe-jwks-');
 
 type Jwks = { keys: Record<string, unknown>[] };
 
@@ -50,7 +30,7 @@ describe('spiffe jwks', () => {
     for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(key).not.toHaveProperty(secret);
     // A token from the agent verifies with the printed key (as a validator reading the file would).
     const source = await JwtSource.create({ address: api.address });
-    cleanup.push(() => source.close());
+    onCleanup(() => source.close());
     const token = (await source.fetchJwtSvid({ audience: 'api' })).token;
     const verified = await jwtVerify(token, await importJWK(key, key['alg'] as string), { audience: 'api' });
     expect(verified.payload.sub).toBe('spiffe://example.org/api');
@@ -84,7 +64,7 @@ describe('spiffe jwks', () => {
       env: { PATH: process.env.PATH },
       signal: controller.signal,
     });
-    cleanup.push(() => controller.abort());
+    onCleanup(() => controller.abort());
     await until('the first write', () => stdout.includes('"written"'));
     expect((await stat(file)).mode & 0o777).toBe(0o644);
     const first = JSON.parse(await readFile(file, 'utf8')) as Jwks;

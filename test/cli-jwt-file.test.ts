@@ -1,8 +1,7 @@
 // `spiffe jwt --write FILE [--watch]` against the test Workload API on a real unix socket: the
 // token file (0600, token only), renewal at half-life with --on-update, an agent outage (file kept,
 // retries, renewal after the restart), first-fetch failures and usage errors.
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renewalTime } from '../src/cli/jwt-file.js';
@@ -10,31 +9,12 @@ import { runCli } from '../src/cli/main.js';
 import { JwtSvid } from '../src/index.js';
 import { TestWorkloadApi } from '../src/testing/index.js';
 import { runCaptured } from './helpers/cli.js';
+import { onCleanup, runCleanup, scratchDir, testAgent, until } from './helpers/scratch.js';
 
-const cleanup: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  while (cleanup.length > 0) await cleanup.pop()?.();
-});
+afterEach(runCleanup);
 
-async function agent(options: Parameters<typeof TestWorkloadApi.start>[0] = {}): Promise<TestWorkloadApi> {
-  const api = await TestWorkloadApi.start({ trustDomain: 'example.org', identities: [{ id: 'spiffe://example.org/batch' }], ...options });
-  cleanup.push(() => api.close());
-  return api;
-}
-
-async function scratch(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'spiffe-jwt-file-'));
-  cleanup.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function until(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const agent = (options: Parameters<typeof TestWorkloadApi.start>[0] = {}): Promise<TestWorkloadApi> => testAgent({ identities: [{ id: 'spiffe://example.org/batch' }], ...options });
+const scratch = (): Promise<string> => scratchDir('spiffe-jwt-file-');
 
 function watch(argv: string[], env: NodeJS.ProcessEnv = { PATH: process.env.PATH }): { stdout: () => string; stderr: () => string; stop: () => Promise<number> } {
   let stdout = '';
@@ -49,7 +29,7 @@ function watch(argv: string[], env: NodeJS.ProcessEnv = { PATH: process.env.PATH
       return done;
     },
   };
-  cleanup.push(() => w.stop());
+  onCleanup(() => w.stop());
   return w;
 }
 
