@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WorkloadApiClient } from '../src/workloadapi/client.js';
 import { JWT_SVID_RESPONSE } from '../src/workloadapi/codec.js';
 import { WorkloadApiError } from '../src/workloadapi/errors.js';
+import { failure } from './helpers/failure.js';
 
 type Handler = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, body: Buffer) => void | Promise<void>;
 
@@ -85,15 +86,6 @@ function client(options: { maxMessageBytes?: number; timeoutMs?: number } = {}):
   return c;
 }
 
-async function failure(p: Promise<unknown>): Promise<WorkloadApiError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(WorkloadApiError);
-    return err as WorkloadApiError;
-  }
-  throw new Error('the call succeeded');
-}
 
 const fetchJwt = (c: WorkloadApiClient): Promise<unknown> => c.fetchJwtSvidRaw({ audience: ['api'] });
 

@@ -1,11 +1,11 @@
 import { inspect } from 'node:util';
 import { status } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SpiffeError } from '../src/errors.js';
 import { EndpointAddressError } from '../src/workloadapi/address.js';
 import { WorkloadApiClient, type WorkloadApiClientOptions } from '../src/workloadapi/client.js';
-import { WorkloadApiError, type WorkloadApiErrorCode } from '../src/workloadapi/errors.js';
+import type { WorkloadApiErrorCode } from '../src/workloadapi/errors.js';
 import { bundles, ScriptedAgent, sleep, statusError, waitUntil, x509SvidResponse } from './client-server.js';
+import { failure } from './helpers/failure.js';
 
 let agent: ScriptedAgent;
 const clients: WorkloadApiClient[] = [];
@@ -16,16 +16,6 @@ function client(options: WorkloadApiClientOptions = {}): WorkloadApiClient {
   return c;
 }
 
-async function failure(p: Promise<unknown>): Promise<WorkloadApiError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(WorkloadApiError);
-    expect(err).toBeInstanceOf(SpiffeError);
-    return err as WorkloadApiError;
-  }
-  throw new Error('the call succeeded');
-}
 
 beforeEach(async () => {
   agent = await ScriptedAgent.start();
