@@ -12,6 +12,7 @@ import type { Matcher } from '../spiffeid/match.js';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { JwtSvidError } from '../svid/jwt-errors.js';
 import { JwtSvid } from '../svid/jwt-svid.js';
+import { MAX_TOKEN_LENGTH } from '../svid/jwt-token.js';
 import { BearerAuthError } from './bearer-error.js';
 
 /** RFC 6750 `b64token` (token68). */
@@ -123,7 +124,7 @@ export interface ExtractBearerOptions {
 /**
  * The bearer token of a request, or `undefined` when it has no `Authorization` header. The
  * scheme is case-insensitive (`bearer` works); exactly one space must separate it from a
- * non-empty token68 token; more than one `Authorization` header is refused.
+ * non-empty token68 token of at most 64 KiB; more than one `Authorization` header is refused.
  *
  * @throws {@link BearerAuthError} (401) `ERR_BEARER_SCHEME`, `ERR_BEARER_MALFORMED` or `ERR_BEARER_MULTIPLE`.
  * @example
@@ -148,6 +149,13 @@ export function extractBearerToken(input: BearerInput, options: ExtractBearerOpt
     throw new BearerAuthError('ERR_BEARER_SCHEME', `The Authorization header does not use the Bearer scheme`, { realm });
   }
   const token = space === -1 ? '' : value.slice(space + 1);
+  // Node bounds request headers (16 KiB by default); a fetch Request or a plain object does not.
+  if (token.length > MAX_TOKEN_LENGTH) {
+    throw new BearerAuthError('ERR_BEARER_MALFORMED', `The Bearer token is ${token.length} characters long; at most ${MAX_TOKEN_LENGTH} are accepted`, {
+      realm,
+      description: 'Malformed bearer token',
+    });
+  }
   if (!TOKEN68.test(token)) {
     throw new BearerAuthError('ERR_BEARER_MALFORMED', token === '' ? 'The Bearer token is empty' : 'The Authorization header is not "Bearer" + one space + a token68 token', {
       realm,

@@ -43,7 +43,13 @@ function isoOf(seconds: number): string {
   return Number.isNaN(date.getTime()) ? String(seconds) : date.toISOString();
 }
 
-/** Base64url-decodes one part of the token and parses it as a JSON object. */
+/**
+ * Base64url-decodes one part of the token (already checked to be canonical base64url) and parses
+ * it as a JSON object whose top-level member names are unique. JSON.parse keeps the last of
+ * duplicate members (as jose does); RFC 7515 §5.2 and RFC 7519 §4 allow that or a rejection, and
+ * a rejection leaves no room for a parser elsewhere (first-wins) to read another `sub` or `aud`.
+ * `__proto__` stays an own data property (JSON.parse never sets a prototype).
+ */
 export function decodeJsonPart(part: string, what: 'header' | 'payload'): Record<string, unknown> {
   const fail = (why: string): never => {
     throw new JwtSvidError('ERR_JWT_MALFORMED', `The JWT-SVID ${what} ${why}`);
@@ -51,14 +57,44 @@ export function decodeJsonPart(part: string, what: 'header' | 'payload'): Record
   if (part.length % 4 === 1) fail('is not valid base64url (bad length)');
   const bytes = Buffer.from(part, 'base64url');
   if (!isUtf8(bytes)) fail('is not UTF-8');
+  const text = bytes.toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     fail('is not valid JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('is not a JSON object');
+  if (topLevelMembers(text) !== Object.keys(value as object).length) fail('has duplicate member names');
   return value as Record<string, unknown>;
+}
+
+/**
+ * The number of members of the JSON object `text` (valid JSON, already parsed): the `:` at depth
+ * 1 outside strings, one per member, duplicates included.
+ */
+function topLevelMembers(text: string): number {
+  let members = 0;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      // Skip the string; a backslash escapes the next character.
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) depth++;
+    else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
+    else if (c === 0x3a /* : */ && depth === 1) members++;
+  }
+  return members;
+}
+
+/** `object[name]` when it is the object's own member (never a value inherited from a prototype). */
+export function own(object: Record<string, unknown>, name: string): unknown {
+  return Object.hasOwn(object, name) ? object[name] : undefined;
 }
 
 function allStrings(values: unknown[]): boolean {
@@ -88,7 +124,7 @@ function numeric(claim: string, value: unknown, kid: string, set: { subject: str
  */
 export function checkClaims(payloadText: string, expected: readonly string[], now: number, leeway: number, kid: string): ClaimSet {
   const claims = decodeJsonPart(payloadText, 'payload');
-  const sub = claims.sub;
+  const sub = own(claims, 'sub');
   if (sub === undefined) throw new JwtSvidError('ERR_JWT_SUBJECT', 'JWT-SVID claim "sub" is missing', { claim: 'sub', kid });
   if (typeof sub !== 'string') throw typeError('sub', 'a string', kid);
   let id: SpiffeId;
@@ -106,7 +142,7 @@ export function checkClaims(payloadText: string, expected: readonly string[], no
   const trustDomain = id.trustDomain.name;
   const where = { subject, trustDomain };
 
-  const aud = claims.aud;
+  const aud = own(claims, 'aud');
   let audience: string[];
   if (typeof aud === 'string') audience = [aud];
   else if (Array.isArray(aud) && allStrings(aud)) audience = aud.slice() as string[];
@@ -126,10 +162,13 @@ export function checkClaims(payloadText: string, expected: readonly string[], no
     );
   }
 
-  if (claims.exp === undefined) {
+  const expValue = own(claims, 'exp');
+  const nbfValue = own(claims, 'nbf');
+  const iatValue = own(claims, 'iat');
+  if (expValue === undefined) {
     throw new JwtSvidError('ERR_JWT_MISSING_EXP', `JWT-SVID of ${subject} has no "exp" claim; it is required`, { claim: 'exp', kid, ...where });
   }
-  const exp = numeric('exp', claims.exp, kid, where);
+  const exp = numeric('exp', expValue, kid, where);
   if (exp <= now - leeway) {
     throw new JwtSvidError('ERR_JWT_EXPIRED', `JWT-SVID of ${subject} expired at ${isoOf(exp)} (now ${isoOf(now)}, leeway ${leeway} s)`, {
       claim: 'exp',
@@ -137,7 +176,7 @@ export function checkClaims(payloadText: string, expected: readonly string[], no
       ...where,
     });
   }
-  const nbf = claims.nbf === undefined ? undefined : numeric('nbf', claims.nbf, kid, where);
+  const nbf = nbfValue === undefined ? undefined : numeric('nbf', nbfValue, kid, where);
   if (nbf !== undefined && nbf > now + leeway) {
     throw new JwtSvidError('ERR_JWT_NOT_YET_VALID', `JWT-SVID of ${subject} is not valid before ${isoOf(nbf)} (now ${isoOf(now)}, leeway ${leeway} s)`, {
       claim: 'nbf',
@@ -145,7 +184,7 @@ export function checkClaims(payloadText: string, expected: readonly string[], no
       ...where,
     });
   }
-  const iat = claims.iat === undefined ? undefined : numeric('iat', claims.iat, kid, where);
+  const iat = iatValue === undefined ? undefined : numeric('iat', iatValue, kid, where);
   if (iat !== undefined && iat > now + leeway) {
     throw new JwtSvidError('ERR_JWT_ISSUED_IN_FUTURE', `JWT-SVID of ${subject} was issued in the future, at ${isoOf(iat)} (now ${isoOf(now)}, leeway ${leeway} s)`, {
       claim: 'iat',

@@ -8,7 +8,9 @@ import { SpiffeError } from '../errors.js';
  * - `ERR_JWT_AUDIENCE_EMPTY_EXPECTED`: the expected audience list is empty (a usage error, never
  *   "skip the check").
  * - `ERR_JWT_MALFORMED`: not a compact JWS (3 base64url parts; JSON serialization is refused),
- *   or a header / payload that is not a UTF-8 JSON object.
+ *   longer than 64 KiB, a part that is not canonical unpadded base64url (padding, characters
+ *   outside the alphabet, non-zero trailing bits), or a header / payload that is not a UTF-8 JSON
+ *   object with unique member names.
  * - `ERR_JWT_ALG_NOT_ALLOWED`: `alg` is not one of RS256/384/512, ES256/384/512, PS256/384/512.
  * - `ERR_JWT_TYP`: `typ` is present and is neither `JWT` nor `JOSE`.
  * - `ERR_JWT_MISSING_KID`: no `kid` header (or not a non-empty string).

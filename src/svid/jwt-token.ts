@@ -5,9 +5,10 @@
  *
  * @module
  */
+import { nonCanonicalBase64url } from '../internal/base64url.js';
 import { Lru } from '../internal/lru.js';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
-import { checkClaims, decodeJsonPart, show } from './jwt-claims.js';
+import { checkClaims, decodeJsonPart, own, show } from './jwt-claims.js';
 import { JwtSvidError } from './jwt-errors.js';
 
 /** The JWS algorithms a JWT-SVID may use. */
@@ -95,10 +96,16 @@ function structureError(token: string): never {
   malformed('A JWT-SVID is 3 base64url parts (compact JWS) with a non-empty header and payload; this token has other characters or an empty part');
 }
 
+/** Refuses a part that is not canonical unpadded base64url (the alphabet is already checked). */
+function canonical(part: string, what: 'header' | 'payload' | 'signature'): void {
+  const problem = nonCanonicalBase64url(part);
+  if (problem !== undefined) malformed(`The JWT-SVID ${what} ${problem}; only canonical unpadded base64url is accepted (RFC 7515 §2)`);
+}
+
 /** Applies the header rules: `alg` before anything else, then `typ`, `kid`, no other parameter. */
 function checkHeader(headerText: string): CheckedHeader {
   const header = decodeJsonPart(headerText, 'header');
-  const alg = header.alg;
+  const alg = own(header, 'alg');
   if (typeof alg !== 'string' || !JWT_SVID_ALGORITHMS.has(alg)) {
     throw new JwtSvidError(
       'ERR_JWT_ALG_NOT_ALLOWED',
@@ -106,13 +113,13 @@ function checkHeader(headerText: string): CheckedHeader {
       { header: 'alg' },
     );
   }
-  const typ = header.typ;
+  const typ = own(header, 'typ');
   if (typ !== undefined && typ !== 'JWT' && typ !== 'JOSE') {
     throw new JwtSvidError('ERR_JWT_TYP', `JWT-SVID header "typ" ${show(typ, 32)} is not allowed; it must be "JWT" or "JOSE" when present`, {
       header: 'typ',
     });
   }
-  const kid = header.kid;
+  const kid = own(header, 'kid');
   if (typeof kid !== 'string' || kid.length === 0) {
     throw new JwtSvidError('ERR_JWT_MISSING_KID', `JWT-SVID header "kid" ${kid === undefined ? 'is missing' : 'is not a non-empty string'}; it is required`, {
       header: 'kid',
@@ -142,7 +149,13 @@ export function checkToken(token: unknown, expected: readonly string[], now: num
   const dot1 = token.indexOf('.');
   const dot2 = token.indexOf('.', dot1 + 1);
   const headerText = token.slice(0, dot1);
+  const payloadText = token.slice(dot1 + 1, dot2);
+  // One token, one spelling: a part whose last character carries non-zero spare bits decodes
+  // (in Buffer, atob and jose alike) to the same bytes as its canonical spelling.
+  canonical(headerText, 'header');
+  canonical(payloadText, 'payload');
+  canonical(token.slice(dot2 + 1), 'signature');
   const { alg, kid } = headerCache.get(headerText) ?? checkHeader(headerText);
-  const set = checkClaims(token.slice(dot1 + 1, dot2), expected, now, leeway, kid);
+  const set = checkClaims(payloadText, expected, now, leeway, kid);
   return { alg, kid, id: set.id, audience: set.audience, claims: set.claims, exp: set.exp, iat: set.iat };
 }

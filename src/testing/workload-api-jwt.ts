@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { BASE64URL, nonCanonicalBase64url } from '../internal/base64url.js';
 import { SpiffeId } from '../spiffeid/spiffe-id.js';
 import type { Jwk } from './jwt-issuer.js';
 import { loadJose } from './keys.js';
@@ -29,6 +30,14 @@ export interface ValidatedJwtSvid {
  */
 export async function validateJwtSvid(token: string, audience: string, jwksFor: (trustDomain: string) => { keys: readonly Jwk[] } | undefined): Promise<ValidatedJwtSvid> {
   const jose = await loadJose();
+  // jose's decoder (atob / Uint8Array.fromBase64) accepts padding, whitespace and non-zero
+  // trailing bits; like JwtSvid, this agent accepts each token in its one canonical spelling.
+  const parts = token.split('.');
+  if (parts.length !== 3) throw new JwtValidationFailure(`token is malformed: a compact JWS has 3 parts, this token has ${parts.length}`);
+  for (const [i, part] of parts.entries()) {
+    const problem = BASE64URL.test(part) ? nonCanonicalBase64url(part) : 'has characters outside the unpadded base64url alphabet';
+    if (problem !== undefined) throw new JwtValidationFailure(`token is malformed: its ${['header', 'payload', 'signature'][i]} ${problem}`);
+  }
   let header: ReturnType<typeof jose.decodeProtectedHeader>;
   let unverified: ReturnType<typeof jose.decodeJwt>;
   try {
@@ -114,6 +123,9 @@ export function toStructValue(value: unknown): StructValueMessage {
 /** @internal A JSON object as a `google.protobuf.Struct`. */
 export function toStruct(object: Readonly<Record<string, unknown>>): StructMessage {
   const fields: Record<string, StructValueMessage> = {};
-  for (const [key, value] of Object.entries(object)) fields[key] = toStructValue(value);
+  for (const [key, value] of Object.entries(object)) {
+    // A `__proto__` claim is an own member, as JSON.parse made it, never the object's prototype.
+    Object.defineProperty(fields, key, { value: toStructValue(value), enumerable: true, writable: true, configurable: true });
+  }
   return { fields };
 }
