@@ -159,7 +159,7 @@ export async function jwksCommand(args: string[], io: CliIo): Promise<number> {
         try {
           await write(next);
         } catch (err) {
-          log(`cannot write ${path}: ${err instanceof Error ? err.message : String(err)}; keeping the previous file`);
+          log(`cannot write ${path}: ${err instanceof Error ? err.message : String(err)}`);
         }
       });
     });

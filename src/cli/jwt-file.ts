@@ -12,6 +12,7 @@ import { classifyFailure } from './health-probe.js';
 import { EXEC_GRACE_MS, ExecSupervisor } from './exec.js';
 import { HOOK_GRACE_MS, HookRunner, type UpdateHooks } from './hook.js';
 import { type CliIo, ExitCode } from './io.js';
+import { FileWriteError } from './write-error.js';
 import { writeFilesAtomically } from './write-files.js';
 
 /**
@@ -43,6 +44,11 @@ export interface JwtFileOptions extends UpdateHooks {
   readonly exec?: string | undefined;
   /** First retry delay after a failed renewal, in ms (default 1000; doubles up to 30 s). */
   readonly retryMs?: number | undefined;
+}
+
+/** A failure as logged: a write failure is no agent failure. */
+function describe(err: unknown): { reason: string; message: string } {
+  return err instanceof FileWriteError ? { reason: 'write-failed', message: err.message } : classifyFailure(err);
 }
 
 /** The longest wait between renewal attempts, in ms. */
@@ -111,7 +117,7 @@ export async function writeJwtFile(options: JwtFileOptions, io: CliIo): Promise<
       await write(await fetch());
     } catch (err) {
       if (io.signal?.aborted === true) return ExitCode.ok;
-      const { reason, message } = classifyFailure(err);
+      const { reason, message } = describe(err);
       log(`${reason}: ${message}`);
       return ExitCode.failed;
     }
@@ -130,7 +136,7 @@ export async function writeJwtFile(options: JwtFileOptions, io: CliIo): Promise<
         next = renewalTime(onDisk as JwtSvid, Date.now());
       } catch (err) {
         if (stop.signal.aborted) break;
-        const { reason, message } = classifyFailure(err);
+        const { reason, message } = describe(err);
         const expiresAt = (onDisk as JwtSvid).expiresAt.getTime();
         const expired = expiresAt <= Date.now();
         log(`${reason}: ${message}; keeping ${options.file}${expired ? '' : ` (valid until ${new Date(expiresAt).toISOString()})`}; retrying in ${retry / 1000} s`);

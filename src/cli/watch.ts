@@ -153,6 +153,7 @@ export async function watchX509Files(options: WatchX509Options, io: CliIo): Prom
   let retryTimer: NodeJS.Timeout | undefined;
   let expiryTimer: NodeJS.Timeout | undefined;
   let stopping = false;
+  let firstDone = false;
   const fileEnv = { SPIFFE_SVID_PATH: paths.certificates, SPIFFE_KEY_PATH: paths.key, SPIFFE_BUNDLE_PATH: paths.bundle };
   const hook = new HookRunner(options, fileEnv, io.env, log, io.stderr);
   const program = options.exec === undefined ? undefined : new ExecSupervisor(options.exec, fileEnv, io.env, io, log);
@@ -177,8 +178,10 @@ export async function watchX509Files(options: WatchX509Options, io: CliIo): Prom
       try {
         await writeFilesAtomically(changed);
       } catch (err) {
+        // Forget what is on disk, so that the retry writes the whole set again.
         for (const f of changed) written.delete(f.path);
-        log(`cannot write to ${options.dir}: ${err instanceof Error ? err.message : String(err)}; keeping the previous files`);
+        const retry = firstDone ? `; retrying in ${(options.retryMs ?? 5_000) / 1000} s` : '';
+        log(`cannot write to ${options.dir}: ${err instanceof Error ? err.message : String(err)}${retry}`);
         return false;
       }
       for (const f of changed) written.set(f.path, f.contents);
@@ -265,6 +268,7 @@ export async function watchX509Files(options: WatchX509Options, io: CliIo): Prom
     await hook.stop(HOOK_GRACE_MS);
     return ExitCode.failed;
   }
+  firstDone = true;
   if (dirty) kick();
   // The program starts once its files exist; it is signalled after later writes only.
   program?.start();

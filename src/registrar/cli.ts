@@ -5,10 +5,11 @@
  *
  * @module
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type CliIo, CliUsageError, ExitCode } from '../cli/io.js';
 import { nonEmpty, parseDuration, parseFlags, resolveAddress, stringFlag, stringsFlag } from '../cli/options.js';
+import { writeFilesAtomically } from '../cli/write-files.js';
 import { ManifestError, RegistrarValidationError } from './errors.js';
 import { findManifest, readManifest } from './manifest.js';
 import { render, RENDER_FORMATS, type RenderFormat } from './render.js';
@@ -135,8 +136,14 @@ async function renderCommand(args: readonly string[], io: CliIo): Promise<number
   const dir = opt('out');
   if (dir !== undefined) {
     const target = resolve(io.cwd ?? process.cwd(), dir);
-    await mkdir(target, { recursive: true });
-    for (const f of out.files) await writeFile(join(target, f.fileName), f.content, { mode: f.fileName.endsWith('.sh') ? 0o755 : 0o644 });
+    try {
+      await mkdir(target, { recursive: true });
+      // All files or none: a render is one set (entries and the script that applies them).
+      await writeFilesAtomically(out.files.map((f) => ({ path: join(target, f.fileName), contents: f.content, mode: f.fileName.endsWith('.sh') ? 0o755 : 0o644 })));
+    } catch (err) {
+      io.stderr(`spiffe registrar render: cannot write to ${target}: ${err instanceof Error ? err.message : String(err)}\n`);
+      return ExitCode.failed;
+    }
   }
   if (json) io.stdout(`${JSON.stringify({ format, files: out.files, skipped: out.skipped }, null, 2)}\n`);
   else if (dir !== undefined) io.stdout(out.files.map((f) => `wrote ${join(dir, f.fileName)}\n`).join(''));
