@@ -45,7 +45,9 @@ validity, certificate chain and bundles. The private key is never printed.
 
 With --write DIR, writes DIR/svid.pem (the chain, leaf first), DIR/svid_key.pem (PKCS#8
 private key, mode 0600) and DIR/bundle.pem (the trust bundle of the SVID's trust domain),
-each atomically (temporary file, then rename). DIR is created (mode 0700) if missing.
+as one set: each goes to a temporary file first, then all are renamed into place, and a failed
+rename puts back the files already replaced, so DIR holds all the old files or all the new ones.
+DIR is created (mode 0700) if missing.
 --cert-name, --key-name and --bundle-name change the file names; the same name for the
 chain and the key writes one file with both (mode 0600), which a reader can never see
 half-rotated.
