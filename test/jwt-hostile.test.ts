@@ -13,6 +13,7 @@ import { MAX_TOKEN_LENGTH } from '../src/svid/jwt-token.js';
 import { TestJwtIssuer } from '../src/testing/index.js';
 import { WorkloadApiClient } from '../src/workloadapi/client.js';
 import { ScriptedAgent } from './client-server.js';
+import { runCaptured } from './helpers/cli.js';
 import { onCleanup, runCleanup, testAgent } from './helpers/scratch.js';
 
 afterEach(runCleanup);
@@ -328,8 +329,15 @@ describe('Workload API', () => {
     expect((err as { code?: string }).code).toBe('ERR_MALFORMED_RESPONSE');
     expect((err as Error).message).toContain('JWT-SVID #0 is invalid: The JWT-SVID signature has non-zero trailing bits');
     expect(((err as Error).cause as JwtSvidError).code).toBe('ERR_JWT_MALFORMED');
+    // the CLI prints no such token, nor writes it
+    const cli = await runCaptured(['jwt', '--audience', AUD, '--socket', agent.address]);
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toBe('');
+    expect(cli.stderr).toMatch(/^spiffe jwt: malformed-response: .*JWT-SVID #0 is invalid: The JWT-SVID signature has non-zero trailing bits/);
+    expect(cli.stderr).not.toContain(hostile.split('.')[2]);
     agent.handlers.FetchJWTSVID = (_call, cb) => cb(null, { svids: [{ spiffe_id: SUB, svid: token, hint: '' }] });
     expect((await client.fetchJwtSvid({ audience: [AUD] })).token).toBe(token);
+    expect((await runCaptured(['jwt', '--audience', AUD, '--socket', agent.address])).stdout).toBe(`${token}\n`);
   });
 
   it("the test agent's ValidateJWTSVID refuses re-spelled tokens and keeps a __proto__ claim as a member", async () => {
