@@ -74,7 +74,10 @@ export class JwtSvid {
   readonly expiresAt: Date;
   /** The `iat` claim, when present. */
   readonly issuedAt: Date | undefined;
-  /** Every claim of the token (the object is frozen). */
+  /**
+   * Every claim of the token (the object is frozen). Member names are unique; a `__proto__` claim
+   * is an ordinary own member (copy with `{ ...claims }`, which keeps it one, not `Object.assign`).
+   */
   readonly claims: Readonly<Record<string, unknown>>;
   /** The operator-assigned label from the Workload API, when there is one. */
   readonly hint: string | undefined;
