@@ -262,7 +262,7 @@ describe('session resumption', () => {
     let calls = 0;
     const counting = (id: SpiffeId) => {
       calls++;
-      authorizeId(SERVER_ID)(id, []);
+      return authorizeId(SERVER_ID)(id, []);
     };
     // The hazard: Node's default session cache resumes the second connection without the check.
     const { agent: _ignored, ...raw } = mtlsClientOptions(clientSource, counting);
@@ -287,7 +287,7 @@ describe('session resumption', () => {
     let verified = 0;
     const server = createHttpsServer(serverSource, (id) => {
       verified++;
-      authorizeId(CLIENT_ID)(id, []);
+      return authorizeId(CLIENT_ID)(id, []);
     }, (_req, res) => res.end('ok'));
     const port = await listen(server);
     const { agent: _ignored, ...raw } = mtlsClientOptions(clientSource, authorizeId(SERVER_ID));
