@@ -86,6 +86,7 @@ export class SpiffeHttpsAgent extends Agent {
  * ```
  */
 export function spiffeHttpsAgent(source: X509TlsSource, authorizer: Authorizer, options: AgentOptions = {}): SpiffeHttpsAgent {
+  assertAuthorizer(authorizer, 'spiffeHttpsAgent');
   return new SpiffeHttpsAgent(source, authorizer, options, 'mtls');
 }
 
