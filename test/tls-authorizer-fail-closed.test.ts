@@ -26,7 +26,9 @@ import {
   grpcAuthInterceptor,
   grpcChannelCredentials,
   grpcServerCredentials,
+  matchId,
   matchMemberOf,
+  matchOneOf,
   mtlsClientOptions,
   mtlsServerOptions,
   mtlsWebServerOptions,
@@ -416,8 +418,12 @@ describe('what an authorizer returned is named, and how to allow', () => {
 
   it('false, undefined, a Promise, 1, a thrown non-Error, a thrown Error', () => {
     expect(refusalOf(() => false).message).toBe(`Peer ${CLIENT_ID} is not authorized: expected an ID accepted by the authorizer`);
+    // Matchers are named after what they accept, so a refusal by one names the rule.
+    expect(refusalOf(matchMemberOf('other.org'))).toMatchObject({ rule: 'an ID accepted by matchMemberOf(other.org)' });
+    expect(refusalOf(matchId('spiffe://example.org/db')).message).toBe(`Peer ${CLIENT_ID} is not authorized: expected an ID accepted by matchId(spiffe://example.org/db)`);
+    expect(refusalOf(matchOneOf('spiffe://example.org/a', 'spiffe://example.org/b')).rule).toBe('an ID accepted by matchOneOf(spiffe://example.org/a, spiffe://example.org/b)');
     expect(refusalOf(function onlyAdmins() { return undefined; }).message).toBe(
-      `Peer ${CLIENT_ID} is not authorized: the authorizer onlyAdmins returned undefined, not true (only \`true\` allows a peer; return true to allow, throw an AuthorizationError or return false to refuse)`,
+      `Peer ${CLIENT_ID} is not authorized: onlyAdmins returned undefined, not true (only \`true\` allows a peer; return true to allow, throw an AuthorizationError or return false to refuse)`,
     );
     expect(refusalOf(async () => true).message).toContain('returned a Promise, not true (authorizers run synchronously during the handshake and cannot be async; return true to allow');
     expect(refusalOf(() => 1).message).toContain('returned number 1, not true');

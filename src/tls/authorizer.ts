@@ -70,7 +70,7 @@ export function describeValue(value: unknown): string {
 function nameOf(fn: unknown): string {
   try {
     const name = (fn as { name?: unknown }).name;
-    return typeof name === 'string' && name !== '' ? name.slice(0, 60) : '';
+    return typeof name === 'string' && name !== '' ? name.slice(0, 200) : '';
   } catch {
     return '';
   }
@@ -96,7 +96,7 @@ function silence(value: unknown): void {
  * @internal The one place where an authorizer's result is judged.
  */
 export function runAuthorizer(decide: unknown, id: SpiffeId, chain: readonly Buffer[], rule?: string): void {
-  const what = `the authorizer${nameOf(decide) === '' ? '' : ` ${nameOf(decide)}`}`;
+  const what = nameOf(decide) || 'the authorizer';
   const ruleText = rule ?? `an ID accepted by ${what}`;
   if (typeof decide !== 'function') {
     throw new AuthorizationError(id, ruleText, { reason: `${what} is not a function (${describeValue(decide)}); every peer is refused` });
