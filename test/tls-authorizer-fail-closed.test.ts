@@ -484,6 +484,23 @@ describe('what an authorizer returned is named, and how to allow', () => {
   });
 });
 
+describe('types: TypeScript rejects what would refuse at run time (checked by tsc over the tests)', () => {
+  it('void and async authorizers do not type-check, a matcher does; at run time the first two refuse', () => {
+    // @ts-expect-error a void authorizer never returns true
+    const voidAuthorizer: Authorizer = () => {};
+    // @ts-expect-error an async authorizer returns a Promise
+    const asyncAuthorizer: Authorizer = async () => true;
+    const matcher: Authorizer = matchMemberOf('example.org');
+    // @ts-expect-error the server helpers take only authorizers that return a boolean
+    const never = () => createTlsServer(serverSource, (id: SpiffeId) => void id);
+    expect(typeof never).toBe('function');
+    const chain = clientSource.getX509Svid().certificatesDer;
+    expect(() => verifyPeerChain(chain, serverSource, voidAuthorizer)).toThrow(AuthorizationError);
+    expect(() => verifyPeerChain(chain, serverSource, asyncAuthorizer)).toThrow(AuthorizationError);
+    expect(verifyPeerChain(chain, serverSource, matcher).toString()).toBe(CLIENT_ID);
+  });
+});
+
 describe('authorizers and matchers in each other\u2019s place', () => {
   const id = SpiffeId.parse(CLIENT_ID);
 
