@@ -96,29 +96,42 @@ function silence(value: unknown): void {
  * @internal The one place where an authorizer's result is judged.
  */
 export function runAuthorizer(decide: unknown, id: SpiffeId, chain: readonly Buffer[], rule?: string): void {
+  let result: unknown;
+  let threw = false;
+  if (typeof decide === 'function') {
+    try {
+      result = (decide as (id: SpiffeId, chain: readonly Buffer[]) => unknown)(id, chain);
+    } catch (err) {
+      if (err instanceof AuthorizationError) throw err;
+      result = err;
+      threw = true;
+    }
+    if (result === true && !threw) return;
+  }
+  // Refused: from here on, only the error is built (the allow path above stays a call and a compare).
   const what = nameOf(decide) || 'the authorizer';
   const ruleText = rule ?? `an ID accepted by ${what}`;
   if (typeof decide !== 'function') {
     throw new AuthorizationError(id, ruleText, { reason: `${what} is not a function (${describeValue(decide)}); every peer is refused` });
   }
-  let result: unknown;
-  try {
-    result = (decide as (id: SpiffeId, chain: readonly Buffer[]) => unknown)(id, chain);
-  } catch (err) {
-    if (err instanceof AuthorizationError) throw err;
-    const shown = err instanceof Error ? `${err.name}: ${err.message}` : describeValue(err);
-    throw new AuthorizationError(id, ruleText, { reason: `${what} threw ${shown}`, cause: err });
-  }
-  if (result === true) return;
+  if (threw) throw new AuthorizationError(id, ruleText, { reason: `${what} threw ${describeThrown(result)}`, cause: result });
   if (result === false) throw new AuthorizationError(id, ruleText);
   silence(result);
-  const hint =
-    describeValue(result) === 'a Promise'
-      ? 'authorizers run synchronously during the handshake and cannot be async'
-      : 'only `true` allows a peer';
+  const shown = describeValue(result);
+  const hint = shown === 'a Promise' ? 'authorizers run synchronously during the handshake and cannot be async' : 'only `true` allows a peer';
   throw new AuthorizationError(id, ruleText, {
-    reason: `${what} returned ${describeValue(result)}, not true (${hint}; return true to allow, throw an AuthorizationError or return false to refuse)`,
+    reason: `${what} returned ${shown}, not true (${hint}; return true to allow, throw an AuthorizationError or return false to refuse)`,
   });
+}
+
+/** `TypeError: boom` for an Error, else {@link describeValue}; never throws. */
+function describeThrown(err: unknown): string {
+  try {
+    if (err instanceof Error) return `${String(err.name)}: ${String(err.message).slice(0, 200)}`;
+  } catch {
+    return 'an unreadable error';
+  }
+  return describeValue(err);
 }
 
 /**
