@@ -161,8 +161,9 @@ export function attachSpiffeAuth(server: TlsServer, source: X509TlsSource, autho
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       const code = (error as { code?: unknown }).code;
-      refuseClient(socket, typeof code === 'string' && /^ERR_[A-Z0-9_]{1,60}$/.test(code) ? code : 'ERR_TLS_UNAUTHORIZED', http1);
       logRefusal(logger, 'server', error, { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
+      // Only a code of ours goes on the wire (it becomes a header value / GOAWAY debug data).
+      refuseClient(socket, typeof code === 'string' && /^ERR_[A-Z0-9_]{1,60}$/.test(code) ? code : 'ERR_TLS_UNAUTHORIZED', http1);
       try {
         options.onRejected?.(error, socket);
       } catch {
