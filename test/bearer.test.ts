@@ -5,6 +5,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   authenticateBearer,
+  authorizeMemberOf,
   BearerAuthError,
   bearerHeader,
   extractBearerToken,
@@ -14,6 +15,7 @@ import {
   JwtSvidError,
   jwksForTrustDomain,
   matchId,
+  type SpiffeId,
   toOidcJwks,
 } from '../src/index.js';
 import { TestCa, TestWorkloadApi } from '../src/testing/index.js';
@@ -180,6 +182,60 @@ describe('authenticateBearer', () => {
     const forbidden = await fail(bearerHeader(await source.fetchJwtSvid({ audience: 'orders', subject: 'spiffe://example.org/other' })));
     expect([forbidden.status, forbidden.code, forbidden.subject]).toEqual([403, 'ERR_BEARER_FORBIDDEN', 'spiffe://example.org/other']);
     expect(forbidden.wwwAuthenticate).toBe('Bearer realm="orders", error="insufficient_scope"');
+  });
+
+  it('authorize fails closed: only true lets the caller in; authorizers work in a matcher\'s place', async () => {
+    const { source } = await setup();
+    const token = bearerHeader(await source.fetchJwtSvid({ audience: 'orders', subject: WEB }));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    cleanup.push(() => process.off('unhandledRejection', onUnhandled));
+    const outcome = async (authorize: unknown) => {
+      const authenticate = authenticateBearer(source, { audience: 'orders', authorize: authorize as (id: SpiffeId) => boolean });
+      try {
+        return (await authenticate({ headers: token })).id.toString();
+      } catch (err) {
+        expect(err).toBeInstanceOf(BearerAuthError);
+        return `${(err as BearerAuthError).status} ${(err as BearerAuthError).code} ${(err as Error).message}`;
+      }
+    };
+    // Allowed: a matching matcher, a true-returning authorizer (called with no chain: a JWT has none).
+    expect(await outcome(matchId(WEB))).toBe(WEB);
+    expect(await outcome(authorizeMemberOf('example.org'))).toBe(WEB);
+    expect(await outcome(() => true)).toBe(WEB);
+    // Refused with 403 (never a 500 or a pass): a refusing authorizer, false, void, async, 1, throws.
+    const boom = new TypeError('boom');
+    const refused: Array<[unknown, string]> = [
+      [authorizeMemberOf('other.org'), 'authorize threw Peer spiffe://example.org/web is not authorized: expected a member of trust domain other.org'],
+      [matchId('spiffe://example.org/other'), 'authorize returned false'],
+      [() => undefined, 'authorize returned undefined, not true'],
+      [async () => true, 'authorize returned an object or Promise, not true'],
+      [async () => Promise.reject(new Error('async no')), 'authorize returned an object or Promise, not true'],
+      [() => 1, 'authorize returned number, not true'],
+      [() => 'true', 'authorize returned string, not true'],
+      [
+        () => {
+          throw boom;
+        },
+        'authorize threw boom',
+      ],
+      [
+        () => {
+          throw 'nope';
+        },
+        'authorize threw a non-Error value',
+      ],
+    ];
+    for (const [authorize, why] of refused) expect(await outcome(authorize)).toContain(`403 ERR_BEARER_FORBIDDEN ${WEB} is not authorized: ${why}`);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(unhandled).toEqual([]);
+  });
+
+  it('refuses an authorize that is not a function at once', () => {
+    for (const authorize of [null, 'spiffe://example.org/web', {}, true]) {
+      expect(codeOf(() => authenticateBearer(new JwtBundle('example.org'), { audience: 'orders', authorize: authorize as never }))).toBe('ERR_JWT_INVALID_ARGUMENT');
+    }
   });
 
   it('refuses an empty audience at once', () => {

@@ -93,6 +93,28 @@ describe('health', () => {
     expect((await get(server, '/readyz?verbose=1')).status).toBe(503);
   });
 
+  it('fails closed on a reporter that answers something odd: async, a truthy non-boolean ready, an unknown state', async () => {
+    const odd = [
+      { health: async () => fake({}).health() }, // a Promise: was live before
+      { health: () => null },
+      fake({ state: 'up' as never }),
+      fake({ ready: 'yes' as never }),
+      fake({ ready: 1 as never }),
+      fake({ svidExpiresInSeconds: Number.NaN }),
+      fake({ svidExpiresInSeconds: '3600' as never }),
+    ] as unknown as Array<{ health(): SourceHealth }>;
+    for (const reporter of odd) {
+      const report = checkHealth([reporter]);
+      expect(report.ready).toBe(false);
+      expect(report.problems.length).toBeGreaterThan(0);
+    }
+    // Those that say nothing readable about the source are not live either.
+    for (const reporter of [odd[0]!, odd[1]!, odd[2]!, odd[5]!, odd[6]!]) expect(checkHealth([reporter]).live).toBe(false);
+    const server = await serve(healthHandler([odd[0]!]));
+    expect((await get(server, '/healthz')).status).toBe(503);
+    expect((await get(server, '/readyz')).status).toBe(503);
+  });
+
   it('a stale source that is not ready (nothing to serve) is live but reports why it is not ready', () => {
     const report = checkHealth([fake({ state: 'stale', ready: false, lastError: { code: 'ERR_AGENT_UNREACHABLE', message: 'down', at: new Date() } })]);
     expect(report.live).toBe(true);

@@ -500,6 +500,14 @@ describe('JwtSvid — repeated tokens', () => {
     expect(await codeOf(validate(`${t.split('.').slice(0, 2).join('.')}.%%%`))).toBe('ERR_JWT_MALFORMED');
   });
 
+  it('a hand-written bundle source answering null (for the bundle or the key) fails closed with the typed error', async () => {
+    const t = good({}, { kid: 'k' });
+    const nullBundle = { getJwtBundleForTrustDomain: () => null } as unknown as JwtBundle;
+    expect(await codeOf(JwtSvid.parseAndValidate(t, nullBundle, AUD, { now: NOW }))).toBe('ERR_JWT_NO_BUNDLE');
+    const nullKey = { getJwtBundleForTrustDomain: () => ({ findJwtAuthority: () => null }) } as unknown as JwtBundle;
+    expect(await codeOf(JwtSvid.parseAndValidate(t, nullKey, AUD, { now: NOW }))).toBe('ERR_JWT_UNKNOWN_KID');
+  });
+
   it('follows key rotation: a removed kid is unknown at once', async () => {
     const bundle = new JwtBundle('example.org', [['k', ec256.publicKey]]);
     const t = good({}, { kid: 'k' });

@@ -233,6 +233,39 @@ describe('X509Source', () => {
     await until(() => source.state === 'ready');
   });
 
+  it('a picker that throws or returns anything but one of the offered SVIDs picks none (fails closed)', async () => {
+    const api = await agent({ identities: [{ id: 'spiffe://example.org/a' }] });
+    const foreign = (await x509(await agent({ identities: [{ id: 'spiffe://example.org/a' }] }))).getX509Svid(); // same ID, another CA
+    const odd: Array<[string, (svids: readonly unknown[]) => unknown]> = [
+      ['true', () => true],
+      ['a Promise', async (svids) => svids[0]],
+      ['an SVID it was not given', () => foreign],
+      ['a plain object', (svids) => ({ ...(svids[0] as object) })],
+      [
+        'a throw',
+        () => {
+          throw new Error('picker bug');
+        },
+      ],
+    ];
+    const sources = await Promise.all(
+      odd.map(async ([name, later]) => {
+        const warnings: string[] = [];
+        let calls = 0;
+        const picker = (svids: readonly unknown[]) => (++calls === 1 ? svids[0] : later(svids));
+        const source = await x509(api, { picker: picker as never, redaction: 'drop', logger: { warn: (m: string) => void warnings.push(m) } });
+        return { name, source, warnings, redacted: once(source as never, 'redacted') };
+      }),
+    );
+    await api.rotate();
+    for (const { name, source, warnings, redacted } of sources) {
+      await redacted;
+      expect(source.state, name).toBe('stale');
+      expect(() => source.getX509Svid(), name).toThrow(expect.objectContaining({ code: 'ERR_NO_SVID' }));
+      expect(warnings.join('\n'), name).toMatch(/picker (threw|returned something other than one of the SVIDs)/);
+    }
+  });
+
   it('redaction (drop): stops serving at once, also on PermissionDenied', async () => {
     const api = await agent();
     const source = await x509(api, { redaction: 'drop', backoff: fastBackoff });

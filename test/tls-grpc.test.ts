@@ -83,6 +83,7 @@ describe('grpc-js', () => {
     const recording: Authorizer = (id, chain) => {
       authorizeId(SERVER_ID)(id, chain);
       serverSerials.push(new X509Certificate(chain[0]!).serialNumber);
+      return true;
     };
     expect(await call(port, recording)).toBe(clientSource.getX509Svid().leaf.serialNumber);
     expect(serverSerials).toEqual([serverSource.getX509Svid().leaf.serialNumber]);

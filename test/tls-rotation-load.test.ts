@@ -164,6 +164,7 @@ it(`continuous requests through every adapter across ${ROTATIONS} rotations: 0 f
   const recordingServer: Authorizer = (id, chain) => {
     authorizeId(SERVER_ID)(id, chain);
     grpcServerSerials.push(new X509Certificate(chain[0]!).serialNumber);
+    return true;
   };
   for (let i = 0; i < ROTATIONS; i++) {
     const before = { server: serial(serverSource), client: serial(clientSource) };

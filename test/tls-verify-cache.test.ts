@@ -28,7 +28,7 @@ describe('verifyPeerChain verdict cache', () => {
     let calls = 0;
     const counting = (id: Parameters<ReturnType<typeof authorizeAny>>[0]) => {
       calls++;
-      authorizeId(ID)(id, []);
+      return authorizeId(ID)(id, []);
     };
     expect(verifyPeerChain(chainOf(svid), bundle, counting).toString()).toBe(ID);
     expect(verifyPeerChain(chainOf(svid), bundle, counting).toString()).toBe(ID);

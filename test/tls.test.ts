@@ -160,8 +160,11 @@ describe('https mTLS', () => {
       res.end('leak');
     }, { onRejected: (err) => rejected.push(err) });
     const port = await listen(server);
-    const err = await get(port, mtlsClientOptions(clientSource, authorizeId(SERVER_ID))).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(Error);
+    // The refused client gets the server's refusal (403, spiffe-refusal header), not the handler.
+    const refused = await get(port, mtlsClientOptions(clientSource, authorizeId(SERVER_ID)));
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain('ERR_TLS_UNAUTHORIZED');
+    expect(refused.body).not.toContain('leak');
     expect(handled).toBe(0);
     expect(rejected[0]).toBeInstanceOf(AuthorizationError);
     expect((rejected[0] as AuthorizationError).peerId.toString()).toBe(CLIENT_ID);
@@ -262,7 +265,7 @@ describe('session resumption', () => {
     let calls = 0;
     const counting = (id: SpiffeId) => {
       calls++;
-      authorizeId(SERVER_ID)(id, []);
+      return authorizeId(SERVER_ID)(id, []);
     };
     // The hazard: Node's default session cache resumes the second connection without the check.
     const { agent: _ignored, ...raw } = mtlsClientOptions(clientSource, counting);
@@ -287,7 +290,7 @@ describe('session resumption', () => {
     let verified = 0;
     const server = createHttpsServer(serverSource, (id) => {
       verified++;
-      authorizeId(CLIENT_ID)(id, []);
+      return authorizeId(CLIENT_ID)(id, []);
     }, (_req, res) => res.end('ok'));
     const port = await listen(server);
     const { agent: _ignored, ...raw } = mtlsClientOptions(clientSource, authorizeId(SERVER_ID));

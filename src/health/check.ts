@@ -1,4 +1,6 @@
-import type { SourceHealth } from '../workloadapi/source-state.js';
+import type { SourceHealth, SourceState } from '../workloadapi/source-state.js';
+
+const KNOWN_STATES: ReadonlySet<string> = new Set<SourceState>(['connecting', 'ready', 'stale', 'closed']);
 
 /**
  * Anything that reports {@link SourceHealth}: every spiffe-kit source.
@@ -77,8 +79,23 @@ export function checkHealth(sources: readonly HealthReporter[], options: HealthC
       problems.push(`source #${i}: health() failed: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
+    // Fails closed on a reporter that answers something odd (a Promise, `ready: 'yes'`): only a
+    // known state counts, and only `ready === true` is ready.
+    if (h === null || typeof h !== 'object' || !KNOWN_STATES.has((h as { state?: unknown }).state as string)) {
+      live = false;
+      ready = false;
+      problems.push(`source #${i}: health() returned no health snapshot`);
+      return;
+    }
     snapshots.push(h);
-    const name = h.spiffeId ?? `source #${i}`;
+    const name = typeof h.spiffeId === 'string' ? h.spiffeId : `source #${i}`;
+    const ttl = h.svidExpiresInSeconds;
+    if (ttl !== undefined && (typeof ttl !== 'number' || Number.isNaN(ttl))) {
+      live = false;
+      ready = false;
+      problems.push(`${name}: health() returned an unreadable SVID lifetime`);
+      return;
+    }
     if (h.state === 'closed') {
       live = false;
       problems.push(`${name}: closed`);
@@ -87,7 +104,7 @@ export function checkHealth(sources: readonly HealthReporter[], options: HealthC
       live = false;
       problems.push(`${name}: SVID expired`);
     }
-    if (!h.ready) {
+    if (h.ready !== true) {
       ready = false;
       problems.push(`${name}: not ready (state ${h.state}${h.lastError ? `, last error ${h.lastError.code}: ${h.lastError.message}` : ''})`);
     } else if (h.svidExpiresInSeconds !== undefined && h.svidExpiresInSeconds < minTtl) {

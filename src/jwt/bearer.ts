@@ -8,7 +8,6 @@
 import { createRequire } from 'node:module';
 import type { Metadata } from '@grpc/grpc-js';
 import type { JwtBundleSource } from '../bundle/source.js';
-import type { Matcher } from '../spiffeid/match.js';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { JwtSvidError } from '../svid/jwt-errors.js';
 import { JwtSvid } from '../svid/jwt-svid.js';
@@ -176,12 +175,51 @@ export function extractBearerToken(input: BearerInput, options: ExtractBearerOpt
 export interface AuthenticateBearerOptions {
   /** The audience(s) this service accepts (at least one). */
   readonly audience: string | readonly string[];
-  /** Which subjects may call (403 otherwise). Default: every subject with a valid token. */
-  readonly authorize?: Matcher | ((id: SpiffeId) => boolean) | undefined;
+  /**
+   * Which subjects may call: a `Matcher` (`matchMemberOf('example.org')`) or an authorizer
+   * (`authorizeMemberOf('example.org')`, called with an empty chain: a JWT has none). Only a result
+   * of exactly `true` allows; `false`, any other result (a Promise too) or a throw answers 403.
+   * Default: every subject with a valid token.
+   */
+  readonly authorize?: ((id: SpiffeId, verifiedChain: readonly Buffer[]) => boolean) | undefined;
   /** The `realm` of the `WWW-Authenticate` challenge. */
   readonly realm?: string | undefined;
   /** Clock skew tolerated on `exp` / `nbf` / `iat`, in seconds (default 60). */
   readonly leewaySeconds?: number | undefined;
+}
+
+const NO_CHAIN: readonly Buffer[] = Object.freeze([]);
+
+/** Fails closed: only an explicit `true` from `authorize` lets the caller in; anything else is a 403. */
+function refuseUnlessAllowed(authorize: (id: SpiffeId, verifiedChain: readonly Buffer[]) => unknown, svid: JwtSvid, realm: string | undefined): void {
+  let result: unknown;
+  let thrown: { error: unknown } | undefined;
+  try {
+    result = authorize(svid.id, NO_CHAIN);
+  } catch (error) {
+    thrown = { error };
+  }
+  if (thrown === undefined && result === true) return;
+  if (thrown === undefined && result !== null && (typeof result === 'object' || typeof result === 'function')) {
+    // An async authorize: its Promise must not reject unheard.
+    try {
+      const then = (result as { then?: unknown }).then;
+      if (typeof then === 'function') then.call(result, undefined, () => {});
+    } catch {
+      // a hostile thenable
+    }
+  }
+  const why =
+    thrown !== undefined
+      ? `authorize threw ${thrown.error instanceof Error ? thrown.error.message : 'a non-Error value'}`
+      : result === false
+        ? 'authorize returned false'
+        : `authorize returned ${result === undefined ? 'undefined' : typeof result === 'object' || typeof result === 'function' ? 'an object or Promise' : typeof result}, not true (only true allows; authorize must be synchronous)`;
+  throw new BearerAuthError('ERR_BEARER_FORBIDDEN', `${svid.id} is not authorized: ${why}`, {
+    realm,
+    subject: svid.id.toString(),
+    ...(thrown === undefined ? {} : { cause: thrown.error }),
+  });
 }
 
 /**
@@ -215,6 +253,9 @@ export function authenticateBearer(source: JwtBundleSource, options: Authenticat
   if (audience.length === 0) throw new JwtSvidError('ERR_JWT_AUDIENCE_EMPTY_EXPECTED', 'authenticateBearer needs at least one audience');
   for (const a of audience) if (typeof a !== 'string' || a === '') throw new JwtSvidError('ERR_JWT_INVALID_ARGUMENT', 'Every audience must be a non-empty string');
   const { authorize, realm, leewaySeconds } = options;
+  if (authorize !== undefined && typeof authorize !== 'function') {
+    throw new JwtSvidError('ERR_JWT_INVALID_ARGUMENT', 'The authorize option of authenticateBearer must be a function (such as matchMemberOf(\'example.org\')) or left out');
+  }
   const jwtOptions = leewaySeconds === undefined ? undefined : { leewaySeconds };
   return async (input) => {
     const token = extractBearerToken(input, { realm });
@@ -231,9 +272,7 @@ export function authenticateBearer(source: JwtBundleSource, options: Authenticat
         cause: err,
       });
     }
-    if (authorize !== undefined && !authorize(svid.id)) {
-      throw new BearerAuthError('ERR_BEARER_FORBIDDEN', `${svid.id} is not authorized`, { realm, subject: svid.id.toString() });
-    }
+    if (authorize !== undefined) refuseUnlessAllowed(authorize, svid, realm);
     return svid;
   };
 }

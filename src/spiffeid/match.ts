@@ -13,6 +13,12 @@ import { TrustDomain } from './trust-domain.js';
  */
 export type Matcher = (id: SpiffeId) => boolean;
 
+/** Names a matcher after what it accepts (`matchMemberOf(example.org)`), for refusals and logs. */
+function named(matcher: Matcher, label: string): Matcher {
+  Object.defineProperty(matcher, 'name', { value: label.length > 200 ? `${label.slice(0, 199)}…)` : label });
+  return matcher;
+}
+
 /**
  * Matches every SPIFFE ID.
  *
@@ -22,7 +28,7 @@ export type Matcher = (id: SpiffeId) => boolean;
  * ```
  */
 export function matchAny(): Matcher {
-  return () => true;
+  return named(() => true, 'matchAny()');
 }
 
 /**
@@ -35,7 +41,7 @@ export function matchAny(): Matcher {
  */
 export function matchId(expected: SpiffeId | string): Matcher {
   const want = SpiffeId.from(expected).toString();
-  return (id) => id.toString() === want;
+  return named((id) => id.toString() === want, `matchId(${want})`);
 }
 
 /**
@@ -49,7 +55,7 @@ export function matchId(expected: SpiffeId | string): Matcher {
  */
 export function matchOneOf(...expected: Array<SpiffeId | string>): Matcher {
   const set = new Set(expected.map((e) => SpiffeId.from(e).toString()));
-  return (id) => set.has(id.toString());
+  return named((id) => set.has(id.toString()), `matchOneOf(${[...set].join(', ')})`);
 }
 
 /**
@@ -62,5 +68,5 @@ export function matchOneOf(...expected: Array<SpiffeId | string>): Matcher {
  */
 export function matchMemberOf(trustDomain: TrustDomain | string): Matcher {
   const td = TrustDomain.from(trustDomain);
-  return (id) => id.trustDomain.name === td.name;
+  return named((id) => id.trustDomain.name === td.name, `matchMemberOf(${td.name})`);
 }

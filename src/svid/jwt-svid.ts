@@ -122,16 +122,17 @@ export class JwtSvid {
     const { alg, kid, id } = checked;
     const subject = id.toString();
     const trustDomain = id.trustDomain.name;
-    const bundle = bundles.getJwtBundleForTrustDomain(id.trustDomain);
-    if (bundle === undefined) {
+    // `== null`: a hand-written bundle source that answers null has no bundle either (fails closed, typed).
+    const bundle = bundles.getJwtBundleForTrustDomain(id.trustDomain) as ReturnType<JwtBundleSource['getJwtBundleForTrustDomain']> | null;
+    if (bundle === undefined || bundle === null) {
       throw new JwtSvidError('ERR_JWT_NO_BUNDLE', `No JWT bundle for trust domain "${trustDomain}" (subject ${subject}); the token cannot be verified`, {
         subject,
         trustDomain,
         kid,
       });
     }
-    const key = bundle.findJwtAuthority(kid);
-    if (key === undefined) {
+    const key = bundle.findJwtAuthority(kid) as ReturnType<typeof bundle.findJwtAuthority> | null;
+    if (key === undefined || key === null) {
       throw new JwtSvidError('ERR_JWT_UNKNOWN_KID', `The JWT bundle of trust domain "${trustDomain}" has no authority with kid ${show(kid)} (subject ${subject})`, {
         subject,
         trustDomain,

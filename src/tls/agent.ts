@@ -8,7 +8,7 @@ import { Agent, type AgentOptions } from 'node:https';
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import type { Authorizer } from './authorizer.js';
+import { assertAuthorizer, type Authorizer } from './authorizer.js';
 import { TlsError } from './errors.js';
 import { clientSecureContext, customizesContext, mtlsClientConnectOptions, tlsClientConnectOptions, type SpiffeClientOptions } from './options.js';
 import { setPeerSpiffeId } from './peer-identity.js';
@@ -57,6 +57,7 @@ export class SpiffeHttpsAgent extends Agent {
   readonly #context: ContextFor;
 
   constructor(source: X509TlsSource, authorizer: Authorizer, options: AgentOptions = {}, mode: 'mtls' | 'tls' = 'mtls') {
+    assertAuthorizer(authorizer, 'SpiffeHttpsAgent');
     super({ ...options, maxCachedSessions: 0 });
     this.#fresh = mode === 'mtls' ? (cb) => mtlsClientConnectOptions(source, authorizer, cb) : (cb) => tlsClientConnectOptions(source, authorizer, cb);
     this.#context = (maxVersion) => clientSecureContext(source, mode === 'mtls', maxVersion);
@@ -85,6 +86,7 @@ export class SpiffeHttpsAgent extends Agent {
  * ```
  */
 export function spiffeHttpsAgent(source: X509TlsSource, authorizer: Authorizer, options: AgentOptions = {}): SpiffeHttpsAgent {
+  assertAuthorizer(authorizer, 'spiffeHttpsAgent');
   return new SpiffeHttpsAgent(source, authorizer, options, 'mtls');
 }
 
@@ -137,6 +139,7 @@ export function mtlsClientOptions(
   source: X509TlsSource,
   authorizer: Authorizer,
 ): SpiffeClientOptions & { agent: Agent; createConnection: SpiffeCreateConnection } {
+  assertAuthorizer(authorizer, 'mtlsClientOptions');
   return {
     ...mtlsClientConnectOptions(source, authorizer),
     agent: new SpiffeHttpsAgent(source, authorizer, {}, 'mtls'),
@@ -160,6 +163,7 @@ export function tlsClientOptions(
   bundles: TrustSource,
   authorizer: Authorizer,
 ): SpiffeClientOptions & { agent: Agent; createConnection: SpiffeCreateConnection } {
+  assertAuthorizer(authorizer, 'tlsClientOptions');
   return {
     ...tlsClientConnectOptions(bundles, authorizer),
     agent: new SpiffeHttpsAgent(bundles as X509TlsSource, authorizer, {}, 'tls'),
@@ -217,6 +221,7 @@ export function spiffeUndiciConnect(
   source: X509TlsSource,
   authorizer: Authorizer,
 ): (options: UndiciConnectOptions, callback: UndiciConnectCallback) => TLSSocket {
+  assertAuthorizer(authorizer, 'spiffeUndiciConnect');
   return (options, callback) => {
     const port = Number(options.port) || 443;
     const base: ConnectionOptions = { host: options.hostname, port, ALPNProtocols: ['http/1.1'] };

@@ -24,7 +24,9 @@ export type TlsErrorCode =
   /** A resumed TLS session carries no verified identity. */
   | 'ERR_TLS_SESSION_RESUMED'
   /** A server built from `mtlsServerOptions` / `mtlsWebServerOptions` without `attachSpiffeAuth` (it refuses every handshake). */
-  | 'ERR_TLS_SERVER_NOT_ATTACHED';
+  | 'ERR_TLS_SERVER_NOT_ATTACHED'
+  /** Something that is not a function was passed where an {@link Authorizer} is required (thrown at construction). */
+  | 'ERR_TLS_BAD_AUTHORIZER';
 
 /**
  * A failure to authenticate or authorize a TLS peer.
@@ -44,8 +46,9 @@ export class TlsError extends SpiffeError {
 }
 
 /**
- * Thrown by an {@link Authorizer} that refuses a verified peer. Carries the peer's ID and the rule
- * it failed.
+ * Thrown by an {@link Authorizer} that refuses a verified peer, and by spiffe-kit when an
+ * authorizer did not allow one (it returned something other than `true`, or threw something else:
+ * see `reason` and `cause`). Carries the peer's ID and the rule it failed.
  *
  * @example
  * ```ts
@@ -63,8 +66,12 @@ export class AuthorizationError extends TlsError {
   /** A description of the rule the peer failed, e.g. `id is spiffe://example.org/db`. */
   readonly rule: string;
 
-  constructor(peerId: SpiffeId, rule: string) {
-    super('ERR_TLS_UNAUTHORIZED', `Peer ${peerId.toString()} is not authorized: expected ${rule}`);
+  /**
+   * @param rule - what the peer was expected to be (the message says `expected <rule>`).
+   * @param options - `reason` replaces `expected <rule>` in the message; `cause` is the error the authorizer threw.
+   */
+  constructor(peerId: SpiffeId, rule: string, options?: { readonly reason?: string | undefined; readonly cause?: unknown }) {
+    super('ERR_TLS_UNAUTHORIZED', `Peer ${peerId.toString()} is not authorized: ${options?.reason ?? `expected ${rule}`}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.peerId = peerId;
     this.rule = rule;
   }

@@ -14,10 +14,11 @@ import { isIP } from 'node:net';
 import type * as grpc from '@grpc/grpc-js';
 import type { TLSSocket } from 'node:tls';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
-import type { Authorizer } from './authorizer.js';
+import { assertAuthorizer, type Authorizer } from './authorizer.js';
 import { spiffeCheckServerIdentity } from './options.js';
 import { trustedAuthoritiesPem, svidPem, type X509TlsSource } from './source.js';
 import { setPeerSpiffeId } from './peer-identity.js';
+import { loggerOf, logRefusal, type RefusedPeer } from './refusal-log.js';
 import { peerCertificateChain, verifyPeerChain, verifyTlsPeer } from './verify-peer.js';
 
 let grpcModule: typeof grpc | undefined;
@@ -161,6 +162,7 @@ export class SourceCertificateProvider implements grpc.experimental.CertificateP
  * ```
  */
 export function grpcChannelCredentials(source: X509TlsSource, authorizer: Authorizer): grpc.ChannelCredentials {
+  assertAuthorizer(authorizer, 'grpcChannelCredentials');
   const provider = new SourceCertificateProvider(source);
   const creds = loadGrpc().experimental.createCertificateProviderChannelCredentials(provider, provider, {
     checkServerIdentity: spiffeCheckServerIdentity(source, authorizer),
@@ -205,6 +207,17 @@ function withoutIpServerName(creds: grpc.ChannelCredentials): void {
 
 const verifiedSessions = new WeakMap<object, SpiffeId | Error>();
 
+/** The client's address, from the TLS socket or grpc-js's `getPeer()` (`1.2.3.4:5678`, `[::1]:5678`). */
+function peerAddress(call: grpc.ServerInterceptingCallInterface, socket: TLSSocket | undefined): RefusedPeer {
+  try {
+    if (socket?.remoteAddress !== undefined) return { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort };
+    const peer = call.getPeer();
+    return typeof peer === 'string' ? { remoteAddress: peer } : {};
+  } catch {
+    return {};
+  }
+}
+
 function authorizeCall(call: grpc.ServerInterceptingCallInterface, source: X509TlsSource, authorizer: Authorizer): SpiffeId | Error {
   // The base call holds the http2 stream; its session's socket (a proxy) gives the full chain.
   const session = (call as unknown as { stream?: { session?: { socket?: TLSSocket } } }).stream?.session;
@@ -221,6 +234,8 @@ function authorizeCall(call: grpc.ServerInterceptingCallInterface, source: X509T
         : verifyPeerChain(peerCertificateChain(call.getAuthContext().sslPeerCertificate), source, authorizer);
   } catch (err) {
     outcome = err instanceof Error ? err : new Error(String(err));
+    // Once per connection: the outcome is remembered for the session's later calls.
+    logRefusal(loggerOf(source), 'server', outcome, peerAddress(call, session?.socket));
   }
   if (session !== undefined) {
     verifiedSessions.set(session, outcome);
@@ -241,6 +256,7 @@ function authorizeCall(call: grpc.ServerInterceptingCallInterface, source: X509T
  * ```
  */
 export function grpcAuthInterceptor(source: X509TlsSource, authorizer: Authorizer): grpc.ServerInterceptor {
+  assertAuthorizer(authorizer, 'grpcAuthInterceptor');
   const grpc = loadGrpc();
   return (_method, call) => {
     const responder = new grpc.ResponderBuilder()
@@ -275,6 +291,7 @@ export function grpcAuthInterceptor(source: X509TlsSource, authorizer: Authorize
  * ```
  */
 export function grpcServerCredentials(source: X509TlsSource, authorizer: Authorizer): grpc.ServerCredentials {
+  assertAuthorizer(authorizer, 'grpcServerCredentials');
   const grpc = loadGrpc();
   const provider = new SourceCertificateProvider(source);
   const creds = grpc.experimental.createCertificateProviderServerCredentials(provider, provider, true);

@@ -10,8 +10,9 @@
 import { constants } from 'node:crypto';
 import { createSecureContext, type PeerCertificate, type SecureContext, type SecureContextOptions, Server, type TlsOptions, type ConnectionOptions } from 'node:tls';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
-import type { Authorizer } from './authorizer.js';
+import { assertAuthorizer, type Authorizer } from './authorizer.js';
 import { TlsError } from './errors.js';
+import { loggerOf, logRefusal } from './refusal-log.js';
 import { type TrustSource, type X509SvidSource, type X509TlsSource, svidPem, trustedAuthoritiesPem } from './source.js';
 import { peerCertificateChain, verifyPeerChain } from './verify-peer.js';
 
@@ -47,8 +48,11 @@ const NO_RESUMPTION = constants.SSL_OP_NO_TICKET;
 
 /**
  * The `checkServerIdentity` the client helpers install: verifies the server's chain against the
- * bundle of its own trust domain, then the authorizer. Returns the error (Node then fails the
- * handshake); `onVerified` receives the ID on success.
+ * bundle of its own trust domain, then the authorizer (only `true` allows). Returns the error
+ * (Node then fails the handshake) and logs it at `warn` through the logger of `bundles` (an
+ * `X509Source`'s `logger` option); `onVerified` receives the ID on success.
+ *
+ * @throws {@link TlsError} `ERR_TLS_BAD_AUTHORIZER` when `authorizer` is not a function.
  *
  * @example
  * ```ts
@@ -60,13 +64,17 @@ export function spiffeCheckServerIdentity(
   authorizer: Authorizer,
   onVerified?: (id: SpiffeId) => void,
 ): (hostname: string, cert: PeerCertificate) => Error | undefined {
-  return (_hostname, cert) => {
+  assertAuthorizer(authorizer, 'spiffeCheckServerIdentity');
+  const logger = loggerOf(bundles);
+  return (hostname, cert) => {
     try {
       const id = verifyPeerChain(peerCertificateChain(cert), bundles, authorizer);
       onVerified?.(id);
       return undefined;
     } catch (err) {
-      return err instanceof Error ? err : new Error(String(err));
+      const error = err instanceof Error ? err : new Error(String(err));
+      logRefusal(logger, 'client', error, { host: typeof hostname === 'string' ? hostname : undefined });
+      return error;
     }
   };
 }
@@ -133,7 +141,8 @@ function notAttachedSniCallback(this: unknown, _servername: string, callback: (e
  * attachSpiffeAuth(server, source, authz); // SVID + authorization + rotation
  * ```
  */
-export function mtlsServerOptions(source: X509TlsSource, _authorizer?: Authorizer): SpiffeServerOptions {
+export function mtlsServerOptions(source: X509TlsSource, authorizer?: Authorizer): SpiffeServerOptions {
+  if (authorizer !== undefined) assertAuthorizer(authorizer, 'mtlsServerOptions');
   return { ...mtlsServerBase(source), SNICallback: notAttachedSniCallback };
 }
 
@@ -176,8 +185,9 @@ export function tlsServerOptions(source: X509SvidSource): SpiffeServerOptions {
 export function mtlsWebServerOptions(
   _webCert: { readonly cert: string | Buffer | Array<string | Buffer>; readonly key: string | Buffer | Array<string | Buffer> },
   source: TrustSource,
-  _authorizer?: Authorizer,
+  authorizer?: Authorizer,
 ): SpiffeServerOptions {
+  if (authorizer !== undefined) assertAuthorizer(authorizer, 'mtlsWebServerOptions');
   return { ...mtlsServerBase(source), SNICallback: notAttachedSniCallback };
 }
 

@@ -7,12 +7,15 @@
  */
 import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse, SecureServerOptions } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer as createHttps, type Server as HttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
+import { createServer as createHttps, Server as HttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import { createServer as createTls, type SecureContextOptions, type Server as TlsServer, type TlsOptions, type TLSSocket } from 'node:tls';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
-import type { Authorizer } from './authorizer.js';
+import type { Logger } from '../workloadapi/logger.js';
+import { assertAuthorizer, type Authorizer } from './authorizer.js';
 import { markServerAttached, mtlsServerContextOptions, mtlsServerHelperOptions, mtlsWebServerContextOptions, type SpiffeServerOptions, tlsServerOptions } from './options.js';
 import { setPeerSpiffeId } from './peer-identity.js';
+import { loggerOf, logRefusal } from './refusal-log.js';
+import { refuseClient } from './refusal-reply.js';
 import type { X509TlsSource } from './source.js';
 import { verifyTlsPeer } from './verify-peer.js';
 
@@ -33,8 +36,16 @@ interface RotatingSource {
 export interface SpiffeServerAuthOptions {
   /** Present this web PKI certificate instead of the SVID (`mtlsWebServerOptions`). */
   readonly webCert?: { readonly cert: string | Buffer | Array<string | Buffer>; readonly key: string | Buffer | Array<string | Buffer> } | undefined;
-  /** Called with the reason when a client is refused (its socket is already destroyed). */
+  /**
+   * Called with the reason when a client is refused. The socket is already being closed (after
+   * the refusal answer: 403, GOAWAY or a TLS close); no request of it is read.
+   */
   readonly onRejected?: ((error: Error, socket: TLSSocket) => void) | undefined;
+  /**
+   * Where refusals are logged (at `warn`, with `peerId`, `rule`, `remoteAddress`, `code`).
+   * Default: the source's `logger` (the `logger` option of `X509Source.create`; silent when none).
+   */
+  readonly logger?: Logger | undefined;
   /** Called when rebuilding the secure context after a source update fails (the old one stays). */
   readonly onRotationError?: ((error: unknown) => void) | undefined;
   /**
@@ -108,8 +119,15 @@ export function attachSpiffeRotation(
  * Every `secureConnection` listener registered **before** this call (the https / http2 request
  * machinery, a `tls.createServer` connection listener) is moved behind a gate: it runs only for
  * clients whose chain verifies against the bundle of their own trust domain and that `authorizer`
- * accepts; other sockets are destroyed before any byte of a request is read. The verified ID is
- * then available through {@link peerSpiffeId}. Listeners added after this call see every socket.
+ * allows (by returning `true`: anything else refuses). Other clients never reach those listeners:
+ * no byte of their requests is parsed; they get a refusal they can recognise where the protocol
+ * has one (HTTP/1.1: `403` with a `spiffe-refusal: <code>` header; HTTP/2: GOAWAY with
+ * INADEQUATE_SECURITY and the code as debug data; raw TLS: a clean close), every refusal is logged
+ * at `warn` through `options.logger` or the source's logger, and `options.onRejected` is called.
+ * The verified ID is then available through {@link peerSpiffeId}. Listeners added after this call
+ * see every socket.
+ *
+ * @throws `TlsError` `ERR_TLS_BAD_AUTHORIZER` when `authorizer` is not a function.
  *
  * @returns a function that stops rotation.
  * @example
@@ -122,7 +140,10 @@ export function attachSpiffeRotation(
  * ```
  */
 export function attachSpiffeAuth(server: TlsServer, source: X509TlsSource, authorizer: Authorizer, options: SpiffeServerAuthOptions = {}): DetachSpiffeAuth {
+  assertAuthorizer(authorizer, 'attachSpiffeAuth');
   const webCert = options.webCert;
+  const logger = options.logger ?? loggerOf(source);
+  const http1 = server instanceof HttpsServer;
   const own = options.secureContextOptions ?? {};
   const build =
     webCert === undefined
@@ -138,8 +159,16 @@ export function attachSpiffeAuth(server: TlsServer, source: X509TlsSource, autho
     try {
       id = verifyTlsPeer(socket, source, authorizer);
     } catch (err) {
-      socket.destroy();
-      options.onRejected?.(err as Error, socket);
+      const error = err instanceof Error ? err : new Error(String(err));
+      const code = (error as { code?: unknown }).code;
+      logRefusal(logger, 'server', error, { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
+      // Only a code of ours goes on the wire (it becomes a header value / GOAWAY debug data).
+      refuseClient(socket, typeof code === 'string' && /^ERR_[A-Z0-9_]{1,60}$/.test(code) ? code : 'ERR_TLS_UNAUTHORIZED', http1);
+      try {
+        options.onRejected?.(error, socket);
+      } catch {
+        // a throwing callback must not let the refused client through, nor crash the server
+      }
       return;
     }
     setPeerSpiffeId(socket, id);
@@ -163,6 +192,7 @@ export function createTlsServer(
   connectionListener?: (socket: TLSSocket) => void,
   extra: TlsOptions & SpiffeServerAuthOptions = {},
 ): TlsServer {
+  assertAuthorizer(authorizer, 'createTlsServer');
   const server = createTls({ ...extra, ...mtlsServerHelperOptions(source) }, connectionListener);
   attachSpiffeAuth(server, source, authorizer, { secureContextOptions: extra, ...extra });
   return server;
@@ -186,6 +216,7 @@ export function createHttpsServer(
   requestListener?: (req: IncomingMessage, res: ServerResponse) => void,
   extra: HttpsServerOptions & SpiffeServerAuthOptions = {},
 ): HttpsServer {
+  assertAuthorizer(authorizer, 'createHttpsServer');
   const server = createHttps({ ...extra, ...mtlsServerHelperOptions(source) }, requestListener);
   attachSpiffeAuth(server, source, authorizer, { secureContextOptions: extra, ...extra });
   return server;
@@ -207,6 +238,7 @@ export function createHttp2SecureServer(
   requestListener?: (req: Http2ServerRequest, res: Http2ServerResponse) => void,
   extra: SecureServerOptions & SpiffeServerAuthOptions = {},
 ): Http2SecureServer {
+  assertAuthorizer(authorizer, 'createHttp2SecureServer');
   const options = { ...extra, ...mtlsServerHelperOptions(source) } as SecureServerOptions;
   // node:http2 is loaded on first use: it adds ~10 ms to `import 'spiffe-kit'` otherwise.
   const { createSecureServer } = process.getBuiltinModule('node:http2');

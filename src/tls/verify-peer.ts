@@ -13,8 +13,8 @@ import { Lru } from '../internal/lru.js';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { X509SvidError } from '../svid/x509-errors.js';
 import { MAX_PEER_CHAIN_LENGTH, verifyX509Svid } from '../svid/x509-verify.js';
-import type { Authorizer } from './authorizer.js';
-import { AuthorizationError, TlsError } from './errors.js';
+import { assertAuthorizer, type Authorizer, runAuthorizer } from './authorizer.js';
+import { TlsError } from './errors.js';
 
 /**
  * The chain a TLS peer presented, leaf first, as DER (from `getPeerCertificate(true)`).
@@ -86,20 +86,19 @@ function verifyAndRemember(chain: readonly Buffer[], bundles: X509BundleSource, 
   return verdict;
 }
 
+/** Only an explicit `true` from the authorizer allows the peer (see {@link runAuthorizer}). */
 function authorize(verdict: Verdict, authorizer: Authorizer): SpiffeId {
-  try {
-    authorizer(verdict.id, verdict.chain);
-  } catch (err) {
-    if (err instanceof Error) throw err;
-    throw new AuthorizationError(verdict.id, String(err));
-  }
+  runAuthorizer(authorizer, verdict.id, verdict.chain);
   return verdict.id;
 }
 
 /**
- * Verifies a presented chain as an X.509-SVID against `bundles` and runs `authorizer`.
+ * Verifies a presented chain as an X.509-SVID against `bundles` and runs `authorizer`, which
+ * allows the peer only by returning `true`.
  * Throws a {@link TlsError} (`ERR_TLS_NO_PEER_CERTIFICATE`, `ERR_TLS_PEER_VERIFICATION` with the
- * {@link X509SvidError} as cause) or the authorizer's error ({@link AuthorizationError}).
+ * {@link X509SvidError} as cause, `ERR_TLS_BAD_AUTHORIZER` when `authorizer` is not a function) or
+ * an `AuthorizationError` (the authorizer threw one, returned `false`, or returned anything
+ * else than `true`; what it threw is the `cause`).
  * Successful verifications are remembered by leaf (see the module notes), so a returning peer
  * costs a lookup and the authorizer.
  *
@@ -109,6 +108,7 @@ function authorize(verdict: Verdict, authorizer: Authorizer): SpiffeId {
  * ```
  */
 export function verifyPeerChain(chain: readonly Buffer[], bundles: X509BundleSource, authorizer: Authorizer): SpiffeId {
+  assertAuthorizer(authorizer, 'verifyPeerChain');
   const leaf = chain[0];
   if (leaf === undefined) throw new TlsError('ERR_TLS_NO_PEER_CERTIFICATE', 'The peer presented no certificate');
   const now = Date.now();
@@ -118,7 +118,7 @@ export function verifyPeerChain(chain: readonly Buffer[], bundles: X509BundleSou
 /**
  * Verifies and authorizes the peer of an established TLS socket. The leaf is read cheaply
  * (`getPeerCertificate(false)`); the whole chain (`getPeerCertificate(true)`, ~0.3 ms) is
- * extracted only when that leaf has no valid verdict yet. A resumed session without a peer
+ * extracted only when that leaf has no valid verdict yet. Throws as {@link verifyPeerChain}. A resumed session without a peer
  * certificate is refused. (`getPeerX509Certificate()` is not used: on a server, Node hands its
  * issuer chain out only once, and a later `getPeerCertificate(true)` then sees the leaf alone.)
  *
@@ -130,6 +130,7 @@ export function verifyPeerChain(chain: readonly Buffer[], bundles: X509BundleSou
  * ```
  */
 export function verifyTlsPeer(socket: TLSSocket, bundles: X509BundleSource, authorizer: Authorizer): SpiffeId {
+  assertAuthorizer(authorizer, 'verifyTlsPeer');
   const leaf = (socket.getPeerCertificate(false) as Partial<PeerCertificate> | null)?.raw;
   if (leaf === undefined) {
     if (socket.isSessionReused()) {

@@ -38,7 +38,11 @@ export abstract class SourceBase<TUpdate> extends EventEmitter {
   #lastUpdateAt: Date | undefined;
   #connected = false;
   readonly #iterators = new Set<{ push(v: TUpdate): void; end(): void }>();
-  protected readonly logger: Logger;
+  /**
+   * The `logger` this source was created with (silent when none was given). The mTLS helpers that
+   * are handed this source log every refused peer through it.
+   */
+  readonly logger: Logger;
   /** The client the source reads from. */
   protected readonly client: WorkloadApiClient;
   /** The streams the source keeps open. */

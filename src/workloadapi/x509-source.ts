@@ -14,6 +14,8 @@ import type { X509Context } from './x509-context.js';
 /**
  * Chooses which X.509-SVID a source serves when the workload has several: by hint, by SPIFFE ID,
  * or with a function over the SVIDs in the agent's order. Default: the first (the agent's default).
+ * A function must return one of the SVIDs it is given, or `undefined`; anything else (or a throw)
+ * picks none, as if the agent listed no matching SVID.
  *
  * @example
  * ```ts
@@ -142,8 +144,29 @@ export class X509Source extends SourceBase<X509Context> implements X509BundleSou
     return source;
   }
 
+  /**
+   * The picker's choice, failing closed: only one of the SVIDs the agent just offered counts. A
+   * picker that throws, or returns anything else (`true`, a Promise, an SVID of its own), picks
+   * none, which withdraws the identity as a missing SVID would.
+   */
+  #picked(svids: readonly X509Svid[]): X509Svid | undefined {
+    let picked: unknown;
+    try {
+      picked = this.#pick(svids);
+    } catch (err) {
+      log(this.logger, 'warn', 'the X.509-SVID picker threw; no SVID is picked', { error: err instanceof Error ? err.message : String(err) });
+      return undefined;
+    }
+    if (picked === undefined) return undefined;
+    if (svids.includes(picked as X509Svid)) return picked as X509Svid;
+    log(this.logger, 'warn', 'the X.509-SVID picker returned something other than one of the SVIDs it was given (or undefined); no SVID is picked', {
+      returned: picked === null ? 'null' : typeof picked,
+    });
+    return undefined;
+  }
+
   #onContext(ctx: X509Context): void {
-    const picked = this.#pick(ctx.svids);
+    const picked = this.#picked(ctx.svids);
     const previousBundles = this.#context?.bundles;
     this.#context = ctx;
     this.recordUpdate();
