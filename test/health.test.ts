@@ -74,6 +74,42 @@ describe('health', () => {
     expect((await get(server, '/healthz')).status).toBe(503);
   });
 
+  it('wired as the README shows, it answers its own paths and leaves every other path to the next handler', async () => {
+    const api = await TestWorkloadApi.start();
+    cleanup.push(() => api.close());
+    const source = await X509Source.create({ address: api.address, timeoutMs: 5000 });
+    cleanup.push(() => source.close());
+    const probes = healthHandler([source], { minSvidTtlSeconds: 300 });
+    // The README snippet, verbatim: the fallback writes its own 404.
+    const errors: unknown[] = [];
+    const readme = createServer((req, res) => {
+      try {
+        if (!probes(req, res)) res.writeHead(404).end();
+      } catch (err) {
+        errors.push(err); // before the fix: ERR_HTTP_HEADERS_SENT, thrown out of the server's request handler
+        if (!res.writableEnded) res.end();
+      }
+    });
+    await new Promise<void>((r) => readme.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise((r) => readme.close(r)));
+    expect((await get(readme, '/healthz')).status).toBe(200);
+    expect((await get(readme, '/readyz')).status).toBe(200);
+    const other = await get(readme, '/other');
+    expect(errors).toEqual([]);
+    expect(other).toEqual({ status: 404, body: '' }); // the fallback's answer, not the handler's
+    expect((await get(readme, '/readyz')).status).toBe(200); // the server is still up
+
+    // The TSDoc example: another handler (an app) answers every other path.
+    const app = createServer((req, res) => {
+      if (!probes(req, res)) res.writeHead(200, { 'content-type': 'text/plain' }).end(`app ${req.url}`);
+    });
+    await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise((r) => app.close(r)));
+    expect(await get(app, '/orders?id=1')).toEqual({ status: 200, body: 'app /orders?id=1' });
+    expect(await get(app, '/healthzz')).toEqual({ status: 200, body: 'app /healthzz' });
+    expect((await get(app, '/healthz?x=1')).status).toBe(200);
+  });
+
   it('fails readiness when the SVID is about to expire, and liveness once it expired', () => {
     expect(checkHealth([fake({ svidExpiresInSeconds: 10 })], { minSvidTtlSeconds: 30 })).toMatchObject({ live: true, ready: false });
     expect(checkHealth([fake({ svidExpiresInSeconds: -1, ready: false })])).toMatchObject({ live: false, ready: false });
