@@ -45,7 +45,10 @@ plan/apply: --server-socket PATH (or $SPIRE_SERVER_SOCKET) | --server-address HO
         --batch-size N.
 check: --socket ADDR (default $SPIFFE_ENDPOINT_SOCKET), --timeout 10s.
 
-Exit status: 0 ok, 1 invalid manifest / failed items / conflicts / missing identities, 2 usage.
+render names every entry the format cannot express on stderr, and exits 1 when it can express none.
+
+Exit status: 0 ok, 1 invalid manifest / nothing rendered / failed items / conflicts / missing
+identities, 2 usage.
 `;
 
 /** Takes `--manifest FILE` / `-f FILE` / `--manifest=FILE` out of `args`. */
@@ -133,15 +136,22 @@ async function renderCommand(args: readonly string[], io: CliIo): Promise<number
     entryIds: values['no-entry-ids'] !== true,
   });
   const dir = opt('out');
+  // Every skipped entry is named on stderr (stdout stays the output, or the JSON).
+  for (const s of out.skipped) io.stderr(`spiffe registrar render: skipped ${s.name}: ${s.reason}\n`);
+  if (out.rendered.length === 0) {
+    const why = registration.entries.length === 0 ? 'the manifest declares no entry' : `the format cannot express any of the ${registration.entries.length} declared entr${registration.entries.length === 1 ? 'y' : 'ies'} (see above)`;
+    io.stderr(`spiffe registrar render: nothing to render as ${format}: ${why}${dir === undefined ? '' : '; no file written'}\n`);
+    if (json) io.stdout(`${JSON.stringify({ format, files: [], rendered: [], skipped: out.skipped }, null, 2)}\n`);
+    return ExitCode.failed;
+  }
   if (dir !== undefined) {
     const target = resolve(io.cwd ?? process.cwd(), dir);
     await mkdir(target, { recursive: true });
     for (const f of out.files) await writeFile(join(target, f.fileName), f.content, { mode: f.fileName.endsWith('.sh') ? 0o755 : 0o644 });
   }
-  if (json) io.stdout(`${JSON.stringify({ format, files: out.files, skipped: out.skipped }, null, 2)}\n`);
+  if (json) io.stdout(`${JSON.stringify({ format, files: out.files, rendered: out.rendered, skipped: out.skipped }, null, 2)}\n`);
   else if (dir !== undefined) io.stdout(out.files.map((f) => `wrote ${join(dir, f.fileName)}\n`).join(''));
   else io.stdout(out.files.length === 1 ? (out.files[0]?.content ?? '') : out.files.map((f) => f.content).join('---\n'));
-  if (!json) for (const s of out.skipped) io.stderr(`spiffe registrar render: skipped ${s.name}: ${s.reason}\n`);
   return ExitCode.ok;
 }
 
