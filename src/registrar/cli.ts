@@ -138,9 +138,12 @@ async function renderCommand(args: readonly string[], io: CliIo): Promise<number
     entryIds: values['no-entry-ids'] !== true,
   });
   const dir = opt('out');
-  // Every skipped entry is named on stderr (stdout stays the output, or the JSON).
-  for (const s of out.skipped) io.stderr(`spiffe registrar render: skipped ${s.name}: ${s.reason}\n`);
+  // Every skipped entry is named on stderr, after the output (stdout stays the output, or the JSON).
+  const listSkipped = (): void => {
+    for (const s of out.skipped) io.stderr(`spiffe registrar render: skipped ${s.name}: ${s.reason}\n`);
+  };
   if (out.rendered.length === 0) {
+    listSkipped();
     const why = registration.entries.length === 0 ? 'the manifest declares no entry' : `the format cannot express any of the ${registration.entries.length} declared entr${registration.entries.length === 1 ? 'y' : 'ies'} (see above)`;
     io.stderr(`spiffe registrar render: nothing to render as ${format}: ${why}${dir === undefined ? '' : '; no file written'}\n`);
     if (json) io.stdout(`${JSON.stringify({ format, files: [], rendered: [], skipped: out.skipped }, null, 2)}\n`);
@@ -154,6 +157,7 @@ async function renderCommand(args: readonly string[], io: CliIo): Promise<number
   if (json) io.stdout(`${JSON.stringify({ format, files: out.files, rendered: out.rendered, skipped: out.skipped }, null, 2)}\n`);
   else if (dir !== undefined) io.stdout(out.files.map((f) => `wrote ${join(dir, f.fileName)}\n`).join(''));
   else io.stdout(out.files.length === 1 ? (out.files[0]?.content ?? '') : out.files.map((f) => f.content).join('---\n'));
+  listSkipped();
   return ExitCode.ok;
 }
 
