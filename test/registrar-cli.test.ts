@@ -134,6 +134,7 @@ describe('spiffe registrar render', () => {
         { name: 'web', reason: 'a fixed-ID entry renders to ClusterStaticEntry (cluster-static-entry)' },
         { name: 'api', reason: 'a fixed-ID entry renders to ClusterStaticEntry (cluster-static-entry)' },
       ],
+      dropped: [],
     });
     expect(j.stderr).toContain('skipped web: ');
 
@@ -168,6 +169,23 @@ describe('spiffe registrar render', () => {
     const out = JSON.parse(j.stdout) as { rendered: string[]; skipped: { name: string }[] };
     expect(out.rendered.length).toBeGreaterThan(0);
     for (const s of out.skipped) expect(j.stderr).toContain(`skipped ${s.name}: `);
+  });
+
+  it('fields a k8s-registrar mode cannot carry are named on stderr (and in --json), the entry rendered without them', async () => {
+    const r = await run(['render', '--format', 'k8s-registrar-annotation', '--manifest', manifest]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("spiffe registrar render: web rendered without x509SvidTtl, jwtSvidTtl, dnsNames, federatesWith, hint: the registrar's pod_annotation mode makes the entry from the pod");
+    expect(r.stderr).toContain('spiffe registrar render: downstream-spire rendered without jwtSvidTtl, admin, downstream: ');
+    const crd = await run(['render', '--format', 'k8s-registrar-crd', '--manifest', manifest, '--json']);
+    const out = JSON.parse(crd.stdout) as { dropped: { name: string; fields: string[] }[] };
+    expect(out.dropped.find((d) => d.name === 'web')).toEqual({ name: 'web', fields: ['x509SvidTtl', 'jwtSvidTtl', 'hint'], reason: 'not expressible in a SpiffeID resource (set them on the server instead)' });
+    expect(crd.stderr).toContain('web rendered without x509SvidTtl, jwtSvidTtl, hint: not expressible in a SpiffeID resource');
+    // Formats that carry every field drop nothing.
+    for (const format of ['cmd', 'json', 'cluster-static-entry', 'cluster-spiffeid']) {
+      const j = await run(['render', '--format', format, '--manifest', manifest, '--json']);
+      expect((JSON.parse(j.stdout) as { dropped: unknown[] }).dropped).toEqual([]);
+      expect(j.stderr).not.toMatch(/rendered without/);
+    }
   });
 
   it('usage mistakes exit 2 through the spiffe command', async () => {

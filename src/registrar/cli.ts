@@ -141,12 +141,13 @@ async function renderCommand(args: readonly string[], io: CliIo): Promise<number
   // Every skipped entry is named on stderr, after the output (stdout stays the output, or the JSON).
   const listSkipped = (): void => {
     for (const s of out.skipped) io.stderr(`spiffe registrar render: skipped ${s.name}: ${s.reason}\n`);
+    for (const d of out.dropped) io.stderr(`spiffe registrar render: ${d.name} rendered without ${d.fields.join(', ')}: ${d.reason}\n`);
   };
   if (out.rendered.length === 0) {
     listSkipped();
     const why = registration.entries.length === 0 ? 'the manifest declares no entry' : `the format cannot express any of the ${registration.entries.length} declared entr${registration.entries.length === 1 ? 'y' : 'ies'} (see above)`;
     io.stderr(`spiffe registrar render: nothing to render as ${format}: ${why}${dir === undefined ? '' : '; no file written'}\n`);
-    if (json) io.stdout(`${JSON.stringify({ format, files: [], rendered: [], skipped: out.skipped }, null, 2)}\n`);
+    if (json) io.stdout(`${JSON.stringify({ format, files: [], rendered: [], skipped: out.skipped, dropped: out.dropped }, null, 2)}\n`);
     return ExitCode.failed;
   }
   if (dir !== undefined) {
@@ -154,7 +155,7 @@ async function renderCommand(args: readonly string[], io: CliIo): Promise<number
     await mkdir(target, { recursive: true });
     for (const f of out.files) await writeFile(join(target, f.fileName), f.content, { mode: f.fileName.endsWith('.sh') ? 0o755 : 0o644 });
   }
-  if (json) io.stdout(`${JSON.stringify({ format, files: out.files, rendered: out.rendered, skipped: out.skipped }, null, 2)}\n`);
+  if (json) io.stdout(`${JSON.stringify({ format, files: out.files, rendered: out.rendered, skipped: out.skipped, dropped: out.dropped }, null, 2)}\n`);
   else if (dir !== undefined) io.stdout(out.files.map((f) => `wrote ${join(dir, f.fileName)}\n`).join(''));
   else io.stdout(out.files.length === 1 ? (out.files[0]?.content ?? '') : out.files.map((f) => f.content).join('---\n'));
   listSkipped();

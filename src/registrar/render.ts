@@ -10,6 +10,7 @@ import {
   renderK8sRegistrarCrd,
   renderK8sRegistrarLabel,
   renderK8sRegistrarServiceAccount,
+  type DroppedFields,
   type SkippedEntry,
 } from './render-legacy.js';
 import { renderEntryCreateCommands, renderEntryCreateData, type SpireCliRenderOptions } from './render-spire-cli.js';
@@ -59,6 +60,8 @@ export interface RenderOutput {
   readonly rendered: readonly string[];
   /** The entries the format cannot express, and why (they are in no file). */
   readonly skipped: readonly SkippedEntry[];
+  /** Declared fields of rendered entries that the format cannot carry (the k8s-registrar modes). */
+  readonly dropped: readonly DroppedFields[];
 }
 
 const templateSkips = (r: Registration): SkippedEntry[] => r.entries.filter((e) => e.spiffeId === undefined).map((e) => ({ name: e.name, reason: 'a template entry renders to ClusterSPIFFEID only' }));
@@ -75,12 +78,16 @@ const templateSkips = (r: Registration): SkippedEntry[] => r.entries.filter((e) 
  * ```
  */
 export function render(registration: Registration, format: RenderFormat, options: RenderOptions = {}): RenderOutput {
-  const { files, skipped } = renderFiles(registration, format, options);
+  const { files, skipped, dropped = [] } = renderFiles(registration, format, options);
   const left = new Set(skipped.map((s) => s.name));
-  return { files, rendered: registration.entries.map((e) => e.name).filter((name) => !left.has(name)), skipped };
+  return { files, rendered: registration.entries.map((e) => e.name).filter((name) => !left.has(name)), skipped, dropped };
 }
 
-function renderFiles(registration: Registration, format: RenderFormat, options: RenderOptions): { files: readonly RenderedFile[]; skipped: readonly SkippedEntry[] } {
+function renderFiles(
+  registration: Registration,
+  format: RenderFormat,
+  options: RenderOptions,
+): { files: readonly RenderedFile[]; skipped: readonly SkippedEntry[]; dropped?: readonly DroppedFields[] } {
   switch (format) {
     case 'cmd':
       return { files: [{ fileName: 'entries.sh', content: renderEntryCreateCommands(registration, options) }], skipped: templateSkips(registration) };
