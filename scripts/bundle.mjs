@@ -16,7 +16,6 @@ const entryPoints = {
   testing: 'dist/testing/index.js',
   registrar: 'dist/registrar/index.js',
   cli: 'dist/cli/main.js',
-  'dev-agent': 'dist/testing/dev-agent.js',
 };
 for (const file of Object.values(entryPoints)) {
   if (!existsSync(`${root}/${file}`)) {

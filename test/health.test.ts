@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -72,6 +74,78 @@ describe('health', () => {
     expect(after.status).toBe(503);
     expect(JSON.parse(after.body).problems.join()).toMatch(/closed/);
     expect((await get(server, '/healthz')).status).toBe(503);
+  });
+
+  it('wired as the README shows, it answers its own paths and leaves every other path to the next handler', async () => {
+    const api = await TestWorkloadApi.start();
+    cleanup.push(() => api.close());
+    const source = await X509Source.create({ address: api.address, timeoutMs: 5000 });
+    cleanup.push(() => source.close());
+    const probes = healthHandler([source], { minSvidTtlSeconds: 300 });
+    // The README snippet, verbatim: the fallback writes its own 404.
+    const errors: unknown[] = [];
+    const readme = createServer((req, res) => {
+      try {
+        if (!probes(req, res)) res.writeHead(404).end();
+      } catch (err) {
+        errors.push(err); // before the fix: ERR_HTTP_HEADERS_SENT, thrown out of the server's request handler
+        if (!res.writableEnded) res.end();
+      }
+    });
+    await new Promise<void>((r) => readme.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise((r) => readme.close(r)));
+    expect((await get(readme, '/healthz')).status).toBe(200);
+    expect((await get(readme, '/readyz')).status).toBe(200);
+    const other = await get(readme, '/other');
+    expect(errors).toEqual([]);
+    expect(other).toEqual({ status: 404, body: '' }); // the fallback's answer, not the handler's
+    expect((await get(readme, '/readyz')).status).toBe(200); // the server is still up
+
+    // The TSDoc example: another handler (an app) answers every other path.
+    const app = createServer((req, res) => {
+      if (!probes(req, res)) res.writeHead(200, { 'content-type': 'text/plain' }).end(`app ${req.url}`);
+    });
+    await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise((r) => app.close(r)));
+    expect(await get(app, '/orders?id=1')).toEqual({ status: 200, body: 'app /orders?id=1' });
+    expect(await get(app, '/healthzz')).toEqual({ status: 200, body: 'app /healthzz' });
+    expect((await get(app, '/healthz?x=1')).status).toBe(200);
+  });
+
+  it('the README snippet, run as it is written in a process of its own, survives a request to another path', async () => {
+    // The snippet as the README has it, with the package resolved to the build and the port made free.
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const snippet = /```ts\n(import http from 'node:http';\nimport \{ X509Source, healthHandler \} from 'spiffe-kit';[\s\S]*?)```/.exec(readme)?.[1];
+    expect(snippet).toContain('if (!probes(req, res)) res.writeHead(404).end();');
+    const dist = (file: string): string => JSON.stringify(new URL(`../dist/bundled/${file}`, import.meta.url).pathname);
+    const script = [
+      `import { TestWorkloadApi } from ${dist('testing.js')};`,
+      'const api = await TestWorkloadApi.start();',
+      'process.env.SPIFFE_ENDPOINT_SOCKET = api.address;',
+      (snippet as string)
+        .replace("from 'spiffe-kit'", `from ${dist('index.js')}`)
+        .replace('.listen(8081);', ".listen(0, '127.0.0.1', function () { console.log(`port ${this.address().port}`); });"),
+    ].join('\n');
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    cleanup.push(() => child.kill('SIGKILL'));
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', () => {
+        const m = /port (\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once('exit', () => reject(new Error(`the snippet exited: ${err}`)));
+    });
+    const server = { address: () => ({ port }) } as unknown as Server;
+    expect((await get(server, '/healthz')).status).toBe(200);
+    expect((await get(server, '/readyz')).status).toBe(200);
+    expect(await get(server, '/other')).toEqual({ status: 404, body: '' });
+    expect((await get(server, '/healthz')).status).toBe(200); // still up
+    expect(err).toBe('');
+    expect(child.exitCode).toBeNull();
   });
 
   it('fails readiness when the SVID is about to expire, and liveness once it expired', () => {

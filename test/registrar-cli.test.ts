@@ -109,6 +109,85 @@ describe('spiffe registrar render', () => {
     expect(cmd.stdout).not.toContain('-entryID');
   });
 
+  it('nothing rendered: says what was skipped and why on stderr, writes nothing, exits 1 (text, --out and --json)', async () => {
+    const fixedOnly = write('fixed-only.yaml', ['trustDomain: example.org', 'defaults: { parentId: "spiffe://example.org/agent" }', 'entries:', '  - { name: web, spiffeId: "spiffe://example.org/web", selectors: ["unix:uid:1"] }', '  - { name: api, spiffeId: "spiffe://example.org/api", selectors: ["unix:uid:2"] }', ''].join('\n'));
+    const r = await run(['render', '--format', 'cluster-spiffeid', '--manifest', fixedOnly]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('skipped web: a fixed-ID entry renders to ClusterStaticEntry (cluster-static-entry)');
+    expect(r.stderr).toContain('skipped api: a fixed-ID entry renders to ClusterStaticEntry (cluster-static-entry)');
+    expect(r.stderr).toMatch(/nothing to render as cluster-spiffeid: the format cannot express any of the 2 declared entries/);
+
+    const out = join(dir, 'nothing-out');
+    const o = await run(['render', '--format', 'cluster-spiffeid', '--manifest', fixedOnly, '--out', out]);
+    expect(o.code).toBe(1);
+    expect(o.stderr).toMatch(/no file written/);
+    expect(() => readdirSync(out)).toThrow(/ENOENT/);
+
+    const j = await run(['render', '--format', 'cluster-spiffeid', '--manifest', fixedOnly, '--json']);
+    expect(j.code).toBe(1);
+    expect(JSON.parse(j.stdout)).toEqual({
+      format: 'cluster-spiffeid',
+      files: [],
+      rendered: [],
+      skipped: [
+        { name: 'web', reason: 'a fixed-ID entry renders to ClusterStaticEntry (cluster-static-entry)' },
+        { name: 'api', reason: 'a fixed-ID entry renders to ClusterStaticEntry (cluster-static-entry)' },
+      ],
+      dropped: [],
+    });
+    expect(j.stderr).toContain('skipped web: ');
+
+    // The other formats, each with a manifest none of whose entries it can express.
+    const templateOnly = write('template-only.yaml', ['trustDomain: example.org', 'entries:', '  - name: default-sa', '    spiffeIdTemplate: "spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}"', ''].join('\n'));
+    const notK8s = write('not-k8s.yaml', ['trustDomain: example.org', 'defaults: { parentId: "spiffe://example.org/agent" }', 'entries:', '  - { name: batch, spiffeId: "spiffe://example.org/a/b", selectors: ["unix:uid:1"] }', ''].join('\n'));
+    const cases: Array<[string, string, RegExp]> = [
+      ['cmd', templateOnly, /skipped default-sa: a template entry renders to ClusterSPIFFEID only/],
+      ['json', templateOnly, /skipped default-sa: a template entry renders to ClusterSPIFFEID only/],
+      ['cluster-static-entry', templateOnly, /skipped default-sa: a template entry renders to ClusterSPIFFEID only/],
+      ['k8s-registrar-crd', templateOnly, /skipped default-sa: a template entry renders to ClusterSPIFFEID only/],
+      ['k8s-registrar-annotation', notK8s, /skipped batch: not a Kubernetes workload \(no k8s selectors\)/],
+      ['k8s-registrar-label', notK8s, /skipped batch: not a Kubernetes workload/],
+      ['k8s-registrar-sa', notK8s, /skipped batch: no k8s:ns and k8s:sa selectors/],
+    ];
+    for (const [format, file, skipped] of cases) {
+      const c = await run(['render', '--format', format, '--manifest', file]);
+      expect({ format, code: c.code, stdout: c.stdout }).toEqual({ format, code: 1, stdout: '' });
+      expect(c.stderr).toMatch(skipped);
+      expect(c.stderr).toContain(`nothing to render as ${format}: the format cannot express any of the 1 declared entry`);
+    }
+  });
+
+  it('some skipped, some rendered: exit 0, the output, and every skipped entry on stderr (also with --json)', async () => {
+    const r = await run(['render', '--format', 'cluster-spiffeid', '--manifest', manifest]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(readFileSync(join(fixtures, 'golden', 'cluster-spiffeid', 'default-sa.yaml'), 'utf8'));
+    for (const name of ['web', 'payments-db', 'legacy-batch', 'downstream-spire', 'cart']) expect(r.stderr).toContain(`skipped ${name}: a fixed-ID entry renders to ClusterStaticEntry`);
+    expect(r.stderr).not.toMatch(/nothing to render/);
+    const j = await run(['render', '--format', 'k8s-registrar-label', '--manifest', manifest, '--json']);
+    expect(j.code).toBe(0);
+    const out = JSON.parse(j.stdout) as { rendered: string[]; skipped: { name: string }[] };
+    expect(out.rendered.length).toBeGreaterThan(0);
+    for (const s of out.skipped) expect(j.stderr).toContain(`skipped ${s.name}: `);
+  });
+
+  it('fields a k8s-registrar mode cannot carry are named on stderr (and in --json), the entry rendered without them', async () => {
+    const r = await run(['render', '--format', 'k8s-registrar-annotation', '--manifest', manifest]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("spiffe registrar render: web rendered without x509SvidTtl, jwtSvidTtl, dnsNames, federatesWith, hint: the registrar's pod_annotation mode makes the entry from the pod");
+    expect(r.stderr).toContain('spiffe registrar render: downstream-spire rendered without jwtSvidTtl, admin, downstream: ');
+    const crd = await run(['render', '--format', 'k8s-registrar-crd', '--manifest', manifest, '--json']);
+    const out = JSON.parse(crd.stdout) as { dropped: { name: string; fields: string[] }[] };
+    expect(out.dropped.find((d) => d.name === 'web')).toEqual({ name: 'web', fields: ['x509SvidTtl', 'jwtSvidTtl', 'hint'], reason: 'not expressible in a SpiffeID resource (set them on the server instead)' });
+    expect(crd.stderr).toContain('web rendered without x509SvidTtl, jwtSvidTtl, hint: not expressible in a SpiffeID resource');
+    // Formats that carry every field drop nothing.
+    for (const format of ['cmd', 'json', 'cluster-static-entry', 'cluster-spiffeid']) {
+      const j = await run(['render', '--format', format, '--manifest', manifest, '--json']);
+      expect((JSON.parse(j.stdout) as { dropped: unknown[] }).dropped).toEqual([]);
+      expect(j.stderr).not.toMatch(/rendered without/);
+    }
+  });
+
   it('usage mistakes exit 2 through the spiffe command', async () => {
     expect((await run(['render', '--manifest', manifest])).code).toBe(2);
     const r = await run(['render', '--format', 'helm', '--manifest', manifest]);

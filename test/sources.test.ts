@@ -140,7 +140,7 @@ describe('X509Source', () => {
 
   it('times out naming the socket when no agent listens', async () => {
     const err = await X509Source.create({ address: 'unix:///tmp/spiffe-kit-no-such-agent.sock', timeoutMs: 300, backoff: fastBackoff }).catch((e: unknown) => e);
-    expect((err as WorkloadApiError).code).toBe('ERR_TIMEOUT');
+    expect((err as WorkloadApiError).code).toBe('ERR_AGENT_UNREACHABLE');
     expect((err as Error).message).toContain('/tmp/spiffe-kit-no-such-agent.sock');
     expect((err as Error).message).toMatch(/unreachable|Unavailable/);
   });

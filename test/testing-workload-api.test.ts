@@ -1,14 +1,13 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TestCa } from '../src/testing/ca.js';
-import { parseDevAgentArgs, runDevAgent } from '../src/testing/dev-agent.js';
+import { startDevAgent } from '../src/testing/dev-agent.js';
 import { TestingError } from '../src/testing/keys.js';
 import { TestWorkloadApi } from '../src/testing/workload-api.js';
 import { TestWorkloadApiError } from '../src/testing/workload-api-error.js';
@@ -656,38 +655,31 @@ describe('TestWorkloadApi lifecycle', () => {
 });
 
 describe('dev-agent', () => {
-  it('parses its arguments', () => {
-    expect(parseDevAgentArgs(['--trust-domain', 'dev.test', '--id', 'spiffe://dev.test/a', '--id', 'spiffe://dev.test/b', '--rotate-every', '5'])).toMatchObject({
-      trustDomain: 'dev.test',
-      ids: ['spiffe://dev.test/a', 'spiffe://dev.test/b'],
-      rotateEverySeconds: 5,
-    });
-    expect(parseDevAgentArgs([]).rotateEverySeconds).toBe(1800);
-    expect(() => parseDevAgentArgs(['--bogus'])).toThrow(TestingError);
-    expect(() => parseDevAgentArgs(['--rotate-every', '-1'])).toThrow(TestingError);
-    expect(() => parseDevAgentArgs(['--tcp', '--socket', '/x'])).toThrow(TestingError);
-  });
-
-  it('prints the export line, rotates periodically and shuts down', async () => {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
+  it('prints the export line, rotates periodically and shuts down when its signal fires', async () => {
     let out = '';
-    stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    stderr.resume();
-    const agent = await runDevAgent(['--tcp', '--trust-domain', 'dev.test', '--id', 'spiffe://dev.test/api', '--rotate-every', '0.05'], { stdout, stderr, handleSignals: false });
+    let err = '';
+    const controller = new AbortController();
+    const agent = await startDevAgent(
+      { tcp: true, trustDomain: 'dev.test', ids: ['spiffe://dev.test/api'], rotateEveryMs: 50 },
+      { stdout: (s) => (out += s), stderr: (s) => (err += s), signal: controller.signal },
+    );
     try {
       expect(out).toBe(`export SPIFFE_ENDPOINT_SOCKET=${agent.api.address}\n`);
+      expect(err).toContain('serving spiffe://dev.test/api (trust domain dev.test)');
       const sub = subscribe<X509SvidResponse>(agent.api, 'FetchX509SVID');
       const first = await sub.next();
       expect(first.svids[0]!.spiffe_id).toBe('spiffe://dev.test/api');
       const second = await sub.next(2000);
       expect(second.svids[0]!.x509_svid.equals(first.svids[0]!.x509_svid)).toBe(false);
     } finally {
-      await agent.shutdown();
+      controller.abort();
     }
     await agent.closed;
     expect(agent.api.running).toBe(false);
+    expect(err).toMatch(/stopped\n$/);
+  });
+
+  it('refuses a bad status before listening', async () => {
+    await expect(startDevAgent({ failWith: 'NOPE' as 'UNAVAILABLE' }, { stdout: () => {}, stderr: () => {} })).rejects.toBeInstanceOf(TestingError);
   });
 });

@@ -6,9 +6,13 @@
  * @module
  */
 import { resolve } from 'node:path';
+import type { JwtBundleSet } from '../bundle/jwt-bundle-set.js';
+import type { JwtBundleSource } from '../bundle/source.js';
 import { jwksForTrustDomain, type OidcJwks } from '../jwt/oidc.js';
 import { TrustDomain } from '../spiffeid/trust-domain.js';
+import { WorkloadApiClient } from '../workloadapi/client.js';
 import { JwtSource } from '../workloadapi/jwt-source.js';
+import { firstAnswer } from './first-answer.js';
 import { classifyFailure } from './health-probe.js';
 import { HOOK_GRACE_MS, HookRunner, parseWatchFlags } from './hook.js';
 import { type CliIo, CliUsageError, ExitCode } from './io.js';
@@ -16,7 +20,7 @@ import { nonEmpty, parseDuration, parseFlags, resolveAddress, stringFlag } from 
 import { writeFilesAtomically } from './write-files.js';
 import { DEFAULT_FETCH_TIMEOUT_MS } from './x509.js';
 
-const SYNOPSIS = 'usage: spiffe jwks [--trust-domain TD] [--socket ADDRESS] [--timeout 5s] [--write FILE [--watch [--on-update CMD] [--signal-pid PID [--signal SIGHUP]]]] [--json]';
+const SYNOPSIS = 'usage: spiffe jwks [--trust-domain TD] [--socket ADDRESS] [--timeout 5s] [--wait] [--write FILE [--watch [--on-update CMD] [--signal-pid PID [--signal SIGHUP]]]] [--json]';
 
 /**
  * The text of `spiffe jwks --help`.
@@ -35,12 +39,15 @@ With --write FILE, writes it to FILE instead (mode 0644, replaced atomically). W
 well, keeps running and rewrites the file whenever the agent changes the bundle (key rotation),
 skipping unchanged re-deliveries.
 
-Exit status: 0 success, 1 failure (agent unreachable, no such bundle, ...), 2 usage error.
+Exit status: 0 success, 1 failure (agent unreachable, not registered, no such bundle, ...), 2
+usage error. Like spiffe health, it fails at once when the agent cannot be reached or refuses;
+--wait retries until --timeout instead (init containers started before the agent).
 
 Options:
   --trust-domain <td>    the trust domain (default: the only one the agent has a JWT bundle for)
   --socket <address>     Workload API address (default: $SPIFFE_ENDPOINT_SOCKET)
   --timeout <duration>   give up waiting for the bundles after this long (default 5s)
+  --wait                 retry failures until --timeout runs out instead of failing at the first
   --write <file>         write the JWKS to this file instead of printing it
   --watch                with --write: keep running and rewrite the file on every change
   --on-update <command>  with --watch: run with /bin/sh -c after each write, with
@@ -55,6 +62,7 @@ const OPTIONS = {
   'trust-domain': { type: 'string' },
   socket: { type: 'string' },
   timeout: { type: 'string' },
+  wait: { type: 'boolean' },
   write: { type: 'string' },
   watch: { type: 'boolean' },
   'on-update': { type: 'string' },
@@ -96,14 +104,26 @@ export async function jwksCommand(args: string[], io: CliIo): Promise<number> {
   const address = resolveAddress(stringFlag(values, 'socket'), io);
   const log = (text: string): void => io.stderr(`spiffe jwks: ${text}\n`);
 
-  let source: JwtSource;
+  // The first answer from a one-shot call: an agent that is not there fails in milliseconds (as
+  // `spiffe health` does), not after --timeout; --wait retries. Only --watch keeps a source.
+  let source: JwtBundleSource & { readonly bundles: JwtBundleSet };
+  let jwtSource: JwtSource | undefined;
+  const started = performance.now();
+  const client = new WorkloadApiClient({ address: address.address, timeoutMs });
   try {
-    source = await JwtSource.create({ address: address.address, timeoutMs, ...(io.signal === undefined ? {} : { signal: io.signal }) });
+    const bundles = await firstAnswer((o) => client.fetchJwtBundles(o), { timeoutMs, wait: values.wait === true, signal: io.signal });
+    source = { bundles, getJwtBundleForTrustDomain: (td) => bundles.getJwtBundleForTrustDomain(td) };
+    if (hooks.watch) {
+      jwtSource = await JwtSource.create({ address: address.address, timeoutMs: Math.max(1, timeoutMs - (performance.now() - started)), ...(io.signal === undefined ? {} : { signal: io.signal }) });
+      source = jwtSource;
+    }
   } catch (err) {
     if (io.signal?.aborted === true) return ExitCode.ok;
     const { reason, message } = classifyFailure(err);
     log(`${reason}: ${message}`);
     return ExitCode.failed;
+  } finally {
+    client.close();
   }
 
   const hook = new HookRunner(hooks, file === undefined ? {} : { SPIFFE_JWKS_PATH: file }, io.env, log, io.stderr);
@@ -145,11 +165,12 @@ export async function jwksCommand(args: string[], io: CliIo): Promise<number> {
       log(`cannot write ${path}: ${err instanceof Error ? err.message : String(err)}`);
       return ExitCode.failed;
     }
-    if (!hooks.watch) return ExitCode.ok;
+    if (!hooks.watch || jwtSource === undefined) return ExitCode.ok;
+    const live = jwtSource;
 
     // Rewrites run one after another, the last state wins.
     let chain = Promise.resolve();
-    source.on('bundles', () => {
+    live.on('bundles', () => {
       chain = chain.then(async () => {
         const next = render();
         if (next === undefined) {
@@ -163,9 +184,9 @@ export async function jwksCommand(args: string[], io: CliIo): Promise<number> {
         }
       });
     });
-    source.on('error', () => undefined); // reported through `state`
-    source.on('state', (state, previous) => {
-      if (state === 'stale' && previous === 'ready') log(`lost the Workload API (${source.health().lastError?.message ?? 'unknown error'}); keeping ${path}`);
+    live.on('error', () => undefined); // reported through `state`
+    live.on('state', (state, previous) => {
+      if (state === 'stale' && previous === 'ready') log(`lost the Workload API (${live.health().lastError?.message ?? 'unknown error'}); keeping ${path}`);
       else if (state === 'ready' && previous === 'stale') log('Workload API back');
     });
     await new Promise<void>((done) => {
@@ -177,7 +198,7 @@ export async function jwksCommand(args: string[], io: CliIo): Promise<number> {
     log('stopped');
     return ExitCode.ok;
   } finally {
-    await source.close();
+    await jwtSource?.close();
     await hook.stop(HOOK_GRACE_MS);
   }
 }

@@ -17,6 +17,7 @@ Commands:
   jwt         fetch a JWT-SVID for an audience and print the token, or keep it in a file
   jwks        print a trust domain's JWT bundle as a JWKS document, or keep it in a file
   registrar   validate, render, plan and apply declared SPIRE registration entries
+  dev-agent   run a development Workload API (no SPIRE needed), printing SPIFFE_ENDPOINT_SOCKET
 
 Run 'spiffe <command> --help' for the options of a command.
 `;
@@ -29,6 +30,7 @@ const commands: Record<string, () => Promise<Command>> = {
   jwt: async () => (await import('./jwt.js')).jwtCommand,
   jwks: async () => (await import('./jwks.js')).jwksCommand,
   registrar: async () => (await import('../registrar/cli.js')).registrarCommand,
+  'dev-agent': async () => (await import('./dev-agent.js')).devAgentCommand,
 };
 
 /**

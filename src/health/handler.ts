@@ -18,10 +18,11 @@ export interface HealthHandlerOptions extends HealthCheckOptions {
 
 /**
  * A Node HTTP handler for container probes: `GET /healthz` (liveness) and `GET /readyz`
- * (readiness) answer 200 or 503 with a JSON body saying why; other paths get 404. It fails closed:
- * any error while checking answers 503. The body never holds key material.
+ * (readiness) answer 200 or 503 with a JSON body saying why. It fails closed: any error while
+ * checking answers 503. The body never holds key material.
  *
- * Returns `true` when it answered (so it can sit in front of another handler).
+ * Returns `true` when it answered. For any other path it writes nothing and returns `false`, so
+ * it sits in front of another handler (your app, or your own 404).
  *
  * @example
  * ```ts
@@ -29,6 +30,8 @@ export interface HealthHandlerOptions extends HealthCheckOptions {
  * import { healthHandler } from 'spiffe-kit';
  * const probes = healthHandler([x509Source], { minSvidTtlSeconds: 30 });
  * http.createServer((req, res) => { if (!probes(req, res)) app(req, res); }).listen(8080);
+ * // or, on a port of its own:
+ * http.createServer((req, res) => { if (!probes(req, res)) res.writeHead(404).end(); }).listen(8081);
  * ```
  */
 export function healthHandler(
@@ -41,10 +44,9 @@ export function healthHandler(
     const path = (req.url ?? '/').split('?')[0];
     const isLive = path === livePath;
     const isReady = path === readyPath;
-    if (!isLive && !isReady) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
-      return false;
-    }
+    // Not ours: the caller answers (writing here would make its own answer throw
+    // ERR_HTTP_HEADERS_SENT).
+    if (!isLive && !isReady) return false;
     let status = 503;
     let body: string;
     try {

@@ -13,6 +13,7 @@ import { writeFilesAtomically } from '../cli/write-files.js';
 import { ManifestError, RegistrarValidationError } from './errors.js';
 import { findManifest, readManifest } from './manifest.js';
 import { render, RENDER_FORMATS, type RenderFormat } from './render.js';
+import type { SvidLister } from './self-check.js';
 import type { Registration } from './types.js';
 import { validateManifest } from './validate.js';
 
@@ -44,9 +45,13 @@ render: --out DIR, --socket-path PATH (cmd), --class-name NAME (spire-controller
 plan/apply: --server-socket PATH (or $SPIRE_SERVER_SOCKET) | --server-address HOST:PORT
         [--socket ADDR] [--admin-id ID]; --owner-prefix PREFIX (default: the manifest's);
         --batch-size N.
-check: --socket ADDR (default $SPIFFE_ENDPOINT_SOCKET), --timeout 10s.
+check: --socket ADDR (default $SPIFFE_ENDPOINT_SOCKET), --timeout 10s, --wait (retry until
+        --timeout instead of failing at once when the agent is unreachable or refuses).
 
-Exit status: 0 ok, 1 invalid manifest / failed items / conflicts / missing identities, 2 usage.
+render names every entry the format cannot express on stderr, and exits 1 when it can express none.
+
+Exit status: 0 ok, 1 invalid manifest / nothing rendered / failed items / conflicts / missing
+identities, 2 usage.
 `;
 
 /** Takes `--manifest FILE` / `-f FILE` / `--manifest=FILE` out of `args`. */
@@ -134,6 +139,18 @@ async function renderCommand(args: readonly string[], io: CliIo): Promise<number
     entryIds: values['no-entry-ids'] !== true,
   });
   const dir = opt('out');
+  // Every skipped entry is named on stderr, after the output (stdout stays the output, or the JSON).
+  const listSkipped = (): void => {
+    for (const s of out.skipped) io.stderr(`spiffe registrar render: skipped ${s.name}: ${s.reason}\n`);
+    for (const d of out.dropped) io.stderr(`spiffe registrar render: ${d.name} rendered without ${d.fields.join(', ')}: ${d.reason}\n`);
+  };
+  if (out.rendered.length === 0) {
+    listSkipped();
+    const why = registration.entries.length === 0 ? 'the manifest declares no entry' : `the format cannot express any of the ${registration.entries.length} declared entr${registration.entries.length === 1 ? 'y' : 'ies'} (see above)`;
+    io.stderr(`spiffe registrar render: nothing to render as ${format}: ${why}${dir === undefined ? '' : '; no file written'}\n`);
+    if (json) io.stdout(`${JSON.stringify({ format, files: [], rendered: [], skipped: out.skipped, dropped: out.dropped }, null, 2)}\n`);
+    return ExitCode.failed;
+  }
   if (dir !== undefined) {
     const target = resolve(io.cwd ?? process.cwd(), dir);
     try {
@@ -145,21 +162,22 @@ async function renderCommand(args: readonly string[], io: CliIo): Promise<number
       return ExitCode.failed;
     }
   }
-  if (json) io.stdout(`${JSON.stringify({ format, files: out.files, skipped: out.skipped }, null, 2)}\n`);
+  if (json) io.stdout(`${JSON.stringify({ format, files: out.files, rendered: out.rendered, skipped: out.skipped, dropped: out.dropped }, null, 2)}\n`);
   else if (dir !== undefined) io.stdout(out.files.map((f) => `wrote ${join(dir, f.fileName)}\n`).join(''));
   else io.stdout(out.files.length === 1 ? (out.files[0]?.content ?? '') : out.files.map((f) => f.content).join('---\n'));
-  if (!json) for (const s of out.skipped) io.stderr(`spiffe registrar render: skipped ${s.name}: ${s.reason}\n`);
+  listSkipped();
   return ExitCode.ok;
 }
 
 async function checkCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { manifest, rest } = takeManifest(args);
-  const synopsis = 'usage: spiffe registrar check [--manifest FILE] [--socket ADDR] [--entry NAME]... [--timeout 10s] [--json]';
-  const values = parseFlags(rest, { socket: { type: 'string' }, entry: { type: 'string', multiple: true }, timeout: { type: 'string' }, json: { type: 'boolean' } }, synopsis);
+  const synopsis = 'usage: spiffe registrar check [--manifest FILE] [--socket ADDR] [--entry NAME]... [--timeout 10s] [--wait] [--json]';
+  const values = parseFlags(rest, { socket: { type: 'string' }, entry: { type: 'string', multiple: true }, timeout: { type: 'string' }, wait: { type: 'boolean' }, json: { type: 'boolean' } }, synopsis);
   const json = values['json'] === true;
   const address = resolveAddress(stringFlag(values, 'socket'), io);
   const timeoutText = stringFlag(values, 'timeout');
   const timeoutMs = timeoutText === undefined ? 10_000 : parseDuration(timeoutText, '--timeout');
+  if (timeoutMs <= 0) throw new CliUsageError(`--timeout must be longer than 0\n${synopsis}`);
   const { registration } = await load(manifest, io, json);
   if (registration === undefined) return ExitCode.failed;
   const names = stringsFlag(values, 'entry');
@@ -167,16 +185,36 @@ async function checkCommand(args: readonly string[], io: CliIo): Promise<number>
   if (unknown.length > 0) throw new CliUsageError(`no declared entry named ${unknown.map((n) => JSON.stringify(n)).join(', ')} (declared: ${registration.entries.map((e) => e.name).join(', ')})`);
   const entries = names.length === 0 ? registration.entries : registration.entries.filter((e) => names.includes(e.name));
   const { checkDeclaredIdentities } = await import('./self-check.js');
-  const { X509Source } = await import('../workloadapi/x509-source.js');
-  const source = await X509Source.create({ address: address.address, timeoutMs, ...(io.signal === undefined ? {} : { signal: io.signal }) });
+  const { WorkloadApiClient } = await import('../workloadapi/client.js');
+  const { firstAnswer } = await import('../cli/first-answer.js');
+  const { classifyFailure } = await import('../cli/health-probe.js');
+  // One-shot, as `spiffe health`: an agent that is not there answers at once (--wait retries).
+  const client = new WorkloadApiClient({ address: address.address, timeoutMs });
+  let served: SvidLister;
+  let notRegistered: string | undefined;
   try {
-    const report = checkDeclaredIdentities(source, entries);
-    if (json) io.stdout(`${JSON.stringify({ ok: report.ok, present: report.present, missing: report.missing, undeclared: report.undeclared }, null, 2)}\n`);
-    else (report.ok ? io.stdout : io.stderr)(`${report.message}\n`);
-    return report.ok ? ExitCode.ok : ExitCode.failed;
+    const ctx = await firstAnswer((o) => client.fetchX509Context(o), { timeoutMs, wait: values['wait'] === true, signal: io.signal });
+    served = { getX509Svids: () => ctx.svids };
+  } catch (err) {
+    const failure = classifyFailure(err);
+    if (failure.reason !== 'not-registered') {
+      if (json) io.stdout(`${JSON.stringify({ ok: false, reason: failure.reason, message: failure.message, error: failure.error }, null, 2)}\n`);
+      else io.stderr(`spiffe registrar check: ${failure.reason}: ${failure.message}\n`);
+      return ExitCode.failed;
+    }
+    // PermissionDenied: the agent serves this process nothing; every declared identity is missing.
+    served = { getX509Svids: () => [] };
+    notRegistered = failure.message;
   } finally {
-    await source.close();
+    client.close();
   }
+  const report = checkDeclaredIdentities(served, entries);
+  if (json) {
+    io.stdout(`${JSON.stringify({ ok: report.ok, present: report.present, missing: report.missing, undeclared: report.undeclared, ...(notRegistered === undefined ? {} : { reason: 'not-registered', message: notRegistered }) }, null, 2)}\n`);
+  } else {
+    (report.ok ? io.stdout : io.stderr)(`${report.message}\n${notRegistered === undefined ? '' : `(not-registered: ${notRegistered})\n`}`);
+  }
+  return report.ok ? ExitCode.ok : ExitCode.failed;
 }
 
 async function entryApiCommand(command: 'plan' | 'apply', args: readonly string[], io: CliIo): Promise<number> {

@@ -26,16 +26,32 @@ export interface SkippedEntry {
 }
 
 /**
+ * Declared fields of a rendered entry that the format cannot carry, and why (the entry is
+ * rendered without them).
+ *
+ * @example
+ * ```ts
+ * for (const d of out.dropped) console.error(`${d.name}: ${d.fields.join(', ')} not rendered: ${d.reason}`);
+ * ```
+ */
+export interface DroppedFields {
+  readonly name: string;
+  readonly fields: readonly string[];
+  readonly reason: string;
+}
+
+/**
  * What a legacy renderer produces.
  *
  * @example
  * ```ts
- * const { files, skipped } = renderK8sRegistrarCrd(registration);
+ * const { files, skipped, dropped } = renderK8sRegistrarCrd(registration);
  * ```
  */
 export interface LegacyRender {
   readonly files: RenderedFile[];
   readonly skipped: SkippedEntry[];
+  readonly dropped: DroppedFields[];
 }
 
 /**
@@ -67,6 +83,20 @@ function fixedOnly(registration: Registration, skipped: SkippedEntry[]): Registr
   return registration.entries.filter((e) => e.spiffeId !== undefined);
 }
 
+/** The declared fields a pod label / annotation / service-account mode cannot carry: the registrar makes the entry from the pod. */
+function podModeDropped(e: RegistrationEntry, mode: string): DroppedFields | undefined {
+  const fields = [
+    e.x509SvidTtl !== 0 && 'x509SvidTtl',
+    e.jwtSvidTtl !== 0 && 'jwtSvidTtl',
+    e.dnsNames.length > 0 && 'dnsNames',
+    e.federatesWith.length > 0 && 'federatesWith',
+    e.hint !== '' && 'hint',
+    e.admin && 'admin',
+    e.downstream && 'downstream',
+  ].filter((x): x is string => typeof x === 'string');
+  return fields.length === 0 ? undefined : { name: e.name, fields, reason: `the registrar's ${mode} mode makes the entry from the pod and has no place for them (set them on the server instead)` };
+}
+
 /** Entries of Kubernetes workloads (with at least one `k8s` selector); the others are skipped. */
 function podEntries(registration: Registration, skipped: SkippedEntry[]): RegistrationEntry[] {
   return fixedOnly(registration, skipped).filter((e) => {
@@ -90,6 +120,7 @@ const idPath = (e: RegistrationEntry): string => (e.spiffeId ?? '').replace(/^sp
  */
 export function renderK8sRegistrarCrd(registration: Registration, options: LegacyRenderOptions = {}): LegacyRender {
   const skipped: SkippedEntry[] = [];
+  const dropped: DroppedFields[] = [];
   const files = fixedOnly(registration, skipped).map((e) => {
     const selector: Record<string, unknown> = {};
     const podLabel: Record<string, string> = {};
@@ -112,12 +143,13 @@ export function renderK8sRegistrarCrd(registration: Registration, options: Legac
     if (e.dnsNames.length > 0) spec['dnsNames'] = [...e.dnsNames];
     if (e.federatesWith.length > 0) spec['federatesWith'] = e.federatesWith.map((f) => `spiffe://${f}`);
     if (e.downstream) spec['downstream'] = true;
-    const dropped = [e.x509SvidTtl !== 0 && 'x509SvidTtl', e.jwtSvidTtl !== 0 && 'jwtSvidTtl', e.hint !== '' && 'hint', e.admin && 'admin'].filter((x): x is string => typeof x === 'string');
-    const note = dropped.length > 0 ? `# Not expressible in a SpiffeID resource (set on the server instead): ${dropped.join(', ')}\n` : '';
+    const lost = [e.x509SvidTtl !== 0 && 'x509SvidTtl', e.jwtSvidTtl !== 0 && 'jwtSvidTtl', e.hint !== '' && 'hint', e.admin && 'admin'].filter((x): x is string => typeof x === 'string');
+    if (lost.length > 0) dropped.push({ name: e.name, fields: lost, reason: 'not expressible in a SpiffeID resource (set them on the server instead)' });
+    const note = lost.length > 0 ? `# Not expressible in a SpiffeID resource (set on the server instead): ${lost.join(', ')}\n` : '';
     const doc = { apiVersion: 'spiffeid.spiffe.io/v1beta1', kind: 'SpiffeID', metadata: { name: e.name, namespace: k8sValue(e, 'ns') ?? options.namespace ?? 'spire' }, spec };
     return { fileName: `${e.name}.yaml`, content: `${HEADER} (crd mode).\n${note}${toYaml(doc)}` };
   });
-  return { files, skipped };
+  return { files, skipped, dropped };
 }
 
 function podPatch(e: RegistrationEntry, where: 'labels' | 'annotations', key: string, value: string): string {
@@ -138,9 +170,11 @@ function podPatch(e: RegistrationEntry, where: 'labels' | 'annotations', key: st
 export function renderK8sRegistrarAnnotation(registration: Registration, options: LegacyRenderOptions = {}): LegacyRender {
   const key = options.annotation ?? 'spiffe.io/spiffe-id';
   const skipped: SkippedEntry[] = [];
-  const docs = podEntries(registration, skipped).map((e) => podPatch(e, 'annotations', key, idPath(e)));
+  const entries = podEntries(registration, skipped);
+  const docs = entries.map((e) => podPatch(e, 'annotations', key, idPath(e)));
+  const dropped = entries.map((e) => podModeDropped(e, 'pod_annotation')).filter((d) => d !== undefined);
   const content = `${HEADER} (pod_annotation mode).\n# Registrar configuration: pod_annotation = ${JSON.stringify(key)}\n---\n${docs.join('---\n')}`;
-  return { files: [{ fileName: 'pod-annotations.yaml', content }], skipped };
+  return { files: [{ fileName: 'pod-annotations.yaml', content }], skipped, dropped };
 }
 
 /**
@@ -157,6 +191,7 @@ export function renderK8sRegistrarLabel(registration: Registration, options: Leg
   const key = options.label ?? 'spiffe.io/spiffe-id';
   const skipped: SkippedEntry[] = [];
   const docs: string[] = [];
+  const dropped: DroppedFields[] = [];
   for (const e of podEntries(registration, skipped)) {
     const value = idPath(e);
     if (!/^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/.test(value)) {
@@ -164,9 +199,11 @@ export function renderK8sRegistrarLabel(registration: Registration, options: Leg
       continue;
     }
     docs.push(podPatch(e, 'labels', key, value));
+    const lost = podModeDropped(e, 'pod_label');
+    if (lost !== undefined) dropped.push(lost);
   }
   const content = `${HEADER} (pod_label mode).\n# Registrar configuration: pod_label = ${JSON.stringify(key)}\n---\n${docs.join('---\n')}`;
-  return { files: [{ fileName: 'pod-labels.yaml', content }], skipped };
+  return { files: [{ fileName: 'pod-labels.yaml', content }], skipped, dropped };
 }
 
 /**
@@ -182,14 +219,19 @@ export function renderK8sRegistrarLabel(registration: Registration, options: Leg
 export function renderK8sRegistrarServiceAccount(registration: Registration): LegacyRender {
   const skipped: SkippedEntry[] = [];
   const covered: Record<string, unknown>[] = [];
+  const dropped: DroppedFields[] = [];
   for (const e of fixedOnly(registration, skipped)) {
     const ns = k8sValue(e, 'ns');
     const sa = k8sValue(e, 'sa');
     const derived = ns === undefined || sa === undefined ? undefined : `spiffe://${registration.trustDomain ?? ''}/ns/${ns}/sa/${sa}`;
     if (derived === undefined) skipped.push({ name: e.name, reason: 'no k8s:ns and k8s:sa selectors' });
     else if (derived !== e.spiffeId) skipped.push({ name: e.name, reason: `the service-account mode would issue ${derived}, not ${e.spiffeId ?? ''}` });
-    else covered.push({ name: e.name, namespace: ns, serviceAccount: sa, spiffeId: e.spiffeId });
+    else {
+      covered.push({ name: e.name, namespace: ns, serviceAccount: sa, spiffeId: e.spiffeId });
+      const lost = podModeDropped(e, 'service-account');
+      if (lost !== undefined) dropped.push(lost);
+    }
   }
   const content = `${HEADER} (service-account mode: pod_label and pod_annotation unset).\n# These workloads get their declared ID from their service account; nothing else to create.\n${toYaml({ workloads: covered })}`;
-  return { files: [{ fileName: 'service-accounts.yaml', content }], skipped };
+  return { files: [{ fileName: 'service-accounts.yaml', content }], skipped, dropped };
 }

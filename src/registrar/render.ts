@@ -10,6 +10,7 @@ import {
   renderK8sRegistrarCrd,
   renderK8sRegistrarLabel,
   renderK8sRegistrarServiceAccount,
+  type DroppedFields,
   type SkippedEntry,
 } from './render-legacy.js';
 import { renderEntryCreateCommands, renderEntryCreateData, type SpireCliRenderOptions } from './render-spire-cli.js';
@@ -55,13 +56,20 @@ export type RenderOptions = SpireCliRenderOptions & K8sRenderOptions & LegacyRen
  */
 export interface RenderOutput {
   readonly files: readonly RenderedFile[];
+  /** The names of the entries the files express, in declaration order. */
+  readonly rendered: readonly string[];
+  /** The entries the format cannot express, and why (they are in no file). */
   readonly skipped: readonly SkippedEntry[];
+  /** Declared fields of rendered entries that the format cannot carry (the k8s-registrar modes). */
+  readonly dropped: readonly DroppedFields[];
 }
 
 const templateSkips = (r: Registration): SkippedEntry[] => r.entries.filter((e) => e.spiffeId === undefined).map((e) => ({ name: e.name, reason: 'a template entry renders to ClusterSPIFFEID only' }));
 
 /**
- * Renders a registration in one format. Pure: same input, same bytes.
+ * Renders a registration in one format. Pure: same input, same bytes. Every entry is either in
+ * `rendered` or in `skipped` (with the reason); when `rendered` is empty the files express
+ * nothing (a single-file format still returns its file, holding only comments).
  *
  * @example
  * ```ts
@@ -70,6 +78,16 @@ const templateSkips = (r: Registration): SkippedEntry[] => r.entries.filter((e) 
  * ```
  */
 export function render(registration: Registration, format: RenderFormat, options: RenderOptions = {}): RenderOutput {
+  const { files, skipped, dropped = [] } = renderFiles(registration, format, options);
+  const left = new Set(skipped.map((s) => s.name));
+  return { files, rendered: registration.entries.map((e) => e.name).filter((name) => !left.has(name)), skipped, dropped };
+}
+
+function renderFiles(
+  registration: Registration,
+  format: RenderFormat,
+  options: RenderOptions,
+): { files: readonly RenderedFile[]; skipped: readonly SkippedEntry[]; dropped?: readonly DroppedFields[] } {
   switch (format) {
     case 'cmd':
       return { files: [{ fileName: 'entries.sh', content: renderEntryCreateCommands(registration, options) }], skipped: templateSkips(registration) };

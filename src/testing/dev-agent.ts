@@ -1,99 +1,59 @@
-#!/usr/bin/env node
 /**
- * A development Workload API: `node dist/testing/dev-agent.js [--socket PATH | --tcp]
- * [--trust-domain TD] [--id ID ...] [--intermediate] [--rotate-every SECONDS]`. It starts a
- * {@link TestWorkloadApi}, prints `export SPIFFE_ENDPOINT_SOCKET=...` on stdout (so
- * `eval "$(node dist/testing/dev-agent.js &)"`-style scripts can pick it up), rotates the
- * X.509-SVIDs periodically, and shuts down cleanly on SIGINT or SIGTERM. Not for production:
- * it hands its SVIDs to anyone who can reach the socket.
+ * A development Workload API, the code behind `spiffe dev-agent` (and `npm run dev-agent` in a
+ * clone): a {@link TestWorkloadApi} that prints `export SPIFFE_ENDPOINT_SOCKET=...`, rotates the
+ * X.509-SVIDs periodically, can play an unregistered workload's agent or a failing one, and stops
+ * cleanly (removing its socket). Not for production: it hands its SVIDs to anyone who can reach
+ * the socket.
  *
  * @module
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { TestingError } from './keys.js';
+import { type GrpcStatusCode, resolveStatus } from './workload-api-faults.js';
 import { TestWorkloadApi } from './workload-api.js';
 
 /**
- * The parsed command line of the dev agent.
+ * What the dev agent serves, and how.
  *
  * @example
  * ```ts
- * const options: DevAgentOptions = { trustDomain: 'example.org', ids: ['spiffe://example.org/web'], rotateEverySeconds: 30 };
+ * const options: DevAgentOptions = { trustDomain: 'example.org', ids: ['spiffe://example.org/web'], rotateEveryMs: 30_000 };
  * ```
  */
 export interface DevAgentOptions {
+  /** Unix socket path. Default: `agent.sock` in a new temporary directory. */
   readonly socketPath?: string | undefined;
+  /** Listen on `tcp://127.0.0.1` instead (port `port`, default any free one). */
   readonly tcp?: boolean | undefined;
-  readonly trustDomain: string;
-  readonly ids: readonly string[];
-  readonly intermediate: boolean;
-  /** Re-issue the X.509-SVIDs this often. Default 1800 (half of their one-hour lifetime); 0 disables. */
-  readonly rotateEverySeconds: number;
-  readonly help: boolean;
+  readonly port?: number | undefined;
+  /** Default `example.org`. */
+  readonly trustDomain?: string | undefined;
+  /** The X.509-SVIDs to issue (to every caller), first = default. Default `spiffe://<td>/workload`. */
+  readonly ids?: readonly string[] | undefined;
+  /** Sign the SVIDs with an intermediate CA. */
+  readonly intermediate?: boolean | undefined;
+  /** Re-issue the X.509-SVIDs this often, in ms. Default 1,800,000 (half of their one-hour lifetime); 0 never. */
+  readonly rotateEveryMs?: number | undefined;
+  /** Issue no identity: every call answers PermissionDenied "no identity issued", as SPIRE does for a workload with no registration entry. */
+  readonly noIdentity?: boolean | undefined;
+  /** Answer every call with this gRPC status (name or number), e.g. `UNAVAILABLE`. */
+  readonly failWith?: GrpcStatusCode | undefined;
+  /** The status details of `failWith` (default: SPIRE's wording where it has one). */
+  readonly failMessage?: string | undefined;
 }
-
-const USAGE = `Usage: dev-agent [--socket PATH | --tcp] [--trust-domain TD] [--id SPIFFE_ID ...] [--intermediate] [--rotate-every SECONDS]
-
-Runs an in-process SPIFFE Workload API for development (spiffe-kit/testing). Prints
-"export SPIFFE_ENDPOINT_SOCKET=..." and serves until SIGINT or SIGTERM.
-
-  --socket PATH          unix socket path (default: a fresh temporary directory)
-  --tcp                  listen on tcp://127.0.0.1:<free port> instead
-  --trust-domain TD      default example.org
-  --id SPIFFE_ID         an identity to issue (repeatable; default spiffe://<TD>/workload)
-  --intermediate         sign SVIDs with an intermediate CA
-  --rotate-every SECONDS re-issue the X.509-SVIDs (default 1800; 0 = never)
-`;
 
 /**
- * Parses the dev agent's arguments.
+ * Where the dev agent writes: its `export` line goes to `stdout`, what it does to `stderr`.
+ * `signal` stops it.
  *
- * @throws {@link TestingError} `ERR_TESTING_INVALID_OPTION` for unknown or invalid arguments.
  * @example
  * ```ts
- * parseDevAgentArgs(['--trust-domain', 'dev.test', '--id', 'spiffe://dev.test/api', '--rotate-every', '60']);
+ * const io: DevAgentIo = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
  * ```
  */
-export function parseDevAgentArgs(argv: readonly string[]): DevAgentOptions {
-  let values: ReturnType<typeof parse>['values'];
-  try {
-    values = parse(argv).values;
-  } catch (err) {
-    throw new TestingError('ERR_TESTING_INVALID_OPTION', `${(err as Error).message}\n\n${USAGE}`);
-  }
-  const rotateEverySeconds = values['rotate-every'] === undefined ? 1800 : Number(values['rotate-every']);
-  if (!Number.isFinite(rotateEverySeconds) || rotateEverySeconds < 0) {
-    throw new TestingError('ERR_TESTING_INVALID_OPTION', `--rotate-every must be a number of seconds >= 0, got ${values['rotate-every']}`);
-  }
-  if (values.tcp && values.socket !== undefined) throw new TestingError('ERR_TESTING_INVALID_OPTION', 'Give either --socket or --tcp, not both');
-  return {
-    socketPath: values.socket,
-    tcp: values.tcp,
-    trustDomain: values['trust-domain'] ?? 'example.org',
-    ids: values.id ?? [],
-    intermediate: values.intermediate ?? false,
-    rotateEverySeconds,
-    help: values.help ?? false,
-  };
-}
-
-function parse(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: false,
-    options: {
-      socket: { type: 'string' },
-      tcp: { type: 'boolean' },
-      'trust-domain': { type: 'string' },
-      id: { type: 'string', multiple: true },
-      intermediate: { type: 'boolean' },
-      'rotate-every': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+export interface DevAgentIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Aborting it shuts the agent down. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -101,55 +61,67 @@ function parse(argv: readonly string[]) {
  *
  * @example
  * ```ts
- * const agent = await runDevAgent(['--tcp'], { handleSignals: false });
+ * const agent = await startDevAgent({ tcp: true }, io);
  * await agent.shutdown();
  * ```
  */
 export interface DevAgent {
   readonly api: TestWorkloadApi;
-  /** Stops rotation and closes the server. Idempotent. */
+  /** Stops rotation and closes the server (removing its socket). Idempotent. */
   shutdown(): Promise<void>;
   /** Settles when the agent has shut down. */
   readonly closed: Promise<void>;
 }
 
+/** Default of {@link DevAgentOptions.rotateEveryMs}: half of the SVIDs' one-hour lifetime. */
+const DEFAULT_ROTATE_EVERY_MS = 1_800_000;
+
 /**
- * Starts the dev agent: prints the `export` line on `stdout`, logs to `stderr`, rotates, and
- * (with `handleSignals`, the default) shuts down on SIGINT/SIGTERM.
+ * Starts the dev agent: prints `export SPIFFE_ENDPOINT_SOCKET=...` on `stdout`, says what it serves
+ * on `stderr`, rotates, and shuts down when `io.signal` fires.
  *
+ * @throws `TestingError` `ERR_TESTING_INVALID_OPTION` for an ID outside the trust domain or a
+ * bad status; `TestWorkloadApiError` when it cannot listen.
  * @example
  * ```ts
- * const agent = await runDevAgent(['--socket', '/tmp/agent.sock', '--rotate-every', '10']);
+ * const agent = await startDevAgent({ socketPath: '/tmp/agent.sock', rotateEveryMs: 10_000 }, {
+ *   stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s),
+ * });
  * ```
  */
-export async function runDevAgent(
-  argv: readonly string[],
-  io: { readonly stdout?: NodeJS.WritableStream; readonly stderr?: NodeJS.WritableStream; readonly handleSignals?: boolean } = {},
-): Promise<DevAgent> {
-  const stdout = io.stdout ?? process.stdout;
-  const stderr = io.stderr ?? process.stderr;
-  const options = parseDevAgentArgs(argv);
+export async function startDevAgent(options: DevAgentOptions, io: DevAgentIo): Promise<DevAgent> {
+  const rotateEveryMs = options.rotateEveryMs ?? DEFAULT_ROTATE_EVERY_MS;
+  // Checked before anything listens.
+  const failure = options.failWith === undefined ? undefined : resolveStatus(options.failWith, options.failMessage);
+  const ids = options.ids ?? [];
   const api = await TestWorkloadApi.start({
-    trustDomain: options.trustDomain,
-    intermediate: options.intermediate,
-    ...(options.tcp ? { tcp: true } : { socketPath: options.socketPath }),
-    ...(options.ids.length > 0 ? { identities: options.ids.map((id) => ({ id })) } : {}),
+    ...(options.trustDomain === undefined ? {} : { trustDomain: options.trustDomain }),
+    intermediate: options.intermediate === true,
+    ...(options.tcp ? { tcp: true, ...(options.port === undefined ? {} : { port: options.port }) } : { socketPath: options.socketPath }),
+    ...(options.noIdentity ? { identities: [] } : ids.length > 0 ? { identities: ids.map((id) => ({ id })) } : {}),
   });
-  stdout.write(`export SPIFFE_ENDPOINT_SOCKET=${api.address}\n`);
-  stderr.write(`dev-agent: serving ${api.svids().map((s) => s.id.toString()).join(', ')} (trust domain ${api.trustDomain.name}) on ${api.address}\n`);
+  if (failure !== undefined) api.failWith(failure.code, failure.details);
+
+  const say = (text: string): void => io.stderr(`spiffe dev-agent: ${text}\n`);
+  io.stdout(`export SPIFFE_ENDPOINT_SOCKET=${api.address}\n`);
+  const serving = options.noIdentity
+    ? 'no identity: every call answers PermissionDenied "no identity issued" (a workload not registered yet)'
+    : api.svids().map((s) => s.id.toString()).join(', ');
+  say(`serving ${serving} (trust domain ${api.trustDomain.name}) on ${api.address}`);
+  if (failure !== undefined) say(`answering every call with gRPC status ${failure.code} (${failure.details})`);
+  if (rotateEveryMs > 0 && !options.noIdentity) say(`rotating the X.509-SVIDs every ${formatMs(rotateEveryMs)}`);
 
   const timer =
-    options.rotateEverySeconds > 0
+    rotateEveryMs > 0 && !options.noIdentity
       ? setInterval(() => {
           // Renew the CA too when its root would expire before the next rotation but one.
-          const renewCa = api.ca.root.notAfter.getTime() - Date.now() < 2 * options.rotateEverySeconds * 1000;
+          const renewCa = api.ca.root.notAfter.getTime() - Date.now() < 2 * rotateEveryMs;
           (renewCa ? api.rotateCa() : api.rotate()).then(
-            () => stderr.write(`dev-agent: rotated ${renewCa ? 'the CA and ' : ''}X.509-SVIDs\n`),
-            (err: unknown) => stderr.write(`dev-agent: rotation failed: ${(err as Error).message}\n`),
+            () => say(`rotated ${renewCa ? 'the CA and ' : ''}the X.509-SVIDs`),
+            (err: unknown) => say(`rotation failed: ${(err as Error).message}`),
           );
-        }, options.rotateEverySeconds * 1000)
+        }, rotateEveryMs)
       : undefined;
-  timer?.unref();
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => {
@@ -158,49 +130,25 @@ export async function runDevAgent(
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     shuttingDown ??= (async () => {
-      if (timer) clearInterval(timer);
-      if (io.handleSignals !== false) {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+      if (timer !== undefined) clearInterval(timer);
+      io.signal?.removeEventListener('abort', onAbort);
       await api.close();
+      say(`stopped${api.socketPath === undefined ? '' : `; removed ${api.socketPath}`}`);
     })().finally(resolveClosed);
     return shuttingDown;
   };
-  const onSignal = (signal: NodeJS.Signals) => {
-    stderr.write(`dev-agent: ${signal}, shutting down\n`);
-    shutdown().catch((err: unknown) => stderr.write(`dev-agent: shutdown failed: ${(err as Error).message}\n`));
+  const onAbort = (): void => {
+    say('shutting down');
+    shutdown().catch((err: unknown) => say(`shutdown failed: ${(err as Error).message}`));
   };
-  if (io.handleSignals !== false) {
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  }
+  if (io.signal?.aborted) onAbort();
+  else io.signal?.addEventListener('abort', onAbort, { once: true });
   return { api, shutdown, closed };
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (entry === undefined) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
-  const argv = process.argv.slice(2);
-  let help = false;
-  try {
-    help = parseDevAgentArgs(argv).help;
-  } catch (err) {
-    process.stderr.write(`dev-agent: ${(err as Error).message}\n`);
-    process.exit(2);
-  }
-  if (help) process.stdout.write(USAGE);
-  else
-    runDevAgent(argv).catch((err: unknown) => {
-      process.stderr.write(`dev-agent: ${(err as Error).message}\n`);
-      process.exitCode = 1;
-    });
+function formatMs(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
 }

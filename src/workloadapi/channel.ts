@@ -35,6 +35,8 @@ import { GrpcStatus } from './errors.js';
 export interface CallStatus {
   readonly code: number;
   readonly details: string;
+  /** For a status of ours (no connection, connection lost): the underlying error (`ENOENT`, `ECONNREFUSED`, …). */
+  readonly cause?: Error | undefined;
 }
 
 /**
@@ -181,7 +183,7 @@ export class GrpcChannel {
       const details = err instanceof Error ? err.message : String(err);
       let cancelled = false;
       queueMicrotask(() => {
-        if (!cancelled) listener.status({ code: GrpcStatus.UNAVAILABLE, details });
+        if (!cancelled) listener.status({ code: GrpcStatus.UNAVAILABLE, details, ...(err instanceof Error ? { cause: err } : {}) });
       });
       return { cancel: () => void (cancelled = true) };
     }
@@ -398,8 +400,8 @@ class StreamCall<T> implements ChannelCall {
       // The server reset the stream: its code says what happened. Anything else (no connection,
       // connection lost, GOAWAY, a pending stream cancelled by a failed connect) is UNAVAILABLE.
       if (err.code === 'ERR_HTTP2_STREAM_ERROR' && rst !== undefined && rst !== constants.NGHTTP2_NO_ERROR) return rstStatus(rst, err.message);
-      const cause = err.cause instanceof Error ? err.cause.message : undefined;
-      return { code: GrpcStatus.UNAVAILABLE, details: cause ?? err.message };
+      const cause = err.cause instanceof Error ? err.cause : err;
+      return { code: GrpcStatus.UNAVAILABLE, details: cause.message, cause };
     }
     // A lost connection closes its streams with CANCEL and no error.
     if (this.#session.destroyed) return { code: GrpcStatus.UNAVAILABLE, details: 'the connection to the Workload API was lost before the call ended' };

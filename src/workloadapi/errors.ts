@@ -166,6 +166,7 @@ export interface WorkloadApiErrorContext {
   readonly details?: string | undefined;
   readonly reason?: string | undefined;
   readonly timeoutMs?: number | undefined;
+  readonly waitedMs?: number | undefined;
   readonly limit?: ResourceLimitName | undefined;
 }
 
@@ -173,7 +174,12 @@ export interface WorkloadApiErrorContext {
  * A Workload API call or stream failed. Switch on `code` (see {@link WorkloadApiErrorCode}); the
  * other fields say where and why: `rpc` (`FetchX509SVID`, …), `address` (the gRPC target),
  * `grpcCode` / `grpcStatus` / `details` when the failure came from a gRPC status, `reason` for a
- * malformed response, `timeoutMs` for a timeout, `limit` for a resource limit.
+ * malformed response, `timeoutMs` for a timeout, `limit` for a resource limit, `cause` for the
+ * error behind it (a failed connect's `ENOENT`, the last failure of a source that gave up).
+ *
+ * A source's `create()` that runs out of time rejects with the code of the last failure it saw
+ * (`ERR_AGENT_UNREACHABLE`, `ERR_NOT_REGISTERED`, …; `ERR_TIMEOUT` only when the agent never
+ * answered), that failure as `cause`, and `timeoutMs` / `waitedMs`.
  *
  * @example
  * ```ts
@@ -202,8 +208,13 @@ export class WorkloadApiError extends SpiffeError {
   readonly details: string | undefined;
   /** For `ERR_MALFORMED_RESPONSE` (and `ERR_RESOURCE_LIMIT`): what is wrong with the message. */
   readonly reason: string | undefined;
-  /** For `ERR_TIMEOUT`: the time that ran out. */
+  /**
+   * For `ERR_TIMEOUT`, and for any error of a source's `create()` that gave up waiting (its code
+   * is then the last failure's): the time that ran out, in ms.
+   */
   readonly timeoutMs: number | undefined;
+  /** For a source's `create()` that gave up or was aborted: how long it waited, in ms. */
+  readonly waitedMs: number | undefined;
   /** For `ERR_RESOURCE_LIMIT`: the limit that was exceeded. */
   readonly limit: ResourceLimitName | undefined;
 
@@ -216,6 +227,7 @@ export class WorkloadApiError extends SpiffeError {
     this.details = context.details;
     this.reason = context.reason;
     this.timeoutMs = context.timeoutMs;
+    this.waitedMs = context.waitedMs;
     this.limit = context.limit;
   }
 
@@ -316,6 +328,8 @@ export function grpcStatusName(code: number): string {
 export interface GrpcStatusLike {
   readonly code: number;
   readonly details?: string | undefined;
+  /** The error behind the status, when the transport made it up (a failed connect: `ENOENT`, …). */
+  readonly cause?: unknown;
 }
 
 /**
@@ -373,7 +387,8 @@ export function fromGrpcStatus(status: GrpcStatusLike, context: GrpcFailureConte
   const { rpc, address, where } = context;
   const details = status.details ?? '';
   const name = grpcStatusName(status.code);
-  const ctx = { rpc, address, grpcCode: status.code, details, ...(status instanceof Error ? { cause: status } : {}) };
+  const cause = status instanceof Error ? status : status.cause;
+  const ctx = { rpc, address, grpcCode: status.code, details, ...(cause === undefined ? {} : { cause }) };
   const said = details === '' ? name : `${name}: ${details}`;
   switch (status.code) {
     case GrpcStatus.UNAVAILABLE:
@@ -435,5 +450,5 @@ export function fromGrpcError(err: unknown, address: string, what: string): Work
 }
 
 function contextOf(e: WorkloadApiError): WorkloadApiErrorContext {
-  return { rpc: e.rpc, address: e.address, grpcCode: e.grpcCode, details: e.details, reason: e.reason, timeoutMs: e.timeoutMs, limit: e.limit };
+  return { rpc: e.rpc, address: e.address, grpcCode: e.grpcCode, details: e.details, reason: e.reason, timeoutMs: e.timeoutMs, waitedMs: e.waitedMs, limit: e.limit };
 }

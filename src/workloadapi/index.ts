@@ -31,7 +31,7 @@ export {
 } from './errors.js';
 export { JwtSource, type JwtSourceOptions } from './jwt-source.js';
 export { DEFAULT_LIMITS, type WorkloadApiLimits } from './limits.js';
-export { type Logger, silentLogger } from './logger.js';
+export { type Logger, type ObjectFirstLogger, objectFirstLogger, silentLogger } from './logger.js';
 export type {
   JsonValue,
   RawJwtBundlesResponse,

@@ -35,6 +35,8 @@ export type LastError = { readonly code: string; readonly message: string; reado
 export abstract class SourceBase<TUpdate> extends EventEmitter {
   #state: SourceState = 'connecting';
   #lastError: LastError | undefined;
+  /** The error behind `#lastError`, for the `cause` of a `create()` that gives up. */
+  #lastFailure: unknown;
   #lastUpdateAt: Date | undefined;
   #connected = false;
   readonly #iterators = new Set<{ push(v: TUpdate): void; end(): void }>();
@@ -83,11 +85,19 @@ export abstract class SourceBase<TUpdate> extends EventEmitter {
   /**
    * Waits for the first `ready` state; rejects on timeout, abort or `failReady`,
    * closing the source. `what` names what was awaited in messages.
+   *
+   * When the time runs out after a failure, the rejection carries the last failure's code
+   * (`ERR_AGENT_UNREACHABLE`, `ERR_NOT_REGISTERED`, …) and the failure itself as `cause`;
+   * `ERR_TIMEOUT` means the agent never answered at all. Either way `timeoutMs` and `waitedMs`
+   * say how long it waited.
    */
   protected async waitForReady(options: SourceOptions, what: string): Promise<void> {
     if (this.state === 'ready') return;
     const timeoutMs = options.timeoutMs ?? 30_000;
     const signal = options.signal;
+    const started = performance.now();
+    // A timer may fire up to 1 ms early against performance.now() (whole-ms timer clock).
+    const waited = (atLeast: number): number => Math.max(atLeast, Math.ceil(performance.now() - started));
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     try {
@@ -97,19 +107,22 @@ export abstract class SourceBase<TUpdate> extends EventEmitter {
           if (state === 'ready') resolve();
         };
         this.on('state', onState);
+        const aborted = (): WorkloadApiError => {
+          const waitedMs = waited(0);
+          return new WorkloadApiError('ERR_ABORTED', `Aborted after ${waitedMs} ms while waiting for ${what} from the Workload API at ${this.address}`, {
+            address: this.address,
+            cause: signal?.reason,
+            timeoutMs,
+            waitedMs,
+          });
+        };
         if (signal?.aborted) {
-          reject(new WorkloadApiError('ERR_ABORTED', `Aborted while waiting for ${what} from the Workload API at ${this.address}`, { address: this.address, cause: signal.reason }));
+          reject(aborted());
           return;
         }
-        onAbort = () =>
-          reject(new WorkloadApiError('ERR_ABORTED', `Aborted while waiting for ${what} from the Workload API at ${this.address}`, { address: this.address, cause: signal?.reason }));
+        onAbort = () => reject(aborted());
         signal?.addEventListener('abort', onAbort, { once: true });
-        timer = setTimeout(() => {
-          const last = this.#lastError;
-          const why = last === undefined ? 'no answer yet' : `last error: ${last.message}`;
-          const code = last?.code === 'ERR_NOT_REGISTERED' ? 'ERR_NOT_REGISTERED' : 'ERR_TIMEOUT';
-          reject(new WorkloadApiError(code, `Timed out after ${timeoutMs} ms waiting for ${what} from the Workload API at ${this.address} (${why})`, { address: this.address }));
-        }, timeoutMs);
+        timer = setTimeout(() => reject(this.#gaveUp(what, timeoutMs, waited(timeoutMs))), timeoutMs);
       });
     } catch (err) {
       await this.close();
@@ -119,6 +132,32 @@ export abstract class SourceBase<TUpdate> extends EventEmitter {
       if (timer !== undefined) clearTimeout(timer);
       if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** The rejection of a `create()` whose time ran out: named after the last failure, if any. */
+  #gaveUp(what: string, timeoutMs: number, waitedMs: number): WorkloadApiError {
+    const where = `the Workload API at ${this.address}`;
+    const failure = this.#lastFailure;
+    if (!(failure instanceof WorkloadApiError)) {
+      const why = this.#lastError === undefined ? 'no answer yet' : `last error: ${this.#lastError.message}`;
+      return new WorkloadApiError('ERR_TIMEOUT', `Timed out after ${waitedMs} ms waiting for ${what} from ${where} (${why})`, {
+        address: this.address,
+        timeoutMs,
+        waitedMs,
+        ...(failure === undefined ? {} : { cause: failure }),
+      });
+    }
+    return new WorkloadApiError(failure.code, `Timed out after ${waitedMs} ms waiting for ${what} from ${where} (last error: ${failure.message})`, {
+      rpc: failure.rpc,
+      address: this.address,
+      grpcCode: failure.grpcCode,
+      details: failure.details,
+      reason: failure.reason,
+      limit: failure.limit,
+      cause: failure,
+      timeoutMs,
+      waitedMs,
+    });
   }
 
   /**
@@ -204,6 +243,7 @@ export abstract class SourceBase<TUpdate> extends EventEmitter {
   }
 
   protected recordError(err: unknown): void {
+    this.#lastFailure = err;
     const e = err instanceof SpiffeError ? err : undefined;
     this.#lastError = {
       code: e?.code ?? 'ERR_UNKNOWN',
@@ -215,6 +255,7 @@ export abstract class SourceBase<TUpdate> extends EventEmitter {
   protected recordUpdate(): void {
     this.#lastUpdateAt = new Date();
     this.#lastError = undefined;
+    this.#lastFailure = undefined;
     this.#connected = true;
   }
 

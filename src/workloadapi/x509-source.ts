@@ -173,6 +173,11 @@ export class X509Source extends SourceBase<X509Context> implements X509BundleSou
     const bundleChanges = diffBundleSets(previousBundles, ctx.bundles);
     let changed = bundleChanges !== undefined;
     if (picked === undefined) {
+      if (this.#svid === undefined) {
+        // Not ready yet, and the agent did answer: say so, for health and for create()'s rejection.
+        const served = ctx.svids.map((s) => (s.hint === undefined ? s.id.toString() : `${s.id} (hint ${JSON.stringify(s.hint)})`)).join(', ');
+        this.recordError(new WorkloadApiError('ERR_NO_SVID', `the agent at ${this.address} serves ${served || 'no X.509-SVID'}, but not ${this.#what}`, { address: this.address }));
+      }
       this.#redact(`the agent no longer lists ${this.#what}`);
     } else {
       this.#redactedAt = undefined;

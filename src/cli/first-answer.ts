@@ -1,0 +1,85 @@
+/**
+ * How the one-shot `spiffe` commands (`jwks`, `registrar check`) get their first answer from the
+ * Workload API: one call that fails at the first failure, as `spiffe health` does (a missing
+ * socket answers in milliseconds, not after the whole `--timeout`), or with `--wait` the same call
+ * retried until `--timeout` runs out (init containers that start before the agent).
+ *
+ * @module
+ */
+import { WorkloadApiError } from '../workloadapi/errors.js';
+
+/**
+ * Options of {@link firstAnswer}.
+ *
+ * @example
+ * ```ts
+ * const options: FirstAnswerOptions = { timeoutMs: 5_000, wait: false, signal: io.signal };
+ * ```
+ */
+export interface FirstAnswerOptions {
+  /** The whole budget, retries included, in ms. */
+  readonly timeoutMs: number;
+  /** Retry failures until `timeoutMs` runs out instead of failing at the first. */
+  readonly wait: boolean;
+  /** Stops waiting (`ERR_ABORTED`). */
+  readonly signal?: AbortSignal | undefined;
+  /** Pause between attempts with `wait`, in ms (default 250). */
+  readonly retryIntervalMs?: number | undefined;
+}
+
+/**
+ * Runs `call` (a one-shot Workload API call given the time left) once, or with `wait` until it
+ * succeeds, fails for good (a fatal code, an abort) or the time runs out. Rejects with the last
+ * failure; after several attempts, with a copy whose message says how many and for how long
+ * (`cause` is the last failure, `waitedMs` the time spent).
+ *
+ * @example
+ * ```ts
+ * const bundles = await firstAnswer((o) => client.fetchJwtBundles(o), { timeoutMs: 5_000, wait: false });
+ * ```
+ */
+export async function firstAnswer<T>(call: (options: { timeoutMs: number; signal?: AbortSignal }) => Promise<T>, options: FirstAnswerOptions): Promise<T> {
+  const started = performance.now();
+  const deadline = started + options.timeoutMs;
+  const interval = options.retryIntervalMs ?? 250;
+  const { signal } = options;
+  for (let attempts = 1; ; attempts++) {
+    try {
+      const timeoutMs = Math.max(1, Math.ceil(deadline - performance.now()));
+      return await call(signal === undefined ? { timeoutMs } : { timeoutMs, signal });
+    } catch (err) {
+      const final = !options.wait || !(err instanceof WorkloadApiError) || err.fatal || signal?.aborted === true;
+      if (final || deadline - performance.now() <= interval || !(await pause(interval, signal))) {
+        if (attempts === 1 || !(err instanceof WorkloadApiError)) throw err;
+        const waitedMs = Math.round(performance.now() - started);
+        throw new WorkloadApiError(err.code, `${err.message} (still failing after ${attempts} attempts in ${waitedMs} ms)`, {
+          rpc: err.rpc,
+          address: err.address,
+          grpcCode: err.grpcCode,
+          details: err.details,
+          reason: err.reason,
+          limit: err.limit,
+          cause: err,
+          timeoutMs: options.timeoutMs,
+          waitedMs,
+        });
+      }
+    }
+  }
+}
+
+/** Sleeps `ms`; resolves `false` when `signal` fires first. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
