@@ -3,7 +3,7 @@
 // constraints of intermediates and trust anchors (Go's crypto/x509 rules), and the crypto floor
 // (RSA keys of at least MIN_RSA_MODULUS_BITS, RSASSA-PSS only with SHA-256/384/512, MGF1 with the
 // same hash and salt = hash length). Every certificate here is real and signed.
-import { constants, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { constants, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { X509Bundle } from '../src/bundle/x509-bundle.js';
 import { parseCertificate } from '../src/internal/der.js';
@@ -258,6 +258,24 @@ describe('the CA crypto floor', () => {
   it('refuses a leaf with an RSA-1024 key', async () => {
     const leaf = await mintCertificate(leafSpec(root, { key: rsa(1024) }));
     expect(codeOf([leaf.der], bundles)).toBe('ERR_X509SVID_WEAK_KEY');
+  });
+
+  it('refuses an intermediate with an RSA key over 8192 bits (slow to check; Go crypto/tls refuses them too)', async () => {
+    // Generating such a key takes many seconds: a public key with a random odd 8200-bit modulus does
+    // (the size is refused before any signature is checked; the leaf names it as its issuer).
+    const n = randomBytes(1025);
+    n[0] = 0x80;
+    n[1024] = (n[1024] as number) | 1;
+    const big = createPublicKey({ key: { kty: 'RSA', n: n.toString('base64url'), e: 'AQAB' }, format: 'jwk' });
+    const inter = await mintCertificate(caSpec('CN=rsa-8200', root, { key: big }));
+    const leaf = await mintCertificate(leafSpec(root, { issuerName: 'CN=rsa-8200' }));
+    try {
+      verifyX509Svid([leaf.der, inter.der], bundles);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as X509SvidError).code).toBe('ERR_X509SVID_WEAK_KEY');
+      expect((err as X509SvidError).message).toMatch(/8200 bits; at most 8192/);
+    }
   });
 
   it('accepts RSA-2048 authorities', async () => {

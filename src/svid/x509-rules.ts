@@ -1,7 +1,7 @@
 import type { ParsedCertificate } from '../internal/der.js';
 import { SpiffeIdError } from '../spiffeid/errors.js';
 import { SpiffeId } from '../spiffeid/spiffe-id.js';
-import { weakKeyReason } from './key-strength.js';
+import { oversizedKeyReason, weakKeyReason } from './key-strength.js';
 import { X509SvidError } from './x509-errors.js';
 import { publicKeyOf } from './x509-signature.js';
 
@@ -132,18 +132,19 @@ export function checkValidity(cert: ParsedCertificate, index: number, now: numbe
 const RSA_KEY_ALGORITHMS = new Set(['1.2.840.113549.1.1.1', '1.2.840.113549.1.1.10']);
 
 /**
- * Applies the shared key floor (key-strength.ts) to a certificate's key: every CA of a path, and
+ * Applies the shared key floor (key-strength.ts) and the RSA size ceiling to a certificate's key: every CA of a path, and
  * a leaf with an RSA key (EC leaf keys are left to the TLS handshake, which uses them).
  */
 export function checkKeyStrength(cert: ParsedCertificate, index: number, role?: string, onlyRsa = false): void {
   if (onlyRsa && !RSA_KEY_ALGORITHMS.has(cert.publicKeyAlgorithm)) return;
   let why: string | undefined;
   try {
-    why = weakKeyReason(publicKeyOf(cert));
+    const key = publicKeyOf(cert);
+    why = weakKeyReason(key) ?? oversizedKeyReason(key);
   } catch (err) {
     why = `its public key cannot be read (${(err as Error).message})`;
   }
   if (why !== undefined) {
-    throw new X509SvidError('ERR_X509SVID_WEAK_KEY', `${role ?? describeCertificate(cert, index)} has a key too weak to vouch for an identity: ${why}`, at(index));
+    throw new X509SvidError('ERR_X509SVID_WEAK_KEY', `${role ?? describeCertificate(cert, index)} has a key spiffe-kit does not accept: ${why}`, at(index));
   }
 }
