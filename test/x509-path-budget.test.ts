@@ -93,6 +93,14 @@ describe('verifyX509Svid: bounded path building', () => {
     expect(again.checks).toBe(r.checks);
   });
 
+  it('checks with slow keys count for more: the same chain with P-521 keys stops after a few checks', async () => {
+    const hostile = await crossSigned(ID, 5, 3, undefined, 'P-521');
+    const r = attempt(hostile.der);
+    expect(r.code).toBe('ERR_X509SVID_PATH_BUDGET');
+    // A P-521 check counts 15: at most 100 / 15 of them, plus the one that went over.
+    expect(r.checks).toBeLessThanOrEqual(Math.floor(MAX_SIGNATURE_CHECKS / 15) + 1);
+  });
+
   it('a smaller cross-signed chain that fits the budget is searched to the end and refused as unknown', async () => {
     const hostile = await crossSigned(ID, 4, 2);
     const r = attempt(hostile.der);

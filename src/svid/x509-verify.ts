@@ -14,7 +14,7 @@ import {
   checkValidity,
   describeCertificate,
 } from './x509-rules.js';
-import { isSignedBy, isSupportedSignatureAlgorithm, weakSignatureAlgorithmReason } from './x509-signature.js';
+import { isSignedBy, isSupportedSignatureAlgorithm, signatureCheckCost, weakSignatureAlgorithmReason } from './x509-signature.js';
 
 /**
  * A certificate as a caller may hold it: DER bytes, a Node `X509Certificate`, or a TLS peer object with `raw`.
@@ -133,9 +133,11 @@ function parseChain(chain: readonly CertificateInput[] | Uint8Array): ParsedCert
 }
 
 /**
- * Most signature checks one verification may make (cached verdicts included). Go's crypto/x509
- * (verify.go, maxChainSignatureChecks) stops at the same number; a real hierarchy needs one per
- * certificate of its path, plus one per same-named authority tried on the way.
+ * Most signature checks one verification may make (cached verdicts included), counted in P-256
+ * checks: a check with a P-384 key counts 5, P-521 15, RSA-4096 2, RSA-8192 4 (their relative
+ * cost), others 1. Go's crypto/x509 (verify.go, maxChainSignatureChecks) stops after the same
+ * number of checks, each counted once. A real hierarchy needs one check per certificate of its
+ * path, plus one per same-named authority tried on the way.
  *
  * @example
  * ```ts
@@ -210,7 +212,8 @@ interface Search {
   readonly anchors: BySubject;
   readonly now: number;
   readonly trustDomain: string;
-  signatureChecks: number;
+  /** Signature work so far, in P-256 checks (see {@link MAX_SIGNATURE_CHECKS}). */
+  signatureWork: number;
   firstError: X509SvidError | undefined;
 }
 
@@ -221,7 +224,7 @@ function note(search: Search, err: X509SvidError): void {
 function budgetError(search: Search): X509SvidError {
   return new X509SvidError(
     'ERR_X509SVID_PATH_BUDGET',
-    `The chain needs too much work to verify: more than ${MAX_SIGNATURE_CHECKS} signature checks while building a path to an authority of trust domain "${search.trustDomain}" (a chain crafted to multiply candidate paths?)`,
+    `The chain needs too much work to verify: more than ${MAX_SIGNATURE_CHECKS} signature checks (P-256 equivalents) while building a path to an authority of trust domain "${search.trustDomain}" (a chain crafted to multiply candidate paths?)`,
   );
 }
 
@@ -273,7 +276,8 @@ function build(search: Search, path: readonly ParsedCertificate[], index: number
       note(search, err as X509SvidError);
       continue;
     }
-    if (++search.signatureChecks > MAX_SIGNATURE_CHECKS) throw budgetError(search);
+    search.signatureWork += signatureCheckCost(candidate);
+    if (search.signatureWork > MAX_SIGNATURE_CHECKS) throw budgetError(search);
     if (!isSignedBy(current, candidate)) {
       const by = anchor ? `the matching authority of trust domain "${search.trustDomain}"` : `the key of ${who}`;
       note(
@@ -369,7 +373,7 @@ export function verifyX509Svid(
     anchors: anchorsOf(bundle),
     now,
     trustDomain: id.trustDomain.name,
-    signatureChecks: 0,
+    signatureWork: 0,
     firstError: undefined,
   };
   const path = build(search, [leaf], 0);

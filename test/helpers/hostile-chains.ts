@@ -14,8 +14,8 @@ interface KeyPair {
   readonly publicKey: KeyObject;
 }
 
-function keyPair(): KeyPair {
-  return generateKeyPairSync('ec', { namedCurve: 'P-256' });
+function keyPair(curve: 'P-256' | 'P-521' = 'P-256'): KeyPair {
+  return generateKeyPairSync('ec', { namedCurve: curve });
 }
 
 function ca(subject: string, key: KeyPair, issuer: CertificateIssuer | undefined, extra: Partial<CertificateSpec> = {}): Promise<MintedCertificate> {
@@ -87,7 +87,7 @@ export async function sameNameSameKey(id: string, n: number): Promise<HostileCha
  * i+1 (mod n), presented in the order that makes depth-first search try every wrong one first.
  */
 export async function cycle(id: string, n: number): Promise<HostileChain> {
-  const keys = Array.from({ length: n }, keyPair);
+  const keys = Array.from({ length: n }, () => keyPair());
   const signers = await Promise.all(keys.map((k) => signer(HOSTILE_NAME, k)));
   const cas: MintedCertificate[] = [];
   for (let i = 0; i < n; i++) cas.push(await ca(HOSTILE_NAME, keys[i] as KeyPair, signers[(i + 1) % n]));
@@ -101,8 +101,14 @@ export async function cycle(id: string, n: number): Promise<HostileChain> {
  * to `top`'s authority (what a TLS stack with a flat trust list finds), which the SPIFFE
  * verifier, limited to the leaf's own trust domain, cannot use.
  */
-export async function crossSigned(id: string, keys: number, signersPerKey: number, top?: CertificateIssuer): Promise<HostileChain & { readonly leafKey: KeyObject }> {
-  const pairs = Array.from({ length: keys }, keyPair);
+export async function crossSigned(
+  id: string,
+  keys: number,
+  signersPerKey: number,
+  top?: CertificateIssuer,
+  curve: 'P-256' | 'P-521' = 'P-256',
+): Promise<HostileChain & { readonly leafKey: KeyObject }> {
+  const pairs = Array.from({ length: keys }, () => keyPair(curve));
   const signers = await Promise.all(pairs.map((k) => signer(HOSTILE_NAME, k)));
   const cas: MintedCertificate[] = [];
   if (top !== undefined) cas.push(await ca(HOSTILE_NAME, pairs[0] as KeyPair, top, { authorityKeyIdentifier: true }));
