@@ -10,7 +10,7 @@ import type { X509BundleSource } from '../src/bundle/source.js';
 import { authorizeId, createTlsServer, mtlsClientOptions, peerSpiffeId, X509Source } from '../src/index.js';
 import { X509SvidError, type X509SvidErrorCode } from '../src/svid/x509-errors.js';
 import { signatureCheckCount } from '../src/svid/x509-signature.js';
-import { MAX_SIGNATURE_CHECKS, verifyX509Svid } from '../src/svid/x509-verify.js';
+import { MAX_ISSUER_CANDIDATES, MAX_SIGNATURE_CHECKS, verifyX509Svid } from '../src/svid/x509-verify.js';
 import { TestCa, TestWorkloadApi } from '../src/testing/index.js';
 import { type MintedCertificate, mintCertificate } from '../src/testing/mint.js';
 import { crossSigned, cycle, sameNameSameKey } from './helpers/hostile-chains.js';
@@ -107,6 +107,41 @@ describe('verifyX509Svid: bounded path building', () => {
     // The first failure met is reported: a candidate whose key did not sign the certificate.
     expect(r.code).toBe('ERR_X509SVID_SIGNATURE');
     expect(r.checks).toBeLessThanOrEqual(MAX_SIGNATURE_CHECKS);
+  });
+
+  it('a bundle with 200 same-named authorities: at most MAX_ISSUER_CANDIDATES of them are tried', async () => {
+    const decoys: MintedCertificate[] = [];
+    for (let i = 0; i < 200; i++) decoys.push(await mintCertificate({ ...caSpec('CN=crowded root'), authorityKeyIdentifier: false }));
+    const signer = await mintCertificate(caSpec('CN=crowded root'));
+    const now = Date.now();
+    const leaf = await mintCertificate({
+      subject: 'CN=crowded',
+      issuer: signer,
+      uris: ['spiffe://example.org/crowded'],
+      basicConstraints: { ca: false, critical: true },
+      keyUsage: { usages: ['digitalSignature'], critical: true },
+      notBefore: new Date(now - HOUR),
+      notAfter: new Date(now + HOUR),
+    });
+    // The real signer last: beyond the cap, even though the leaf's AKID would rank it first.
+    const crowded = bundleOf(...decoys, signer);
+    const withoutAkid = await mintCertificate({
+      subject: 'CN=crowded',
+      issuer: signer,
+      uris: ['spiffe://example.org/crowded'],
+      basicConstraints: { ca: false, critical: true },
+      keyUsage: { usages: ['digitalSignature'], critical: true },
+      notBefore: new Date(now - HOUR),
+      notAfter: new Date(now + HOUR),
+      authorityKeyIdentifier: false,
+    });
+    const r = attempt([withoutAkid.der], crowded);
+    expect(r.code).toBe('ERR_X509SVID_SIGNATURE');
+    expect(r.checks).toBe(MAX_ISSUER_CANDIDATES);
+    // With its AKID the leaf's own authority is tried first, among 201 same-named ones.
+    const ok = attempt([leaf.der], crowded);
+    expect(ok.code).toBe('OK');
+    expect(ok.checks).toBe(1);
   });
 
   it('a legitimate 16-certificate chain (15 intermediates) verifies with one check per certificate', async () => {

@@ -183,18 +183,24 @@ function indexBySubject(candidates: readonly Candidate[]): BySubject {
  * The potential parents of `child` among `pool`: only those whose subject is byte-for-byte the
  * child's issuer (RFC 5280 name chaining; Go's CertPool.findPotentialParents). AKID/SKID only
  * orders them, as in Go: a matching key identifier first, then those where either side has none,
- * then mismatching ones.
+ * then mismatching ones. At most `limit` are returned (a bundle may hold thousands of same-named
+ * authorities: this is one linear pass, never a sort).
  */
-function potentialParents(child: ParsedCertificate, pool: BySubject): readonly Candidate[] {
+function potentialParents(child: ParsedCertificate, pool: BySubject, limit: number): readonly Candidate[] {
   const named = pool.get(child.issuer.toString('latin1'));
   if (named === undefined || named.length === 0) return [];
   const akid = child.extensions.authorityKeyId;
-  if (akid === undefined) return named;
-  const rank = (c: Candidate): number => {
-    const skid = c.cert.extensions.subjectKeyId;
-    return skid === undefined ? 1 : skid === akid ? 0 : 2;
-  };
-  return [...named].sort((a, b) => rank(a) - rank(b));
+  if (akid === undefined) return named.length <= limit ? named : named.slice(0, limit);
+  const out: Candidate[] = [];
+  for (const rank of [0, 1, 2]) {
+    for (const c of named) {
+      const skid = c.cert.extensions.subjectKeyId;
+      if ((skid === undefined ? 1 : skid === akid ? 0 : 2) !== rank) continue;
+      out.push(c);
+      if (out.length === limit) return out;
+    }
+  }
+  return out;
 }
 
 /**
@@ -253,7 +259,9 @@ function build(search: Search, path: readonly ParsedCertificate[], index: number
     note(search, new X509SvidError('ERR_X509SVID_WEAK_ALGORITHM', `${describeCertificate(current, index)} is signed with ${weak}`, { certificateIndex: index }));
     return undefined;
   }
-  const candidates = [...potentialParents(current, search.anchors), ...potentialParents(current, search.intermediates)];
+  // Enough candidates to try MAX_ISSUER_CANDIDATES after skipping those already on the path.
+  const limit = MAX_ISSUER_CANDIDATES + path.length;
+  const candidates = [...potentialParents(current, search.anchors, limit), ...potentialParents(current, search.intermediates, limit)];
   let tried = 0;
   for (const { cert: candidate, index: i } of candidates) {
     if (alreadyInPath(candidate, path)) continue;
