@@ -342,8 +342,13 @@ function anchorsOf(bundle: X509Bundle): BySubject {
  * SAN holding a SPIFFE ID with a path, not a CA, keyUsage critical with digitalSignature and
  * without keyCertSign / cRLSign); a bundle for the leaf's trust domain; then RFC 5280 path
  * building to an authority of **that bundle only**, through intermediates taken from the chain,
- * checking validity at `now`, CA flags, keyCertSign, pathLenConstraint, signatures, and rejecting
- * unknown critical extensions. Each failure throws an {@link X509SvidError} with its own code.
+ * checking validity at `now`, CA flags, keyCertSign, pathLenConstraint, signatures, name
+ * constraints (of intermediates and anchors), the key floor (`MIN_RSA_MODULUS_BITS`) and
+ * signature parameters, and rejecting unknown critical extensions. A parent must carry the
+ * child's issuer name as its subject. The work is bounded: no certificate (nor subject + key)
+ * twice in a path, at most {@link MAX_ISSUER_CANDIDATES} candidates per certificate and
+ * {@link MAX_SIGNATURE_CHECKS} signature checks, else `ERR_X509SVID_PATH_BUDGET`. Each failure
+ * throws an {@link X509SvidError} with its own code.
  *
  * @param chain - the peer's certificates, leaf first (DER buffers, `X509Certificate`s, TLS peer
  *   objects with `raw`, or one buffer of concatenated DER).
