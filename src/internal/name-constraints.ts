@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { isIP } from 'node:net';
 import { expectTlv, readTlv, TlvError } from './tlv.js';
 
 /**
@@ -64,10 +65,9 @@ function withoutDot(s: string): string {
   return s.startsWith('.') ? s.slice(1) : s;
 }
 
-/** IPv4 dotted quad, or anything with a colon that parses as IPv6, like Go's net.ParseIP. */
+/** Whether `s` is an IP address, like Go's net.ParseIP (IPv4 dotted quad without leading zeros, or IPv6). */
 function looksLikeIp(s: string): boolean {
-  if (/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(s)) return s.split('.').every((o) => Number(o) <= 255 && (o === '0' || !o.startsWith('0')));
-  return s.includes(':') && /^[0-9A-Fa-f:.]+$/.test(s);
+  return isIP(s) !== 0;
 }
 
 function validMask(mask: Buffer): boolean {
