@@ -217,7 +217,7 @@ describe('over real TLS: a hostile handshake does not stall the server', () => {
     server.on('tlsClientError', (err: Error) => openSslErrors.push(err));
     const port = await listenOnLoopback(server, cleanup);
 
-    const pem = hostile.der.map((d) => `-----BEGIN CERTIFICATE-----\n${d.toString('base64')}\n-----END CERTIFICATE-----\n`).join('');
+    const pem = pemOf(hostile.der);
     const before = signatureCheckCount();
     const bad = tls.connect({ host: '127.0.0.1', port, cert: pem, key: hostile.leafKey.export({ format: 'pem', type: 'pkcs8' }), rejectUnauthorized: false });
     bad.on('error', () => undefined);
@@ -240,4 +240,24 @@ describe('over real TLS: a hostile handshake does not stall the server', () => {
     await once(good, 'end');
     expect(body).toBe('spiffe://example.org/client');
   });
+
+  it('client side: a hostile server gets a prompt refusal after a bounded number of checks', async () => {
+    const server = tls.createServer({ cert: pemOf(hostile.der), key: hostile.leafKey.export({ format: 'pem', type: 'pkcs8' }) }, (socket) => socket.end('hostile'));
+    server.on('tlsClientError', () => undefined);
+    const port = await listenOnLoopback(server, cleanup);
+    const { agent: _agent, createConnection: _cc, ...options } = mtlsClientOptions(clientSource, authorizeId('spiffe://example.org/client'));
+    const before = signatureCheckCount();
+    const socket = tls.connect({ ...options, host: '127.0.0.1', port });
+    const [err] = (await once(socket, 'error')) as [Error & { cause?: unknown }];
+    const checks = signatureCheckCount() - before;
+    socket.destroy();
+    expect(err.cause).toBeInstanceOf(X509SvidError);
+    expect((err.cause as X509SvidError).code).toBe('ERR_X509SVID_UNKNOWN_AUTHORITY');
+    expect(checks).toBeGreaterThan(0);
+    expect(checks).toBeLessThanOrEqual(16);
+  });
 });
+
+function pemOf(ders: readonly Buffer[]): string {
+  return ders.map((d) => `-----BEGIN CERTIFICATE-----\n${d.toString('base64')}\n-----END CERTIFICATE-----\n`).join('');
+}
