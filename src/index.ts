@@ -17,9 +17,12 @@ export { JwtSvid, type JwtSvidOptions } from './svid/jwt-svid.js';
 export { JwtSvidError, type JwtSvidErrorCode, type JwtSvidErrorContext } from './svid/jwt-errors.js';
 export { X509SvidError, type X509SvidErrorCode } from './svid/x509-errors.js';
 export { MAX_SVID_CHAIN_LENGTH, X509Svid, type X509SvidParseOptions } from './svid/x509-svid.js';
+export { MAX_RSA_MODULUS_BITS, MIN_RSA_MODULUS_BITS } from './svid/key-strength.js';
 export {
   type CertificateInput,
+  MAX_ISSUER_CANDIDATES,
   MAX_PEER_CHAIN_LENGTH,
+  MAX_SIGNATURE_CHECKS,
   type VerifiedX509Svid,
   type VerifyX509SvidOptions,
   verifyX509Svid,

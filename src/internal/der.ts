@@ -17,6 +17,8 @@
  * @module
  */
 import { SpiffeError } from '../errors.js';
+import { type NameConstraints, readNameConstraints } from './name-constraints.js';
+import { TlvError } from './tlv.js';
 
 /**
  * Codes of {@link DerError}: `ERR_DER_MALFORMED` for bytes that are not valid DER / X.509,
@@ -123,6 +125,8 @@ export interface CertificateExtensions {
   readonly subjectKeyId: string | undefined;
   /** keyIdentifier of authorityKeyIdentifier as lowercase hex. */
   readonly authorityKeyId: string | undefined;
+  /** The nameConstraints extension (read by name-constraints.ts), or undefined when absent. */
+  readonly nameConstraints: NameConstraints | undefined;
   /** OIDs of every extension marked critical, in certificate order. */
   readonly criticalExtensions: string[];
   /** OIDs of every extension, in certificate order. */
@@ -187,6 +191,7 @@ const EXT_SUBJECT_ALT_NAME = '2.5.29.17';
 const EXT_BASIC_CONSTRAINTS = '2.5.29.19';
 const EXT_AUTHORITY_KEY_ID = '2.5.29.35';
 const EXT_EXT_KEY_USAGE = '2.5.29.37';
+const EXT_NAME_CONSTRAINTS = '2.5.29.30';
 
 function malformed(message: string, offset: number): DerError {
   return new DerError('ERR_DER_MALFORMED', message, offset);
@@ -746,6 +751,7 @@ function emptyExtensions(): CertificateExtensions {
     extKeyUsage: undefined,
     subjectKeyId: undefined,
     authorityKeyId: undefined,
+    nameConstraints: undefined,
     criticalExtensions: [],
     all: [],
   };
@@ -809,6 +815,14 @@ function parseExtensions(r: Reader, start: number, end: number): CertificateExte
       }
       case EXT_AUTHORITY_KEY_ID:
         ext.authorityKeyId = readAuthorityKeyId(r, vStart, extEnd);
+        break;
+      case EXT_NAME_CONSTRAINTS:
+        try {
+          ext.nameConstraints = readNameConstraints(buf, vStart, extEnd, critical);
+        } catch (err) {
+          if (err instanceof TlvError) throw malformed(`nameConstraints: ${err.message}`, err.offset);
+          throw err;
+        }
         break;
       default:
         break;

@@ -5,6 +5,7 @@ import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { JwtSvidError } from './jwt-errors.js';
 import { show } from './jwt-claims.js';
 import { type CheckedJwt, checkToken, expectedAudienceOf, timeOf } from './jwt-token.js';
+import { weakKeyReason } from './key-strength.js';
 
 /** jose, loaded on the first signature check: processes that never validate a token skip its load. */
 let jose: typeof import('jose') | undefined;
@@ -43,8 +44,7 @@ function keyProblem(key: KeyObject, alg: string): string | undefined {
   if (type !== 'rsa' && !(type === 'rsa-pss' && alg.charCodeAt(0) === 0x50) /* P */) {
     return `it is ${type === undefined ? 'not an asymmetric key' : `an ${type.toUpperCase()} key`}`;
   }
-  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-  return bits >= 2048 ? undefined : `its modulus has ${bits} bits; at least 2048 are required`;
+  return weakKeyReason(key);
 }
 
 /**

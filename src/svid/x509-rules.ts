@@ -1,7 +1,9 @@
 import type { ParsedCertificate } from '../internal/der.js';
 import { SpiffeIdError } from '../spiffeid/errors.js';
 import { SpiffeId } from '../spiffeid/spiffe-id.js';
+import { oversizedKeyReason, weakKeyReason } from './key-strength.js';
 import { X509SvidError } from './x509-errors.js';
+import { publicKeyOf } from './x509-signature.js';
 
 /**
  * The X.509-SVID rules shared by own-SVID parsing and peer verification: leaf rules, signing
@@ -13,8 +15,10 @@ const HANDLED_CRITICAL = new Set([
   '2.5.29.15', // keyUsage
   '2.5.29.17', // subjectAltName
   '2.5.29.19', // basicConstraints
+  '2.5.29.30', // nameConstraints, unless it holds kinds spiffe-kit does not apply (see below)
   '2.5.29.37', // extKeyUsage
 ]);
+const NAME_CONSTRAINTS = '2.5.29.30';
 
 /** Error context for a chain index; negative indexes (bundle authorities) have none. */
 function at(index: number): { certificateIndex?: number } {
@@ -102,7 +106,8 @@ export function checkSigningCertificate(cert: ParsedCertificate, index: number, 
 /** Rejects a certificate with a critical extension that spiffe-kit does not apply. */
 export function checkCriticalExtensions(cert: ParsedCertificate, index: number, role?: string): void {
   for (const oid of cert.extensions.criticalExtensions) {
-    if (!HANDLED_CRITICAL.has(oid)) {
+    // Like Go (parser.go), a critical nameConstraints with a directoryName, otherName, … subtree is unhandled.
+    if (!HANDLED_CRITICAL.has(oid) || (oid === NAME_CONSTRAINTS && cert.extensions.nameConstraints?.unhandled === true)) {
       throw new X509SvidError(
         'ERR_X509SVID_UNHANDLED_CRITICAL_EXTENSION',
         `${role ?? describeCertificate(cert, index)} has a critical extension spiffe-kit does not understand (OID ${oid})`,
@@ -120,5 +125,26 @@ export function checkValidity(cert: ParsedCertificate, index: number, now: numbe
   }
   if (now > cert.notAfter.getTime()) {
     throw new X509SvidError('ERR_X509SVID_EXPIRED', `${who} expired at ${cert.notAfter.toISOString()}`, at(index));
+  }
+}
+
+/** Public key algorithms whose strength {@link checkKeyStrength} reads from the key. */
+const RSA_KEY_ALGORITHMS = new Set(['1.2.840.113549.1.1.1', '1.2.840.113549.1.1.10']);
+
+/**
+ * Applies the shared key floor (key-strength.ts) and the RSA size ceiling to a certificate's key: every CA of a path, and
+ * a leaf with an RSA key (EC leaf keys are left to the TLS handshake, which uses them).
+ */
+export function checkKeyStrength(cert: ParsedCertificate, index: number, role?: string, onlyRsa = false): void {
+  if (onlyRsa && !RSA_KEY_ALGORITHMS.has(cert.publicKeyAlgorithm)) return;
+  let why: string | undefined;
+  try {
+    const key = publicKeyOf(cert);
+    why = weakKeyReason(key) ?? oversizedKeyReason(key);
+  } catch (err) {
+    why = `its public key cannot be read (${(err as Error).message})`;
+  }
+  if (why !== undefined) {
+    throw new X509SvidError('ERR_X509SVID_WEAK_KEY', `${role ?? describeCertificate(cert, index)} has a key spiffe-kit does not accept: ${why}`, at(index));
   }
 }

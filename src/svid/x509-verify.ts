@@ -5,14 +5,16 @@ import type { X509BundleSource } from '../bundle/source.js';
 import { DerError, type ParsedCertificate, parseCertificate, splitDerCertificates } from '../internal/der.js';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { X509SvidError } from './x509-errors.js';
+import { checkNameConstraints } from './x509-name-constraints.js';
 import {
   checkCriticalExtensions,
+  checkKeyStrength,
   checkLeaf,
   checkSigningCertificate,
   checkValidity,
   describeCertificate,
 } from './x509-rules.js';
-import { isSignedBy, isSupportedSignatureAlgorithm } from './x509-signature.js';
+import { isSignedBy, isSupportedSignatureAlgorithm, signatureCheckCost, weakSignatureAlgorithmReason } from './x509-signature.js';
 
 /**
  * A certificate as a caller may hold it: DER bytes, a Node `X509Certificate`, or a TLS peer object with `raw`.
@@ -63,7 +65,7 @@ export interface VerifiedX509Svid {
 export const MAX_PEER_CHAIN_LENGTH = 16;
 
 /** Parsed anchors per bundle authority list (the bundle keeps that array until it changes). */
-const anchorsByList = new WeakMap<readonly Buffer[], readonly ParsedCertificate[]>();
+const anchorsByList = new WeakMap<readonly Buffer[], BySubject>();
 /** Parsed anchors by content, so a re-delivered but identical bundle costs no parsing. */
 const anchorsByDer = new Lru<string, ParsedCertificate | null>(1024);
 
@@ -130,17 +132,94 @@ function parseChain(chain: readonly CertificateInput[] | Uint8Array): ParsedCert
   });
 }
 
-function issuedBy(child: ParsedCertificate, parent: ParsedCertificate): boolean {
-  if (child.issuer.equals(parent.subject)) return true;
+/**
+ * Most signature checks one verification may make (cached verdicts included), counted in P-256
+ * checks: a check with a P-384 key counts 5, P-521 15, RSA-4096 2, RSA-8192 4 (their relative
+ * cost), others 1. Go's crypto/x509 (verify.go, maxChainSignatureChecks) stops after the same
+ * number of checks, each counted once. A real hierarchy needs one check per certificate of its
+ * path, plus one per same-named authority tried on the way.
+ *
+ * @example
+ * ```ts
+ * import { MAX_SIGNATURE_CHECKS } from 'spiffe-kit';
+ * console.log(MAX_SIGNATURE_CHECKS); // 100
+ * ```
+ */
+export const MAX_SIGNATURE_CHECKS = 100;
+
+/**
+ * Most issuer candidates (trust anchors and presented intermediates whose subject is the
+ * certificate's issuer name) tried for one certificate of a path; the rest are ignored.
+ *
+ * @example
+ * ```ts
+ * import { MAX_ISSUER_CANDIDATES } from 'spiffe-kit';
+ * console.log(MAX_ISSUER_CANDIDATES); // 32
+ * ```
+ */
+export const MAX_ISSUER_CANDIDATES = 32;
+
+/** Certificates by subject name (raw DER bytes as a latin1 string), in input order. */
+type BySubject = ReadonlyMap<string, readonly Candidate[]>;
+
+interface Candidate {
+  readonly cert: ParsedCertificate;
+  /** Chain index, or -1 for a trust anchor. */
+  readonly index: number;
+}
+
+function indexBySubject(candidates: readonly Candidate[]): BySubject {
+  const map = new Map<string, Candidate[]>();
+  for (const c of candidates) {
+    const key = c.cert.subject.toString('latin1');
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [c]);
+    else list.push(c);
+  }
+  return map;
+}
+
+/**
+ * The potential parents of `child` among `pool`: only those whose subject is byte-for-byte the
+ * child's issuer (RFC 5280 name chaining; Go's CertPool.findPotentialParents). AKID/SKID only
+ * orders them, as in Go: a matching key identifier first, then those where either side has none,
+ * then mismatching ones. At most `limit` are returned (a bundle may hold thousands of same-named
+ * authorities: this is one linear pass, never a sort).
+ */
+function potentialParents(child: ParsedCertificate, pool: BySubject, limit: number): readonly Candidate[] {
+  const named = pool.get(child.issuer.toString('latin1'));
+  if (named === undefined || named.length === 0) return [];
   const akid = child.extensions.authorityKeyId;
-  return akid !== undefined && akid === parent.extensions.subjectKeyId;
+  if (akid === undefined) return named.length <= limit ? named : named.slice(0, limit);
+  const out: Candidate[] = [];
+  for (const rank of [0, 1, 2]) {
+    for (const c of named) {
+      const skid = c.cert.extensions.subjectKeyId;
+      if ((skid === undefined ? 1 : skid === akid ? 0 : 2) !== rank) continue;
+      out.push(c);
+      if (out.length === limit) return out;
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether `candidate` would repeat a certificate of the path: the same subject and the same
+ * public key (Go's alreadyInChain; spiffe-kit does not tell copies apart by their SANs). Such a
+ * certificate can never be needed, and skipping it is what keeps loops of self-issued or
+ * cross-signed certificates from multiplying paths.
+ */
+function alreadyInPath(candidate: ParsedCertificate, path: readonly ParsedCertificate[]): boolean {
+  return path.some((c) => c.subject.equals(candidate.subject) && c.subjectPublicKeyInfo.equals(candidate.subjectPublicKeyInfo));
 }
 
 interface Search {
-  readonly presented: readonly ParsedCertificate[];
-  readonly anchors: readonly ParsedCertificate[];
+  readonly intermediates: BySubject;
+  readonly anchors: BySubject;
   readonly now: number;
   readonly trustDomain: string;
+  /** Signature work so far, in P-256 checks (see {@link MAX_SIGNATURE_CHECKS}). */
+  signatureWork: number;
   firstError: X509SvidError | undefined;
 }
 
@@ -148,12 +227,22 @@ function note(search: Search, err: X509SvidError): void {
   search.firstError ??= err;
 }
 
+function budgetError(search: Search): X509SvidError {
+  return new X509SvidError(
+    'ERR_X509SVID_PATH_BUDGET',
+    `The chain needs too much work to verify: more than ${MAX_SIGNATURE_CHECKS} signature checks (P-256 equivalents) while building a path to an authority of trust domain "${search.trustDomain}" (a chain crafted to multiply candidate paths?)`,
+  );
+}
+
 /**
- * Depth-first path building from `current` (at chain index `index`) towards an anchor of the
- * bundle. `used` lists the presented intermediates already on the path (leaf side first).
- * Returns the anchor and the intermediates, or undefined.
+ * Depth-first path building from the last certificate of `path` (the leaf first) towards an
+ * anchor of the bundle, trust anchors tried before presented intermediates, as Go does. Every
+ * signature check counts against {@link MAX_SIGNATURE_CHECKS}; past it the whole verification
+ * fails with `ERR_X509SVID_PATH_BUDGET`. Returns the certificates above the path up to the
+ * anchor, or undefined.
  */
-function build(search: Search, current: ParsedCertificate, index: number, used: number[]): ParsedCertificate[] | undefined {
+function build(search: Search, path: readonly ParsedCertificate[], index: number): ParsedCertificate[] | undefined {
+  const current = path[path.length - 1] as ParsedCertificate;
   if (!isSupportedSignatureAlgorithm(current.signatureAlgorithm)) {
     note(
       search,
@@ -165,55 +254,60 @@ function build(search: Search, current: ParsedCertificate, index: number, used: 
     );
     return undefined;
   }
-  for (const anchor of search.anchors) {
-    if (!issuedBy(current, anchor)) continue;
-    if (!isSignedBy(current, anchor)) {
-      note(
-        search,
-        new X509SvidError(
-          'ERR_X509SVID_SIGNATURE',
-          `The signature of ${describeCertificate(current, index)} does not verify with the matching authority of trust domain "${search.trustDomain}"`,
-          { certificateIndex: index },
-        ),
-      );
-      continue;
-    }
-    try {
-      const role = `the authority of trust domain "${search.trustDomain}" (serial ${anchor.serialNumber})`;
-      checkSigningCertificate(anchor, -1, role);
-      checkValidity(anchor, -1, search.now, role);
-      checkPathLength(anchor, used.length, role);
-    } catch (err) {
-      note(search, err as X509SvidError);
-      continue;
-    }
-    return [anchor];
+  const weak = weakSignatureAlgorithmReason(current);
+  if (weak !== undefined) {
+    note(search, new X509SvidError('ERR_X509SVID_WEAK_ALGORITHM', `${describeCertificate(current, index)} is signed with ${weak}`, { certificateIndex: index }));
+    return undefined;
   }
-  for (let i = 1; i < search.presented.length; i++) {
-    if (used.includes(i)) continue;
-    const candidate = search.presented[i] as ParsedCertificate;
-    if (!issuedBy(current, candidate)) continue;
-    if (!isSignedBy(current, candidate)) {
+  // Enough candidates to try MAX_ISSUER_CANDIDATES after skipping those already on the path.
+  const limit = MAX_ISSUER_CANDIDATES + path.length;
+  const candidates = [...potentialParents(current, search.anchors, limit), ...potentialParents(current, search.intermediates, limit)];
+  let tried = 0;
+  for (const { cert: candidate, index: i } of candidates) {
+    if (alreadyInPath(candidate, path)) continue;
+    if (++tried > MAX_ISSUER_CANDIDATES) {
       note(
         search,
         new X509SvidError(
-          'ERR_X509SVID_SIGNATURE',
-          `The signature of ${describeCertificate(current, index)} does not verify with the key of ${describeCertificate(candidate, i)}`,
+          'ERR_X509SVID_PATH_BUDGET',
+          `${describeCertificate(current, index)} has more than ${MAX_ISSUER_CANDIDATES} candidate issuers; the others were not tried`,
           { certificateIndex: index },
         ),
       );
-      continue;
+      break;
     }
+    const anchor = i < 0;
+    const who = anchor ? `the authority of trust domain "${search.trustDomain}" (serial ${candidate.serialNumber})` : describeCertificate(candidate, i);
     try {
-      checkSigningCertificate(candidate, i);
-      checkValidity(candidate, i, search.now);
-      checkCriticalExtensions(candidate, i);
-      checkPathLength(candidate, used.length, describeCertificate(candidate, i));
+      checkKeyStrength(candidate, i, who);
     } catch (err) {
       note(search, err as X509SvidError);
       continue;
     }
-    const rest = build(search, candidate, i, [...used, i]);
+    search.signatureWork += signatureCheckCost(candidate);
+    if (search.signatureWork > MAX_SIGNATURE_CHECKS) throw budgetError(search);
+    if (!isSignedBy(current, candidate)) {
+      const by = anchor ? `the matching authority of trust domain "${search.trustDomain}"` : `the key of ${who}`;
+      note(
+        search,
+        new X509SvidError('ERR_X509SVID_SIGNATURE', `The signature of ${describeCertificate(current, index)} does not verify with ${by}`, {
+          certificateIndex: index,
+        }),
+      );
+      continue;
+    }
+    try {
+      checkSigningCertificate(candidate, i, who);
+      checkValidity(candidate, i, search.now, who);
+      checkCriticalExtensions(candidate, i, who);
+      checkPathLength(candidate, path.length - 1, who);
+      checkNameConstraints(candidate, path, who, i);
+    } catch (err) {
+      note(search, err as X509SvidError);
+      continue;
+    }
+    if (anchor) return [candidate];
+    const rest = build(search, [...path, candidate], i);
     if (rest !== undefined) return [candidate, ...rest];
   }
   return undefined;
@@ -230,11 +324,12 @@ function checkPathLength(ca: ParsedCertificate, below: number, who: string): voi
   }
 }
 
-function anchorsOf(bundle: X509Bundle): readonly ParsedCertificate[] {
+function anchorsOf(bundle: X509Bundle): BySubject {
   const list = bundle.x509AuthoritiesDer;
   let anchors = anchorsByList.get(list);
   if (anchors === undefined) {
-    anchors = list.map(parseAnchor).filter((a): a is ParsedCertificate => a !== null);
+    const parsed = list.map(parseAnchor).filter((a): a is ParsedCertificate => a !== null);
+    anchors = indexBySubject(parsed.map((cert) => ({ cert, index: -1 })));
     anchorsByList.set(list, anchors);
   }
   return anchors;
@@ -247,8 +342,13 @@ function anchorsOf(bundle: X509Bundle): readonly ParsedCertificate[] {
  * SAN holding a SPIFFE ID with a path, not a CA, keyUsage critical with digitalSignature and
  * without keyCertSign / cRLSign); a bundle for the leaf's trust domain; then RFC 5280 path
  * building to an authority of **that bundle only**, through intermediates taken from the chain,
- * checking validity at `now`, CA flags, keyCertSign, pathLenConstraint, signatures, and rejecting
- * unknown critical extensions. Each failure throws an {@link X509SvidError} with its own code.
+ * checking validity at `now`, CA flags, keyCertSign, pathLenConstraint, signatures, name
+ * constraints (of intermediates and anchors), the key floor (`MIN_RSA_MODULUS_BITS`) and
+ * signature parameters, and rejecting unknown critical extensions. A parent must carry the
+ * child's issuer name as its subject. The work is bounded: no certificate (nor subject + key)
+ * twice in a path, at most {@link MAX_ISSUER_CANDIDATES} candidates per certificate and
+ * {@link MAX_SIGNATURE_CHECKS} signature checks, else `ERR_X509SVID_PATH_BUDGET`. Each failure
+ * throws an {@link X509SvidError} with its own code.
  *
  * @param chain - the peer's certificates, leaf first (DER buffers, `X509Certificate`s, TLS peer
  *   objects with `raw`, or one buffer of concatenated DER).
@@ -280,8 +380,16 @@ export function verifyX509Svid(
   if (Number.isNaN(now)) throw new X509SvidError('ERR_X509SVID_BAD_INPUT', 'options.now is not a valid date');
   checkValidity(leaf, 0, now, `The leaf ${id}`);
   checkCriticalExtensions(leaf, 0, `The leaf ${id}`);
-  const search: Search = { presented, anchors: anchorsOf(bundle), now, trustDomain: id.trustDomain.name, firstError: undefined };
-  const path = build(search, leaf, 0, []);
+  checkKeyStrength(leaf, 0, `The leaf ${id}`, true);
+  const search: Search = {
+    intermediates: indexBySubject(presented.slice(1).map((cert, i) => ({ cert, index: i + 1 }))),
+    anchors: anchorsOf(bundle),
+    now,
+    trustDomain: id.trustDomain.name,
+    signatureWork: 0,
+    firstError: undefined,
+  };
+  const path = build(search, [leaf], 0);
   if (path === undefined) {
     throw (
       search.firstError ??
