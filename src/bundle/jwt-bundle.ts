@@ -91,6 +91,7 @@ export class JwtBundle implements JwtBundleSource {
    * `sig` are skipped, as the SPIFFE bundle spec says; every other key must have a `kid`.
    *
    * @param json - JSON text, UTF-8 bytes, or an already parsed object.
+   * @param options - `maxAuthorities`
    * @throws {@link BundleError} `ERR_BUNDLE_MALFORMED` (not JSON, no `keys`, a key that is not an
    * object or has no `kty`), `ERR_BUNDLE_MISSING_KID`, `ERR_BUNDLE_DUPLICATE_KID`,
    * `ERR_BUNDLE_INVALID_KEY` or `ERR_BUNDLE_TOO_LARGE`, naming the trust domain and key index.
