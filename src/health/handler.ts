@@ -23,8 +23,8 @@ export interface HealthHandlerOptions extends HealthCheckOptions {
  *
  * Returns `true` when it answered (so it can sit in front of another handler).
  *
- * @param sources - the sources the service depends on (`X509Source`, `JwtSource`, `BundleSource`)
- * @param options - `livePath` and `readyPath` (default `/healthz`, `/readyz`), `minSvidTtlSeconds`
+ * @param sources - the sources the service depends on (`X509Source`, `JwtSource`, `BundleSource`).
+ * @param options - `livePath` and `readyPath` (default `/healthz`, `/readyz`), `minSvidTtlSeconds`.
  * @example
  * ```ts
  * import http from 'node:http';

@@ -63,9 +63,9 @@ const templateSkips = (r: Registration): SkippedEntry[] => r.entries.filter((e) 
 /**
  * Renders a registration in one format. Pure: same input, same bytes.
  *
- * @param registration - validated entries (from `defineEntries` or `loadManifest`)
- * @param format - `cmd`, `json`, `cluster-static-entry`, `cluster-spiffeid` or a `k8s-registrar-*` format
- * @param options - per-format options (server socket, class name, ...)
+ * @param registration - validated entries (from `defineEntries` or `loadManifest`).
+ * @param format - `cmd`, `json`, `cluster-static-entry`, `cluster-spiffeid` or a `k8s-registrar-*` format.
+ * @param options - per-format options (server socket, class name, ...).
  * @example
  * ```ts
  * const { files, skipped } = render(registration, 'cluster-static-entry');

@@ -28,7 +28,7 @@ export function matchAny(): Matcher {
 /**
  * Matches exactly one SPIFFE ID.
  *
- * @param expected - the SPIFFE ID to match
+ * @param expected - the SPIFFE ID to match.
  * @example
  * ```ts
  * matchId('spiffe://example.org/web')(SpiffeId.parse('spiffe://example.org/web')); // true
@@ -42,7 +42,7 @@ export function matchId(expected: SpiffeId | string): Matcher {
 /**
  * Matches any of the given SPIFFE IDs.
  *
- * @param expected - the SPIFFE IDs to match
+ * @param expected - the SPIFFE IDs to match.
  * @example
  * ```ts
  * const m = matchOneOf('spiffe://example.org/a', 'spiffe://example.org/b');
@@ -57,7 +57,7 @@ export function matchOneOf(...expected: Array<SpiffeId | string>): Matcher {
 /**
  * Matches every SPIFFE ID of one trust domain.
  *
- * @param trustDomain - the trust domain whose IDs match
+ * @param trustDomain - the trust domain whose IDs match.
  * @example
  * ```ts
  * matchMemberOf('example.org')(SpiffeId.parse('spiffe://other.org/web')); // false

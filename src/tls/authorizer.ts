@@ -41,7 +41,7 @@ export function authorizeAny(): Authorizer {
 /**
  * Allows exactly one SPIFFE ID.
  *
- * @param expected - the only SPIFFE ID allowed
+ * @param expected - the only SPIFFE ID allowed.
  * @example
  * ```ts
  * const options = mtlsClientOptions(source, authorizeId('spiffe://example.org/db'));
@@ -58,7 +58,7 @@ export function authorizeId(expected: SpiffeId | string): Authorizer {
 /**
  * Allows any of the given SPIFFE IDs.
  *
- * @param expected - the SPIFFE IDs allowed
+ * @param expected - the SPIFFE IDs allowed.
  * @example
  * ```ts
  * const authorizer = authorizeOneOf('spiffe://example.org/web', 'spiffe://example.org/admin');
@@ -75,7 +75,7 @@ export function authorizeOneOf(...expected: Array<SpiffeId | string>): Authorize
 /**
  * Allows any SPIFFE ID of one trust domain.
  *
- * @param trustDomain - the trust domain whose IDs are allowed (a name or a `TrustDomain`)
+ * @param trustDomain - the trust domain whose IDs are allowed (a name or a `TrustDomain`).
  * @example
  * ```ts
  * const authorizer = authorizeMemberOf('example.org');
@@ -92,8 +92,8 @@ export function authorizeMemberOf(trustDomain: TrustDomain | string): Authorizer
 /**
  * Allows the IDs a predicate (or a {@link Matcher} such as `matchMemberOf`) accepts.
  *
+ * @param predicate - returns true for the IDs to allow (a `Matcher` or any function).
  * @param description - how the rule is named in errors (default: the function's name).
- * @param predicate - returns true for the IDs to allow (a `Matcher` or any function)
  * @example
  * ```ts
  * const authorizer = authorizeMatching((id) => id.path.startsWith('/ns/prod/'), 'a path under /ns/prod/');
