@@ -97,6 +97,11 @@ describe('the README harness', () => {
     '```ts',
     'export {};',
     '```',
+    '- in a list:',
+    '  ````ts title="exit.ts"',
+    "  console.log('bye');",
+    '  process.exit(0);',
+    '  ````',
   ].join('\n');
   const blocks = extractBlocks(markdown);
   let api: TestWorkloadApi;
@@ -113,13 +118,15 @@ describe('the README harness', () => {
     await api?.close();
   });
 
-  it('finds ts and js blocks, skips other languages (and fences inside them), reads the comments, flags bad ones', () => {
+  it('finds ts and js blocks (indented, longer fences, info strings too), skips other languages (and fences inside them), reads the comments, flags bad ones', () => {
     expect(blocks.map((b) => [b.line, b.lang, b.heading])).toEqual([
       [2, 'ts', 'Fixture'],
       [8, 'js', 'Fixture'],
       [12, 'js', 'Fixture'],
       [20, 'ts', 'Fixture'],
+      [24, 'ts', 'Fixture'],
     ]);
+    expect(blocks[4]?.code).toBe("console.log('bye');\nprocess.exit(0);\n");
     expect(blocks[1]?.requests).toEqual([{ method: 'GET', path: '/healthz', status: 200 }, { method: 'GET', path: '/other' }]);
     expect(blocks[3]?.errors).toEqual([
       'no-run needs a reason (why the block cannot run here)',
@@ -146,5 +153,11 @@ describe('the README harness', () => {
     expect(run.out).toContain('nobody awaits me');
     expect(run.ok).toBe(false);
     expect(run.code).not.toBe(0);
+  });
+
+  it('accepts a block that ends itself with process.exit(0)', async () => {
+    const run = await runBlock(prepared[4] as PreparedBlock, envWithoutEndpoint({ SPIFFE_ENDPOINT_SOCKET: api.address }));
+    expect(run.out).toMatch(/^bye\nreadme-test: exited$/m);
+    expect(run.ok, run.out).toBe(true);
   });
 });

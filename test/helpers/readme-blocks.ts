@@ -110,8 +110,10 @@ const GIVENS: Readonly<Record<string, Given>> = {
 // Givens that use other givens.
 const GIVEN_NEEDS: Readonly<Record<string, readonly string[]>> = { token: ['jwtSource'], peerCertificates: ['source'] };
 
-const FENCE = /^```\s*([A-Za-z]*)\s*$/;
+// A fence: up to 3 spaces, 3+ backticks, an info string whose first word is the language.
+const FENCE = /^( {0,3})(`{3,})\s*([^\s`]*)[^`]*$/;
 const DIRECTIVE = /^<!--\s*readme-test:(.*)-->\s*$/;
+const LANGS: Readonly<Record<string, 'ts' | 'js'>> = { ts: 'ts', typescript: 'ts', mts: 'ts', js: 'js', javascript: 'js', mjs: 'js' };
 
 /** The ```ts / ```js blocks of `markdown` (other languages are skipped), with their `readme-test` comments. */
 export function extractBlocks(markdown: string): CodeBlock[] {
@@ -125,10 +127,12 @@ export function extractBlocks(markdown: string): CodeBlock[] {
       if (/^#{1,6} /.test(line)) heading = line.replace(/^#+ /, '').trim();
       continue;
     }
+    const [, indent = '', ticks = '', info = ''] = open;
     const start = i;
     const body: string[] = [];
-    for (i++; i < lines.length && !/^```\s*$/.test(lines[i] as string); i++) body.push(lines[i] as string);
-    const lang = ({ ts: 'ts', typescript: 'ts', js: 'js', javascript: 'js' } as const)[(open[1] ?? '').toLowerCase() as 'ts'];
+    const close = new RegExp(`^ {0,3}\`{${ticks.length},}\\s*$`);
+    for (i++; i < lines.length && !close.test(lines[i] as string); i++) body.push((lines[i] as string).replace(new RegExp(`^ {0,${indent.length}}`), ''));
+    const lang = LANGS[info.toLowerCase()];
     if (lang === undefined) continue;
     let prev = start - 1;
     while (prev >= 0 && (lines[prev] as string).trim() === '') prev--;
@@ -258,7 +262,7 @@ const COMPILER_OPTIONS: ts.CompilerOptions = {
 
 /** How a block's run ended. */
 export interface BlockRun {
-  /** Exit code 0 after the runner's "done": the block ran, its servers answered as asked. */
+  /** Exit code 0 after the runner's "done" (or the block's own `process.exit(0)` when it asks for no requests): the block ran, its servers answered as asked. */
   readonly ok: boolean;
   readonly code: number | null;
   readonly out: string;
@@ -278,7 +282,7 @@ export function runBlock(p: PreparedBlock, env: NodeJS.ProcessEnv, timeoutMs = 2
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ ok: code === 0 && /^readme-test: done/m.test(out), code, out });
+      resolve({ ok: code === 0 && (/^readme-test: done/m.test(out) || (p.block.requests.length === 0 && /^readme-test: exited/m.test(out))), code, out });
     });
   });
 }

@@ -9,7 +9,8 @@
 // plain-http server it started, prints each answer, waits a moment for late failures (a handler
 // that throws after answering, a promise nobody awaits), prints "readme-test: done" and exits 0:
 // servers and sources still running are the normal end of a block. An uncaught exception or an
-// unhandled rejection ends the process with Node's own non-zero exit code before that.
+// unhandled rejection ends the process with Node's own non-zero exit code before that; a block
+// that calls process.exit(0) itself prints "readme-test: exited".
 import http from 'node:http';
 import net from 'node:net';
 import { pathToFileURL } from 'node:url';
@@ -33,6 +34,11 @@ net.Server.prototype.listen = function (...args) {
 };
 
 const say = (line) => process.stdout.write(`readme-test: ${line}\n`);
+let finished = false;
+// A block may end itself with process.exit(0) (its own, not the runner's).
+process.on('exit', (code) => {
+  if (!finished && code === 0) process.stdout.write('readme-test: exited\n');
+});
 
 await import(pathToFileURL(block).href);
 say('evaluated');
@@ -68,4 +74,5 @@ if (requests.length > 0) {
 // within a few turns of the event loop; this is a window to see them, not a timing assertion.
 await new Promise((resolve) => setTimeout(resolve, 300));
 say(`done (${servers.filter((s) => s.listening).length} servers still listening)`);
+finished = true;
 process.exit(0);
