@@ -1,6 +1,8 @@
 /**
  * spiffe-kit: SPIFFE identity for Node.js services. SPIFFE IDs, trust bundles, X.509 and JWT
- * SVIDs, the Workload API client and live sources, and health checks.
+ * SVIDs, the Workload API client and live sources, mTLS for `tls`, `https`, `http2`, undici and
+ * grpc-js, JWT bearer authentication, and health checks. The test Workload API is in
+ * `spiffe-kit/testing`, the SPIRE registrar in `spiffe-kit/registrar`.
  *
  * @example
  * ```ts
@@ -8,7 +10,26 @@
  * const source = await X509Source.create(); // reads SPIFFE_ENDPOINT_SOCKET
  * console.log(source.getX509Svid().id.toString());
  * ```
- * @module
+ * @categoryDescription Sources
+ * The Workload API: live `X509Source`, `JwtSource` and `BundleSource` that follow rotation, the
+ * `WorkloadApiClient` underneath, endpoint addresses, backoff and logging.
+ * @categoryDescription X.509-SVIDs
+ * Your own X.509-SVID (`X509Svid`) and the verification of a peer's (`verifyX509Svid`), per trust
+ * domain.
+ * @categoryDescription mTLS
+ * Authorizers by SPIFFE ID and mTLS for `tls`, `https`, `http2`, undici/fetch and grpc-js: server
+ * helpers, `attachSpiffeAuth`, client options and agents, `peerSpiffeId`.
+ * @categoryDescription JWT
+ * JWT-SVIDs: validation, bearer headers and middleware, JWKS for OIDC consumers.
+ * @categoryDescription Health
+ * `checkHealth` and the `/healthz` + `/readyz` handler.
+ * @categoryDescription SPIFFE IDs
+ * `SpiffeId`, `TrustDomain` and matchers.
+ * @categoryDescription Bundles
+ * X.509, JWT and SPIFFE bundles and bundle sets.
+ * @categoryDescription Errors
+ * Every error extends `SpiffeError` and carries a stable `code`.
+ * @module spiffe-kit
  */
 export { SpiffeError } from './errors.js';
 export * from './spiffeid/index.js';

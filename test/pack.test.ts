@@ -1,16 +1,20 @@
-// The package as npm publishes it: `npm pack`, unpacked into node_modules of a scratch app (its
-// dependencies linked from this checkout), then used from ESM, CommonJS and the `spiffe` command,
-// against a Workload API on a real unix socket. Proves that `files` holds everything the bundled
-// entry points need and that the entry points share one copy of each class.
+// The package as npm publishes it: a copy of the source tree as a fresh clone has it (the files git
+// tracks, no dist/), packed with `npm pack` (whose `prepack` script builds), unpacked into
+// node_modules of a scratch app (its dependencies linked from this checkout), then used from ESM,
+// CommonJS, TypeScript (node10 and nodenext resolution) and the `spiffe` command, against a
+// Workload API on a real unix socket. Proves that a clean tree packs the bundles and declarations,
+// that `files` holds everything the bundled entry points need, that every entry point has types
+// under every module resolution, and that the entry points share one copy of each class.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string>; bin: Record<string, string> };
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 
 function run(args: string[], cwd: string, timeout = 30_000): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -20,6 +24,36 @@ function run(args: string[], cwd: string, timeout = 30_000): Promise<{ code: num
   });
 }
 
+/** Copies what a fresh clone holds (tracked and not-ignored files, so no dist/) into `to`, with this checkout's node_modules. */
+function copyCleanTree(to: string): void {
+  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' });
+  for (const file of listed.split('\0')) {
+    if (file === '' || file === 'node_modules' || !existsSync(join(root, file))) continue;
+    mkdirSync(dirname(join(to, file)), { recursive: true });
+    cpSync(join(root, file), join(to, file), { dereference: false });
+  }
+  symlinkSync(realpathSync(join(root, 'node_modules')), join(to, 'node_modules'));
+}
+
+// A TypeScript consumer of the three entry points' types; compiled per module setting below, then run.
+const consumer = `
+import { SpiffeId, X509Source, type X509Svid } from 'spiffe-kit';
+import { TestWorkloadApi, type TestWorkloadApiOptions } from 'spiffe-kit/testing';
+import { defineEntries, unix, type Registration } from 'spiffe-kit/registrar';
+
+async function main(): Promise<void> {
+  const options: TestWorkloadApiOptions = { trustDomain: 'example.org', identities: [{ id: 'spiffe://example.org/web' }] };
+  const api = await TestWorkloadApi.start(options);
+  const source = await X509Source.create({ address: api.address, timeoutMs: 10_000 });
+  const svid: X509Svid = source.getX509Svid();
+  const id: SpiffeId = svid.id;
+  const manifest: Registration = defineEntries({ trustDomain: 'example.org', entries: [{ spiffeId: id.toString(), parentId: 'spiffe://example.org/agent', selectors: [unix.uid(1000)] }] });
+  console.log(JSON.stringify({ id: id.toString(), entries: manifest.entries.length }));
+  await source.close();
+  await api.stop();
+}
+void main();
+`;
 describe('the packed package (npm pack), installed in a scratch app', () => {
   let dir: string;
   let app: string;
@@ -27,15 +61,19 @@ describe('the packed package (npm pack), installed in a scratch app', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'spiffe-kit-pack-'));
-    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 120_000 });
-    const [info] = JSON.parse(out) as [{ filename: string; files: { path: string }[] }];
+    const clone = join(dir, 'clone');
+    copyCleanTree(clone);
+    expect(existsSync(join(clone, 'dist')), 'the copied tree must have no dist/').toBe(false);
+    // `prepack` builds; its output comes first on stdout, the JSON report last.
+    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: clone, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 170_000 });
+    const [info] = JSON.parse(out.slice(out.search(/^\[/m))) as [{ filename: string; files: { path: string }[] }];
     files = info.files.map((f) => f.path);
     app = join(dir, 'app');
     const modules = join(app, 'node_modules');
     mkdirSync(modules, { recursive: true });
     execFileSync('tar', ['-xzf', join(dir, info.filename), '-C', dir]);
     execFileSync('mv', [join(dir, 'package'), join(modules, 'spiffe-kit')]);
-    for (const dep of Object.keys(pkg.dependencies)) {
+    for (const dep of [...Object.keys(pkg.dependencies), '@types/node']) {
       if (dep.startsWith('@')) mkdirSync(join(modules, dep.split('/')[0] as string), { recursive: true });
       symlinkSync(join(root, 'node_modules', dep), join(modules, dep));
     }
@@ -46,8 +84,8 @@ describe('the packed package (npm pack), installed in a scratch app', () => {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('ships the bundled entry points and the type declarations, not the per-file build or sources', () => {
-    for (const f of ['dist/bundled/index.js', 'dist/bundled/testing.js', 'dist/bundled/registrar.js', 'dist/bundled/cli.js', 'dist/index.d.ts', 'dist/testing/index.d.ts', 'dist/registrar/index.d.ts', 'proto/workload.proto', 'schema/registrar-manifest.schema.json', 'LICENSE', 'README.md']) {
+  it('packed from a clean tree (no dist/): ships the bundled entry points and the type declarations, not the per-file build or sources', () => {
+    for (const f of ['dist/bundled/index.js', 'dist/bundled/testing.js', 'dist/bundled/registrar.js', 'dist/bundled/cli.js', 'dist/index.d.ts', 'dist/testing/index.d.ts', 'dist/registrar/index.d.ts', 'dist/spiffeid/spiffe-id.d.ts', 'proto/workload.proto', 'schema/registrar-manifest.schema.json', 'LICENSE', 'README.md']) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => f.startsWith('src/') || f.endsWith('.map'))).toEqual([]);
@@ -87,5 +125,41 @@ describe('the packed package (npm pack), installed in a scratch app', () => {
     const down = await run([bin, 'health', '--socket', `unix://${join(dir, 'none.sock')}`, '--timeout', '2s'], app);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^unhealthy \(agent-unreachable\)/);
+  });
+
+  // TypeScript's node10 resolution (`module: commonjs`, TypeScript 5's default for CommonJS
+  // projects; deprecated in TypeScript 6, hence ignoreDeprecations) ignores `exports`: the subpaths
+  // resolve through `typesVersions`. The compiled CommonJS then runs on Node (require of ESM).
+  it('TypeScript with module commonjs + moduleResolution node10: the three entry points have types, and the output runs', { timeout: 90_000 }, async () => {
+    const ts = join(app, 'ts-node10');
+    mkdirSync(ts);
+    writeFileSync(join(ts, 'package.json'), JSON.stringify({ type: 'commonjs' }));
+    writeFileSync(join(ts, 'main.ts'), consumer);
+    writeFileSync(join(ts, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'commonjs', moduleResolution: 'node10', ignoreDeprecations: '6.0', target: 'ES2022', lib: ['ES2023'], types: ['node'], strict: true, skipLibCheck: true, outDir: 'out', rootDir: '.' }, files: ['main.ts'] }));
+    const built = await run([tsc, '-p', 'tsconfig.json'], ts, 60_000);
+    expect(built.stdout + built.stderr, 'tsc').toBe('');
+    expect(built.code).toBe(0);
+    expect(readFileSync(join(ts, 'out', 'main.js'), 'utf8')).toContain('require("spiffe-kit/testing")');
+    const r = await run(['--no-warnings', join(ts, 'out', 'main.js')], ts);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ id: 'spiffe://example.org/web', entries: 1 });
+  });
+
+  // skipLibCheck off checks spiffe-kit's declarations too (DOM: @peculiar/x509's declarations name
+  // WebCrypto types that only lib.dom declares).
+  it('TypeScript with module nodenext, from ESM (.mts) and from CommonJS (.cts, require of ESM): types resolve, declarations check, the output runs', { timeout: 90_000 }, async () => {
+    const ts = join(app, 'ts-nodenext');
+    mkdirSync(ts);
+    writeFileSync(join(ts, 'esm.mts'), consumer);
+    writeFileSync(join(ts, 'cjs.cts'), consumer);
+    writeFileSync(join(ts, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'ES2022', lib: ['ES2023', 'DOM'], types: ['node'], strict: true, skipLibCheck: false, outDir: 'out', rootDir: '.' }, files: ['esm.mts', 'cjs.cts'] }));
+    const built = await run([tsc, '-p', 'tsconfig.json'], ts, 60_000);
+    expect(built.stdout + built.stderr, 'tsc').toBe('');
+    expect(built.code).toBe(0);
+    for (const out of ['esm.mjs', 'cjs.cjs']) {
+      const r = await run(['--no-warnings', join(ts, 'out', out)], ts);
+      expect(r.code, `${out}: ${r.stderr}`).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual({ id: 'spiffe://example.org/web', entries: 1 });
+    }
   });
 });

@@ -90,7 +90,9 @@ export class JwtBundle implements JwtBundleSource {
    * `x509-svid` keys are skipped). Keys with an unknown `kty` or a `use` other than `jwt-svid` or
    * `sig` are skipped, as the SPIFFE bundle spec says; every other key must have a `kid`.
    *
+   * @param trustDomain - the trust domain the keys belong to.
    * @param json - JSON text, UTF-8 bytes, or an already parsed object.
+   * @param options - `maxAuthorities`.
    * @throws {@link BundleError} `ERR_BUNDLE_MALFORMED` (not JSON, no `keys`, a key that is not an
    * object or has no `kty`), `ERR_BUNDLE_MISSING_KID`, `ERR_BUNDLE_DUPLICATE_KID`,
    * `ERR_BUNDLE_INVALID_KEY` or `ERR_BUNDLE_TOO_LARGE`, naming the trust domain and key index.

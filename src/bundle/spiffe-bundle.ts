@@ -155,8 +155,10 @@ export class SpiffeBundle implements X509BundleSource, JwtBundleSource, SpiffeBu
    * must have a `kid`. Keys with another (or no) `use`, or an unknown `kty`, are skipped.
    * `keys` must be present; it may be empty.
    *
+   * @param trustDomain - the trust domain the bundle belongs to.
    * @param json - JSON text or UTF-8 bytes (so that `spiffe_sequence` is read exactly), or an
    * already parsed object (its `spiffe_sequence` must then be a safe integer or a bigint).
+   * @param options - `maxAuthorities`.
    * @throws {@link BundleError} naming the trust domain and key index: `ERR_BUNDLE_MALFORMED`,
    * `ERR_BUNDLE_X5C`, `ERR_BUNDLE_INVALID_CERTIFICATE`, `ERR_BUNDLE_KEY_MISMATCH`,
    * `ERR_BUNDLE_MISSING_KID`, `ERR_BUNDLE_DUPLICATE_KID`, `ERR_BUNDLE_INVALID_KEY`, `ERR_BUNDLE_TOO_LARGE`.

@@ -70,6 +70,9 @@ export class X509Bundle implements X509BundleSource {
    * Parses concatenated DER CA certificates (the Workload API's bundle format). Empty input gives
    * an empty bundle. The input is copied.
    *
+   * @param trustDomain - the trust domain the authorities belong to.
+   * @param der - concatenated DER certificates.
+   * @param options - `maxAuthorities`.
    * @throws {@link BundleError} `ERR_BUNDLE_INVALID_CERTIFICATE` (naming the certificate index)
    * or `ERR_BUNDLE_TOO_LARGE`.
    * @example
@@ -98,6 +101,9 @@ export class X509Bundle implements X509BundleSource {
    * type, PEM headers, bad base64 or a certificate that does not parse is an error. Blank input
    * gives an empty bundle.
    *
+   * @param trustDomain - the trust domain the authorities belong to.
+   * @param pem - PEM text with one or more `CERTIFICATE` blocks.
+   * @param options - `maxAuthorities`.
    * @throws {@link BundleError} `ERR_BUNDLE_MALFORMED`, `ERR_BUNDLE_INVALID_CERTIFICATE` or
    * `ERR_BUNDLE_TOO_LARGE`.
    * @example

@@ -55,6 +55,8 @@ export interface HealthReport {
  * Judges the health of sources, failing closed: a source whose `health()` throws counts as
  * neither live nor ready.
  *
+ * @param sources - the sources the service depends on (`X509Source`, `JwtSource`, `BundleSource`).
+ * @param options - `minSvidTtlSeconds` (not ready while an SVID expires sooner).
  * @example
  * ```ts
  * const report = checkHealth([x509Source, jwtSource], { minSvidTtlSeconds: 60 });

@@ -24,6 +24,8 @@ export interface HealthHandlerOptions extends HealthCheckOptions {
  * Returns `true` when it answered. For any other path it writes nothing and returns `false`, so
  * it sits in front of another handler (your app, or your own 404).
  *
+ * @param sources - the sources the service depends on (`X509Source`, `JwtSource`, `BundleSource`).
+ * @param options - `livePath` and `readyPath` (default `/healthz`, `/readyz`), `minSvidTtlSeconds`.
  * @example
  * ```ts
  * import http from 'node:http';

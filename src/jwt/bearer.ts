@@ -28,6 +28,7 @@ function tokenOf(svid: JwtSvid | string): string {
 /**
  * The `Authorization` header carrying a JWT-SVID: `{ authorization: 'Bearer <token>' }`.
  *
+ * @param svid - the JWT-SVID (or its token).
  * @throws {@link JwtSvidError} `ERR_JWT_INVALID_ARGUMENT` for an empty token or one with characters
  *   a bearer token cannot hold (no header injection).
  * @example
@@ -45,6 +46,7 @@ let grpcMetadata: typeof Metadata | undefined;
 /**
  * gRPC `authorization` metadata carrying a JWT-SVID, as a grpc-js `Metadata`.
  *
+ * @param svid - the JWT-SVID (or its token).
  * @throws {@link JwtSvidError} `ERR_JWT_INVALID_ARGUMENT` as {@link bearerHeader}.
  * @example
  * ```ts
@@ -125,6 +127,8 @@ export interface ExtractBearerOptions {
  * scheme is case-insensitive (`bearer` works); exactly one space must separate it from a
  * non-empty token68 token of at most 64 KiB; more than one `Authorization` header is refused.
  *
+ * @param input - a request, http2 headers, a grpc-js call or its `Metadata`.
+ * @param options - `realm` for the `WWW-Authenticate` challenge.
  * @throws {@link BearerAuthError} (401) `ERR_BEARER_SCHEME`, `ERR_BEARER_MALFORMED` or `ERR_BEARER_MULTIPLE`.
  * @example
  * ```ts
@@ -231,6 +235,8 @@ function refuseUnlessAllowed(authorize: (id: SpiffeId, verifiedChain: readonly B
  * or `Bearer error="invalid_token"` (malformed, expired, wrong audience, unknown key, bad
  * signature), 403 with `Bearer error="insufficient_scope"` (valid token, subject not authorized).
  *
+ * @param source - the JWT bundles that validate tokens (usually a `JwtSource`).
+ * @param options - `audience` (required), `authorize` (a matcher of the caller's ID), `realm`, `leewaySeconds`.
  * @throws {@link JwtSvidError} at once, for an empty or invalid `audience`.
  * @example
  * ```ts

@@ -64,6 +64,8 @@ export function toOidcJwks(bundle: JwtBundle): OidcJwks {
  * what an OIDC discovery document's `jwks_uri` serves, and what Vault's JWT auth
  * (`jwt_validation_pubkeys` / `jwks_url`) and AWS IAM OIDC providers consume.
  *
+ * @param source - holds the JWT bundles (usually a `JwtSource`).
+ * @param trustDomain - the trust domain whose keys to publish.
  * @example
  * ```ts
  * import { jwksForTrustDomain } from 'spiffe-kit';

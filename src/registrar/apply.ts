@@ -109,6 +109,9 @@ function maskKey(mask: EntryMask): string {
  * Runs a plan against the server. RPC-level failures (server unreachable, permission denied)
  * throw an {@link EntryApiError}; per-item failures are in {@link ApplyResult.failures}.
  *
+ * @param client - writes entries (an `EntryApiClient`).
+ * @param p - the plan from `plan()`.
+ * @param options - `batchSize` (entries per batch RPC, default 50).
  * @example
  * ```ts
  * const p = await plan(client, entries, { ownerPrefix: 'spiffe-kit.' });

@@ -11,6 +11,7 @@ import { assertValidManifest } from './validate.js';
  * rules as a manifest file). The result feeds the renderers, `plan`/`apply` and
  * `checkDeclaredIdentities`.
  *
+ * @param manifest - the trust domain, owner prefix, defaults and entries, as in `spiffe-entries.yaml`.
  * @throws {@link RegistrarValidationError} listing every problem with the path of its field.
  * @example
  * ```ts

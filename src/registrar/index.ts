@@ -16,7 +16,11 @@
  * console.log(render(registration, 'cmd').files[0]?.content);
  * ```
  *
- * @packageDocumentation
+ * @categoryDescription Registrar
+ * Declaring, validating, rendering, planning and applying registration entries.
+ * @categoryDescription Errors
+ * Manifest and validation errors, with stable codes and the path of every problem.
+ * @module spiffe-kit/registrar
  */
 export type { EntryDeclaration, EntryDefaults, LabelSelector, Registration, RegistrarManifest, RegistrationEntry, Selector } from './types.js';
 export { ManifestError, type ManifestErrorCode, RegistrarValidationError, type ValidationIssue, type ValidationIssueCode } from './errors.js';

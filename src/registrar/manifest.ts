@@ -79,6 +79,7 @@ export async function findManifest(dir: string): Promise<string> {
 /**
  * Reads, parses and validates a manifest file.
  *
+ * @param file - path of the YAML or JSON manifest.
  * @throws {@link ManifestError} when it cannot be read or parsed; {@link RegistrarValidationError}
  * listing every problem when an entry is invalid.
  * @example

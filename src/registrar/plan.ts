@@ -256,6 +256,9 @@ function isRegistration(x: Registration | readonly RegistrationEntry[]): x is Re
  * `ownerPrefix` is used unless `options.ownerPrefix` overrides it; with a bare entry list the
  * prefix defaults to `spiffe-kit.`.
  *
+ * @param client - lists the server's entries (an `EntryApiClient`).
+ * @param input - the declared entries (a `Registration` or its entries).
+ * @param options - `ownerPrefix` (default: the registration's), `prune` (also plan to delete owned entries no longer declared).
  * @throws RangeError when the owner prefix is not 1–200 characters of `[A-Za-z0-9._-]`.
  * @example
  * ```ts

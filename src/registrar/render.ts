@@ -71,6 +71,9 @@ const templateSkips = (r: Registration): SkippedEntry[] => r.entries.filter((e) 
  * `rendered` or in `skipped` (with the reason); when `rendered` is empty the files express
  * nothing (a single-file format still returns its file, holding only comments).
  *
+ * @param registration - validated entries (from `defineEntries` or `loadManifest`).
+ * @param format - `cmd`, `json`, `cluster-static-entry`, `cluster-spiffeid` or a `k8s-registrar-*` format.
+ * @param options - per-format options (server socket, class name, ...).
  * @example
  * ```ts
  * const { files, skipped } = render(registration, 'cluster-static-entry');

@@ -62,6 +62,8 @@ export interface SelfCheckReport {
  * the Workload API gives this process. Template entries are not checked (their ID depends on
  * Kubernetes metadata).
  *
+ * @param source - lists the X.509-SVIDs the Workload API serves (an `X509Source`).
+ * @param entries - the declared entries to look for.
  * @example
  * ```ts
  * const source = await X509Source.create();

@@ -343,6 +343,7 @@ function checkEntry(c: Collector, path: string, raw: unknown, index: number, def
  * Validates a manifest (from {@link defineEntries}'s argument, or parsed from a file) and
  * returns every problem at once.
  *
+ * @param input - a parsed manifest (any JSON value).
  * @example
  * ```ts
  * const r = validateManifest(YAML.parse(text));

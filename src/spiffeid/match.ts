@@ -34,6 +34,7 @@ export function matchAny(): Matcher {
 /**
  * Matches exactly one SPIFFE ID.
  *
+ * @param expected - the SPIFFE ID to match.
  * @example
  * ```ts
  * matchId('spiffe://example.org/web')(SpiffeId.parse('spiffe://example.org/web')); // true
@@ -47,6 +48,7 @@ export function matchId(expected: SpiffeId | string): Matcher {
 /**
  * Matches any of the given SPIFFE IDs.
  *
+ * @param expected - the SPIFFE IDs to match.
  * @example
  * ```ts
  * const m = matchOneOf('spiffe://example.org/a', 'spiffe://example.org/b');
@@ -61,6 +63,7 @@ export function matchOneOf(...expected: Array<SpiffeId | string>): Matcher {
 /**
  * Matches every SPIFFE ID of one trust domain.
  *
+ * @param trustDomain - the trust domain whose IDs match.
  * @example
  * ```ts
  * matchMemberOf('example.org')(SpiffeId.parse('spiffe://other.org/web')); // false

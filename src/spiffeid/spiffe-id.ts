@@ -34,6 +34,7 @@ export class SpiffeId {
   /**
    * Parses and validates a SPIFFE ID.
    *
+   * @param input - the ID as text, e.g. `spiffe://example.org/web`.
    * @throws {@link SpiffeIdError} with a code naming the broken rule (empty, scheme, trust
    * domain character, path character, empty segment, dot segment, trailing slash, too long).
    * @example
@@ -49,6 +50,7 @@ export class SpiffeId {
   /**
    * Accepts a `SpiffeId` as is, or parses a string.
    *
+   * @param value - a `SpiffeId` (returned as is) or its text.
    * @example
    * ```ts
    * SpiffeId.from('spiffe://example.org/web').path; // '/web'
@@ -61,6 +63,8 @@ export class SpiffeId {
   /**
    * Builds an ID from a trust domain and path segments (each without slashes).
    *
+   * @param trustDomain - the trust domain (a name or a `TrustDomain`).
+   * @param segments - the path segments, each without `/`.
    * @example
    * ```ts
    * SpiffeId.fromSegments('example.org', 'ns', 'prod').toString(); // 'spiffe://example.org/ns/prod'
@@ -83,6 +87,8 @@ export class SpiffeId {
   /**
    * Builds an ID from a trust domain and a path that starts with `/` (or is empty).
    *
+   * @param trustDomain - the trust domain (a name or a `TrustDomain`).
+   * @param path - the path, starting with `/` (or empty).
    * @example
    * ```ts
    * SpiffeId.fromPath('example.org', '/ns/prod').toString(); // 'spiffe://example.org/ns/prod'
@@ -108,6 +114,7 @@ export class SpiffeId {
   /**
    * Whether `input` is a valid SPIFFE ID.
    *
+   * @param input - the text to check.
    * @example
    * ```ts
    * SpiffeId.isValid('spiffe://example.org/a/../b'); // false
@@ -135,6 +142,7 @@ export class SpiffeId {
   /**
    * Whether the ID belongs to `trustDomain`.
    *
+   * @param trustDomain - a trust domain name or a `TrustDomain`.
    * @example
    * ```ts
    * SpiffeId.parse('spiffe://example.org/web').memberOf('example.org'); // true

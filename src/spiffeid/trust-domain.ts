@@ -29,6 +29,7 @@ export class TrustDomain {
    * Parses a trust domain given either bare (`example.org`) or as a SPIFFE ID
    * (`spiffe://example.org`, `spiffe://example.org/any/path`).
    *
+   * @param input - a trust domain name (`example.org`) or a SPIFFE ID, whose trust domain is taken.
    * @throws {@link SpiffeIdError} naming the rule that was broken.
    * @example
    * ```ts
@@ -49,6 +50,7 @@ export class TrustDomain {
   /**
    * Accepts a `TrustDomain` as is, or parses a string.
    *
+   * @param value - a `TrustDomain` (returned as is) or its text.
    * @example
    * ```ts
    * TrustDomain.from('example.org').name; // 'example.org'
@@ -66,6 +68,7 @@ export class TrustDomain {
   /**
    * Whether `input` is a valid trust domain (bare or as a SPIFFE ID).
    *
+   * @param input - the text to check.
    * @example
    * ```ts
    * TrustDomain.isValid('Example.org'); // false: uppercase

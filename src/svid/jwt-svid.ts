@@ -103,6 +103,7 @@ export class JwtSvid {
    * @param bundles - where JWT authorities come from: a {@link JwtBundle}, a {@link JwtBundleSet},
    *   a {@link SpiffeBundle} or a live source.
    * @param audience - the audience(s) this service accepts; the token must name at least one.
+   * @param options - `now`, `leewaySeconds` of the time checks, `hint`.
    * @throws {@link JwtSvidError} with the code of the first rule broken.
    * @example
    * ```ts
@@ -173,6 +174,9 @@ export class JwtSvid {
    * from a trusted channel, such as the Workload API handing this workload its own JWT-SVID;
    * never for tokens presented by a peer.
    *
+   * @param token - the JWT-SVID.
+   * @param audience - the audience(s) to accept.
+   * @param options - `now`, `leewaySeconds` of the time checks, `hint`.
    * @throws {@link JwtSvidError} with the code of the first rule broken.
    * @example
    * ```ts

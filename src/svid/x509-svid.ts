@@ -123,6 +123,9 @@ export class X509Svid {
    * Parses an SVID from DER: `certsDer` is the concatenated chain (leaf first), `keyDer` an
    * unencrypted PKCS#8 private key — the Workload API's `x509_svid` and `x509_svid_key` fields.
    *
+   * @param certsDer - the chain as DER, leaf first (one buffer of concatenated certificates or one per certificate).
+   * @param keyDer - the private key as PKCS#8 DER.
+   * @param options - `hint`, `expectedId` (fail unless the leaf holds this SPIFFE ID).
    * @throws {@link X509SvidError} naming the broken rule.
    * @example
    * ```ts
@@ -184,6 +187,9 @@ export class X509Svid {
    * Parses an SVID from PEM: one or more `CERTIFICATE` blocks (leaf first) and a `PRIVATE KEY`
    * (PKCS#8) block.
    *
+   * @param certPem - the chain as PEM, leaf first.
+   * @param keyPem - the private key as PKCS#8 PEM.
+   * @param options - `hint`, `expectedId` (fail unless the leaf holds this SPIFFE ID).
    * @example
    * ```ts
    * const svid = X509Svid.parse(fs.readFileSync('svid.pem', 'utf8'), fs.readFileSync('svid_key.pem', 'utf8'));

@@ -353,6 +353,7 @@ function anchorsOf(bundle: X509Bundle): BySubject {
  * @param chain - the peer's certificates, leaf first (DER buffers, `X509Certificate`s, TLS peer
  *   objects with `raw`, or one buffer of concatenated DER).
  * @param bundles - where trust anchors come from, looked up by the leaf's trust domain.
+ * @param options - `now` (the time to verify at, default: now).
  * @example
  * ```ts
  * import { verifyX509Svid, X509Bundle } from 'spiffe-kit';

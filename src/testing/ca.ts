@@ -232,6 +232,7 @@ export class TestCa {
    * Takes about a millisecond or two for EC and Ed25519 keys, more for RSA (key generation),
    * plus a one-time ≈150 ms to load `@peculiar/x509`.
    *
+   * @param options - `trustDomain` (required), `intermediate`, `keyType`, `svidKeyType`, `validity`, `jwt`.
    * @throws `SpiffeIdError` (from `spiffe-kit`) for an invalid trust domain; {@link TestingError} for bad options.
    * @example
    * ```ts
@@ -304,6 +305,7 @@ export class TestCa {
    * digitalSignature (+ keyEncipherment for RSA) critical, extKeyUsage serverAuth + clientAuth,
    * subject and authority key identifiers.
    *
+   * @param options - `id` (required), `hint`, `ttlMs` or `notBefore`/`notAfter`, `dnsNames`, key and extensions of the leaf.
    * @throws `SpiffeIdError` (from `spiffe-kit`) for an invalid `id`.
    * @example
    * ```ts

@@ -1,14 +1,19 @@
 /**
- * `spiffe-kit/testing`: a test CA, a JWT issuer and (soon) an in-process Workload API, for the
- * tests of services that use spiffe-kit.
+ * `spiffe-kit/testing`: an in-process Workload API (`TestWorkloadApi`, real gRPC on a unix socket
+ * or TCP, with rotation and fault injection), a test CA and a JWT issuer, for the tests of
+ * services that use spiffe-kit and for demos without SPIRE.
  *
  * @example
  * ```ts
- * import { TestCa } from 'spiffe-kit/testing';
- * const ca = await TestCa.create({ trustDomain: 'example.org', intermediate: true });
- * const svid = await ca.issueX509Svid({ id: 'spiffe://example.org/web' });
+ * import { TestWorkloadApi } from 'spiffe-kit/testing';
+ * const agent = await TestWorkloadApi.start({ trustDomain: 'example.org', identities: [{ id: 'spiffe://example.org/web' }] });
+ * process.env['SPIFFE_ENDPOINT_SOCKET'] = agent.address;
  * ```
- * @module
+ * @categoryDescription Testing
+ * The test Workload API, the test CA and JWT issuer, and certificate minting.
+ * @categoryDescription Errors
+ * Errors of the test helpers, with stable codes.
+ * @module spiffe-kit/testing
  */
 export {
   IssuedX509Svid,

@@ -149,6 +149,7 @@ export class TestWorkloadApi {
    * milliseconds once `@grpc/grpc-js`, the proto and `@peculiar/x509` are loaded (≈200 ms the
    * first time in a process).
    *
+   * @param options - `trustDomain`, `identities`, `socketPath` or `tcp`/`port`, `ca`, `federatedBundles`, `jwtTtlSeconds`, `requireHeader`.
    * @throws {@link TestingError} for invalid options; {@link TestWorkloadApiError}
    * `ERR_TESTING_LISTEN_FAILED` when the socket or port cannot be bound.
    * @example

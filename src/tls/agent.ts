@@ -80,6 +80,9 @@ export class SpiffeHttpsAgent extends Agent {
 /**
  * A {@link SpiffeHttpsAgent} for mTLS.
  *
+ * @param source - the client SVID and trust bundles (usually an `X509Source`).
+ * @param authorizer - decides which server SPIFFE IDs the agent talks to.
+ * @param options - `https.Agent` options (`keepAlive`, `maxSockets`, ...).
  * @example
  * ```ts
  * const agent = spiffeHttpsAgent(source, authorizeMemberOf('example.org'), { keepAlive: true });
@@ -129,6 +132,8 @@ function rotatingCreateConnection(fresh: Fresh, context: ContextFor): SpiffeCrea
  * `tls.connect` it is a snapshot: call `mtlsClientOptions` again per connection (or use
  * {@link spiffeUndiciConnect}), and never pass a `session`.
  *
+ * @param source - the client SVID and trust bundles (usually an `X509Source`).
+ * @param authorizer - decides which server SPIFFE IDs the client talks to.
  * @example
  * ```ts
  * import https from 'node:https';
@@ -210,6 +215,8 @@ export type UndiciConnectCallback = (...args: [null, TLSSocket] | [Error, null])
  * connection with the {@link TlsError} / `AuthorizationError` (undici's `fetch` reports it
  * as the `cause` of its `TypeError`).
  *
+ * @param source - the client SVID and trust bundles (usually an `X509Source`).
+ * @param authorizer - decides which server SPIFFE IDs the dispatcher talks to.
  * @example
  * ```ts
  * import { Agent, fetch } from 'undici';

@@ -149,6 +149,7 @@ export function authorizeAny(): Authorizer {
 /**
  * Allows exactly one SPIFFE ID.
  *
+ * @param expected - the only SPIFFE ID allowed.
  * @example
  * ```ts
  * const options = mtlsClientOptions(source, authorizeId('spiffe://example.org/db'));
@@ -166,6 +167,7 @@ export function authorizeId(expected: SpiffeId | string): Authorizer {
 /**
  * Allows any of the given SPIFFE IDs.
  *
+ * @param expected - the SPIFFE IDs allowed.
  * @example
  * ```ts
  * const authorizer = authorizeOneOf('spiffe://example.org/web', 'spiffe://example.org/admin');
@@ -183,6 +185,7 @@ export function authorizeOneOf(...expected: Array<SpiffeId | string>): Authorize
 /**
  * Allows any SPIFFE ID of one trust domain.
  *
+ * @param trustDomain - the trust domain whose IDs are allowed (a name or a `TrustDomain`).
  * @example
  * ```ts
  * const authorizer = authorizeMemberOf('example.org');
@@ -202,6 +205,7 @@ export function authorizeMemberOf(trustDomain: TrustDomain | string): Authorizer
  * of exactly `true` allows. An authorizer works here too: one that throws, or returns anything
  * but `true`, does not match.
  *
+ * @param predicate - returns true for the IDs to allow (a `Matcher` or any function).
  * @param description - how the rule is named in errors (default: the function's name).
  * @throws {@link TlsError} `ERR_TLS_BAD_AUTHORIZER` when `predicate` is not a function.
  * @example

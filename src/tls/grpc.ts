@@ -155,6 +155,8 @@ export class SourceCertificateProvider implements grpc.experimental.CertificateP
  * connection, the server verified against the bundle of its own trust domain and `authorizer`
  * (no hostname check).
  *
+ * @param source - the client SVID and trust bundles (usually an `X509Source`).
+ * @param authorizer - decides which server SPIFFE IDs the channel talks to.
  * @example
  * ```ts
  * import * as grpc from '@grpc/grpc-js';
@@ -283,6 +285,8 @@ export function grpcAuthInterceptor(source: X509TlsSource, authorizer: Authorize
  * certificate chaining to a trusted bundle, and authorizes each call (per trust domain, then
  * `authorizer`) before its handler runs. Rotation needs no extra call.
  *
+ * @param source - the server SVID and trust bundles (usually an `X509Source`).
+ * @param authorizer - decides which client SPIFFE IDs may call.
  * @example
  * ```ts
  * const server = new grpc.Server();

@@ -134,6 +134,8 @@ function notAttachedSniCallback(this: unknown, _servername: string, callback: (e
  * with a {@link TlsError} `ERR_TLS_SERVER_NOT_ATTACHED`. Or use {@link createHttpsServer},
  * {@link createTlsServer}, {@link createHttp2SecureServer}, which do both.
  *
+ * @param source - the server SVID and trust bundles (usually an `X509Source`).
+ * @param _authorizer - unused here; pass the authorizer to `attachSpiffeAuth`, which enforces it.
  * @example
  * ```ts
  * import https from 'node:https';
@@ -176,6 +178,9 @@ export function tlsServerOptions(source: X509SvidSource): SpiffeServerOptions {
  * certificate and the SPIFFE checks together. As with {@link mtlsServerOptions}, the options carry
  * no server certificate: a server built from them alone refuses every handshake (fails closed).
  *
+ * @param _webCert - unused here; pass it as `attachSpiffeAuth`'s `webCert` option, which installs it.
+ * @param source - the trust bundles that verify clients (an `X509Source` or a `BundleSource`).
+ * @param _authorizer - unused here; pass the authorizer to `attachSpiffeAuth`, which enforces it.
  * @example
  * ```ts
  * const server = https.createServer(mtlsWebServerOptions({ cert, key }, source, authz), handler);

@@ -43,6 +43,7 @@ export type PeerCarrier = object;
  * The SPIFFE ID of the peer, as verified and authorized by the spiffe-kit server helpers or client
  * agents, or `undefined` when the connection was not set up by them.
  *
+ * @param from - a request (`IncomingMessage`, http2 request or stream), a TLS socket, an http2 session or a grpc-js call.
  * @example
  * ```ts
  * import { createHttpsServer, peerSpiffeId, authorizeMemberOf } from 'spiffe-kit';

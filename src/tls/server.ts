@@ -129,6 +129,10 @@ export function attachSpiffeRotation(
  *
  * @throws `TlsError` `ERR_TLS_BAD_AUTHORIZER` when `authorizer` is not a function.
  *
+ * @param server - the `https`, `http2` or `tls` server, right after creating it (before `listen`).
+ * @param source - where the server SVID and the trust bundles come from (usually an `X509Source`); read on every update.
+ * @param authorizer - decides which client SPIFFE IDs may connect (e.g. `authorizeMemberOf('example.org')`).
+ * @param options - `onRejected`, `onRotationError`, `webCert`, `secureContextOptions`.
  * @returns a function that stops rotation.
  * @example
  * ```ts
@@ -180,6 +184,10 @@ export function attachSpiffeAuth(server: TlsServer, source: X509TlsSource, autho
 /**
  * An mTLS `tls.Server`: the source's SVID, client authorization by `authorizer`, rotation.
  *
+ * @param source - the server SVID and trust bundles (usually an `X509Source`).
+ * @param authorizer - decides which client SPIFFE IDs may connect.
+ * @param connectionListener - called with each authorized TLS socket.
+ * @param extra - your own `tls` server options (kept across rotations) and `onRejected`.
  * @example
  * ```ts
  * const server = createTlsServer(source, authorizeId('spiffe://example.org/client'), (socket) => socket.end('hi'));
@@ -202,6 +210,10 @@ export function createTlsServer(
  * An mTLS `https.Server`: the source's SVID, client authorization by `authorizer` before any
  * request is read, rotation. Read the caller with {@link peerSpiffeId}.
  *
+ * @param source - the server SVID and trust bundles (usually an `X509Source`).
+ * @param authorizer - decides which client SPIFFE IDs may connect.
+ * @param requestListener - the request handler (an express app, fastify's handler, ...); runs only for authorized clients.
+ * @param extra - your own `https` server options (kept across rotations) and `onRejected`.
  * @example
  * ```ts
  * const server = createHttpsServer(source, authorizeMemberOf('example.org'), (req, res) => {
@@ -227,6 +239,10 @@ export function createHttpsServer(
  * before any stream is read, rotation. Read the caller with {@link peerSpiffeId} (request,
  * stream or session).
  *
+ * @param source - the server SVID and trust bundles (usually an `X509Source`).
+ * @param authorizer - decides which client SPIFFE IDs may connect.
+ * @param requestListener - the compatibility-API request handler; runs only for authorized clients.
+ * @param extra - your own `http2` server options (kept across rotations) and `onRejected`.
  * @example
  * ```ts
  * const server = createHttp2SecureServer(source, authorizeAny(), (req, res) => res.end(String(peerSpiffeId(req))));

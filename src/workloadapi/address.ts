@@ -150,6 +150,7 @@ function controlChar(s: string): number {
  * or fragment (even empty), a DNS name instead of an IP, a missing or bad port, a path on a tcp
  * address, control characters anywhere.
  *
+ * @param address - a Workload API address: `unix:///path`, `unix:path` or `tcp://IP:port`.
  * @example
  * ```ts
  * import { parseEndpointAddress } from 'spiffe-kit';

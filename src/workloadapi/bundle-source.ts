@@ -57,6 +57,7 @@ export class BundleSource extends SourceBase<Bundles> implements X509BundleSourc
   /**
    * Connects and resolves once both the X.509 and the JWT bundles have arrived.
    *
+   * @param options - `address` (default: `SPIFFE_ENDPOINT_SOCKET`), `timeoutMs`, `signal`, `logger`, `client`.
    * @example
    * ```ts
    * const bundles = await BundleSource.create({ address: 'unix:///run/spire/agent.sock' });

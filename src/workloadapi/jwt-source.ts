@@ -79,6 +79,7 @@ export class JwtSource extends SourceBase<JwtBundleSet> implements JwtBundleSour
    * Connects and resolves once the first JWT bundles arrive; rejects on timeout (default 30 s),
    * abort or a fatal error.
    *
+   * @param options - `address` (default: `SPIFFE_ENDPOINT_SOCKET`), `timeoutMs`, `signal`, `cache`, `logger`, `client`.
    * @example
    * ```ts
    * const jwtSource = await JwtSource.create({ timeoutMs: 10_000 });
@@ -130,6 +131,8 @@ export class JwtSource extends SourceBase<JwtBundleSet> implements JwtBundleSour
    * A caller's `signal` / `timeoutMs` bound that caller's wait; the shared agent call itself runs
    * with the source's deadline (`callTimeoutMs`, default 10 s).
    *
+   * @param params - `audience` (required), `extraAudiences`, `subject`, `hint`.
+   * @param options - `timeoutMs`, `signal` for this call.
    * @throws {@link WorkloadApiError} `ERR_BAD_REQUEST` (no or empty audience), `ERR_NOT_REGISTERED`
    * (the identity was removed: its cached tokens are evicted), `ERR_NO_SVID` (no SVID with `hint`), …
    * @example
@@ -151,6 +154,8 @@ export class JwtSource extends SourceBase<JwtBundleSet> implements JwtBundleSour
    * JWT-SVIDs for `audience` for every identity of the workload (or only `subject`), cached like
    * {@link JwtSource.fetchJwtSvid}.
    *
+   * @param params - `audience` (required), `extraAudiences`, `subject`.
+   * @param options - `timeoutMs`, `signal` for this call.
    * @example
    * ```ts
    * const all = await jwtSource.fetchJwtSvids({ audience: 'my-api' });
@@ -192,6 +197,9 @@ export class JwtSource extends SourceBase<JwtBundleSet> implements JwtBundleSour
    *   `ERR_JWT_NO_BUNDLE`, `ERR_JWT_UNKNOWN_KID` or `ERR_JWT_SIGNATURE` (cause: the agent's error).
    *   Agent failures (unreachable, timeout) stay {@link WorkloadApiError}s.
    *
+   * @param token - the JWT-SVID as sent by the caller.
+   * @param audience - the audience(s) this service accepts (one only with `remote`).
+   * @param options - `remote: true` to let the agent validate; `timeoutMs`, `signal`, `now`, `leewaySeconds`.
    * @throws {@link JwtSvidError} when the token is not acceptable.
    * @example
    * ```ts

@@ -127,6 +127,7 @@ export class X509Source extends SourceBase<X509Context> implements X509BundleSou
    * timeout (default 30 s), abort, or a fatal error, with a message naming the socket and what
    * was missing.
    *
+   * @param options - `address` (default: `SPIFFE_ENDPOINT_SOCKET`), `timeoutMs` (for the first SVID), `signal`, `picker`, `redaction`, `logger`, `client`.
    * @example
    * ```ts
    * const source = await X509Source.create({ address: 'unix:///run/spire/agent.sock', picker: { hint: 'internal' } });
