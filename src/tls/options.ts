@@ -135,7 +135,8 @@ function notAttachedSniCallback(this: unknown, _servername: string, callback: (e
  * {@link createTlsServer}, {@link createHttp2SecureServer}, which do both.
  *
  * @param source - the server SVID and trust bundles (usually an `X509Source`).
- * @param _authorizer - unused here; pass the authorizer to `attachSpiffeAuth`, which enforces it.
+ * @param authorizer - optional and not enforced here (only checked to be a function); pass the same
+ *   authorizer to `attachSpiffeAuth`, which enforces it.
  * @example
  * ```ts
  * import https from 'node:https';
@@ -180,7 +181,8 @@ export function tlsServerOptions(source: X509SvidSource): SpiffeServerOptions {
  *
  * @param _webCert - unused here; pass it as `attachSpiffeAuth`'s `webCert` option, which installs it.
  * @param source - the trust bundles that verify clients (an `X509Source` or a `BundleSource`).
- * @param _authorizer - unused here; pass the authorizer to `attachSpiffeAuth`, which enforces it.
+ * @param authorizer - optional and not enforced here (only checked to be a function); pass the same
+ *   authorizer to `attachSpiffeAuth`, which enforces it.
  * @example
  * ```ts
  * const server = https.createServer(mtlsWebServerOptions({ cert, key }, source, authz), handler);
