@@ -221,8 +221,34 @@ export function checkIa5(buf: Buffer, start: number, end: number, what: string):
 const SMALL_EXT_OIDS: string[] = [];
 for (let i = 0; i < 128; i++) SMALL_EXT_OIDS.push(`2.5.29.${i}`);
 
-/** Decodes OID contents at [start, end) of `buf` to dotted form. */
-export function decodeOid(buf: Uint8Array, start: number, end: number, base: number): string {
+/**
+ * Checks OID contents at [start, end) against the limits of Go's `cryptobyte`
+ * `ReadASN1ObjectIdentifier` (golang.org/x/crypto/cryptobyte/asn1.go, used by crypto/x509 for
+ * algorithm, attribute type, extension and extKeyUsage OIDs): not empty, not truncated, no arc with
+ * a leading 0x80 octet, and every arc (the first one holding 40 * X + Y) at most 2^31 - 1.
+ */
+export function checkOidArcs(buf: Uint8Array, start: number, end: number, what: string): void {
+  if (start >= end) throw malformed(`${what}: empty OBJECT IDENTIFIER`, start);
+  let p = start;
+  while (p < end) {
+    const arcStart = p;
+    if (buf[p] === 0x80) throw malformed(`${what}: overlong OBJECT IDENTIFIER arc`, p);
+    let v = 0;
+    let b: number;
+    do {
+      if (p >= end) throw malformed(`${what}: truncated OBJECT IDENTIFIER arc`, arcStart);
+      b = buf[p++] as number;
+      v = v * 128 + (b & 0x7f);
+      if (v > 0x7fffffff) throw malformed(`${what}: OBJECT IDENTIFIER arc above 2^31 - 1 (Go's crypto/x509 refuses it)`, arcStart);
+    } while (b & 0x80);
+  }
+}
+
+/**
+ * Decodes OID contents at [start, end) of `buf` to dotted form. `strict` applies
+ * {@link checkOidArcs} (certificate OIDs that Go reads with its arc limits).
+ */
+export function decodeOid(buf: Uint8Array, start: number, end: number, base: number, strict = false): string {
   if (start >= end) throw malformed('empty OBJECT IDENTIFIER', base + start);
   // Fast path for 2.5.29.N (id-ce), the extension arc.
   if (end - start === 3 && buf[start] === 0x55 && buf[start + 1] === 0x1d) {
@@ -230,6 +256,7 @@ export function decodeOid(buf: Uint8Array, start: number, end: number, base: num
     if (n < 0x80) return SMALL_EXT_OIDS[n] as string;
   }
   if (((buf[end - 1] as number) & 0x80) !== 0) throw malformed('truncated OBJECT IDENTIFIER arc', base + end - 1);
+  if (strict) checkOidArcs(buf, start, end, 'OBJECT IDENTIFIER');
   let out = '';
   let first = true;
   let p = start;

@@ -34,11 +34,14 @@ import {
   readBoolean,
   readSmallUint,
   SEQUENCE,
-  SET,
   tagName,
   trailing,
   UTC_TIME,
 } from './der-reader.js';
+import { checkExtensionValue } from './der-extensions.js';
+import { checkPublicKey } from './der-key.js';
+import { checkName } from './der-name.js';
+import { uriSanProblem } from './uri-san.js';
 
 export { DerError, type DerErrorCode } from './der-reader.js';
 
@@ -104,6 +107,12 @@ export interface CertificateExtensions {
   readonly dnsSans: string[];
   /** Number of SAN entries of any other type (email, IP, directoryName, otherName, ...). */
   readonly otherSanCount: number;
+  /**
+   * Number of rfc822Name and iPAddress SAN entries. With the URI and DNS ones, these are the names
+   * Go's crypto/x509 reads: a critical subjectAltName with none of them is an unhandled critical
+   * extension there (parser.go `processExtensions`).
+   */
+  readonly emailOrIpSanCount: number;
   /** Criticality of subjectAltName; undefined when the certificate has no SAN extension. */
   readonly subjectAltNameCritical: boolean | undefined;
   readonly basicConstraints: BasicConstraints | undefined;
@@ -139,7 +148,7 @@ export interface ParsedCertificate {
   readonly version: 1 | 2 | 3;
   /**
    * Serial number as uppercase hex without leading zero octets, exactly as Node's
-   * `X509Certificate.serialNumber` prints it (`'0'` for zero, `'-…'` for a non-conforming negative one).
+   * `X509Certificate.serialNumber` prints it (`'0'` for zero; negative serials are refused).
    */
   readonly serialNumber: string;
   /** Signature algorithm OID (dotted) of the outer Certificate. */
@@ -287,12 +296,16 @@ function readAlgorithm(r: Reader, pos: number, limit: number, what: string, out:
   const buf = r.buf;
   const end = r.expect(pos, limit, SEQUENCE, what);
   r.expect(r.start, end, OID, `${what}.algorithm`);
-  out.oid = decodeOid(buf, r.start, r.end, 0);
+  out.oid = decodeOid(buf, r.start, r.end, 0, true);
   out.paramsStart = -1;
   out.paramsEnd = -1;
+  out.rawParamsStart = -1;
   let p = r.end;
   if (p < end) {
     r.next(p, end, `${what}.parameters`);
+    if (r.tag > 0xff) throw malformed(`${what}.parameters: high tag numbers are refused (as by Go's crypto/x509)`, p);
+    out.rawParamsStart = p;
+    out.rawParamsEnd = r.end;
     if (r.tag === NULL) {
       if (r.end !== r.start) throw malformed(`${what}.parameters: NULL with contents`, p);
     } else {
@@ -307,29 +320,14 @@ function readAlgorithm(r: Reader, pos: number, limit: number, what: string, out:
 
 interface AlgOut {
   oid: string;
+  /** The parameters TLV, -1 when absent or NULL. */
   paramsStart: number;
   paramsEnd: number;
+  /** The parameters TLV, NULL included; -1 when absent. */
+  rawParamsStart: number;
+  rawParamsEnd: number;
 }
 
-/** Shallowly validates a Name: SEQUENCE OF SET OF SEQUENCE { OID, value }; values are skipped by length. */
-function checkName(r: Reader, pos: number, limit: number, what: string): number {
-  const end = r.expect(pos, limit, SEQUENCE, what);
-  let p = r.start;
-  while (p < end) {
-    const setEnd = r.expect(p, end, SET, `${what} RDN`);
-    let q = r.start; // an empty RDN breaks SIZE (1..MAX) but Go and OpenSSL accept it: so do we
-    while (q < setEnd) {
-      const atvEnd = r.expect(q, setEnd, SEQUENCE, `${what} attribute`);
-      const typeEnd = r.expect(r.start, atvEnd, OID, `${what} attribute type`);
-      if (r.end === r.start) throw malformed(`${what}: empty attribute type OID`, r.hdr);
-      const valueEnd = r.next(typeEnd, atvEnd, `${what} attribute value`);
-      if (valueEnd !== atvEnd) throw trailing(`${what} attribute`, valueEnd);
-      q = atvEnd;
-    }
-    p = setEnd;
-  }
-  return end;
-}
 
 function digit(buf: Buffer, i: number): number {
   const c = (buf[i] as number) - 0x30;
@@ -381,16 +379,8 @@ function daysIn(year: number, month: number): number {
 
 const HEX = '0123456789ABCDEF';
 
+/** A non-negative serial as uppercase hex without leading zero octets. */
 function serialHex(buf: Buffer, start: number, end: number): string {
-  if ((buf[start] as number) & 0x80) {
-    // Negative (RFC 5280 forbids, some CAs did it): '-' and the magnitude, as OpenSSL prints it.
-    let v = 0n;
-    for (let i = start; i < end; i++) v = (v << 8n) | BigInt(buf[i] as number);
-    v = (1n << BigInt((end - start) * 8)) - v;
-    let h = v.toString(16).toUpperCase();
-    if (h.length % 2) h = `0${h}`;
-    return `-${h}`;
-  }
   let p = start;
   while (p < end - 1 && buf[p] === 0) p++;
   if (buf[p] === 0) return '0'; // zero, printed as OpenSSL (and so Node) prints it
@@ -426,13 +416,21 @@ function parse(buf: Buffer): ParsedCertificate {
   }
   if (r.tag !== INTEGER) throw malformed(`TBSCertificate.serialNumber: expected INTEGER, found ${tagName(r.tag)}`, p);
   checkInteger(buf, r.start, r.end, 'TBSCertificate.serialNumber');
+  // RFC 5280 §4.1.2.2: a positive integer. Go's crypto/x509 (parser.go) refuses negative serials
+  // since Go 1.23 (unless GODEBUG x509negativeserial=1): so does this reader. Zero is accepted, as by Go.
+  if ((buf[r.start] as number) & 0x80) throw malformed('TBSCertificate.serialNumber: negative serial number', r.start);
   const serialNumber = serialHex(buf, r.start, r.end);
   p = r.end;
 
-  const alg: AlgOut = { oid: '', paramsStart: -1, paramsEnd: -1 };
+  const alg: AlgOut = { oid: '', paramsStart: -1, paramsEnd: -1, rawParamsStart: -1, rawParamsEnd: -1 };
   const innerAlgPos = p;
   p = readAlgorithm(r, p, tbsEnd, 'TBSCertificate.signature', alg);
   const innerAlgEnd = p;
+  // RFC 5758 §3.2 (ecdsa-with-SHA*) and RFC 8410 §3 (Ed25519): the parameters MUST be absent; Go
+  // takes an Ed25519 signature with parameters as an unknown algorithm.
+  if (alg.rawParamsStart >= 0 && (alg.oid.startsWith('1.2.840.10045.4.3.') || alg.oid === '1.3.101.112')) {
+    throw malformed(`TBSCertificate.signature: ${alg.oid} must have no parameters`, alg.rawParamsStart);
+  }
 
   const issuerPos = p;
   p = checkName(r, p, tbsEnd, 'TBSCertificate.issuer');
@@ -455,6 +453,7 @@ function parse(buf: Buffer): ParsedCertificate {
   const keyEnd = r.expect(keyAlgEnd, spkiEnd, BIT_STRING, 'SubjectPublicKeyInfo.subjectPublicKey');
   checkBitString(buf, r.start, keyEnd, 'SubjectPublicKeyInfo.subjectPublicKey');
   if (keyEnd !== spkiEnd) throw trailing('SubjectPublicKeyInfo', keyEnd);
+  checkPublicKey(r, publicKeyAlgorithm, alg.rawParamsStart, alg.rawParamsEnd, r.start, keyEnd);
   const subjectPublicKeyInfo = buf.subarray(spkiPos, spkiEnd);
   p = spkiEnd;
 
@@ -513,6 +512,7 @@ function emptyExtensions(): CertificateExtensions {
     uriSans: [],
     dnsSans: [],
     otherSanCount: 0,
+    emailOrIpSanCount: 0,
     subjectAltNameCritical: undefined,
     basicConstraints: undefined,
     keyUsage: undefined,
@@ -539,7 +539,7 @@ function parseExtensions(r: Reader, start: number, end: number): CertificateExte
   while (p < seqEnd) {
     const extEnd = r.expect(p, seqEnd, SEQUENCE, 'Extension');
     const oidEnd = r.expect(r.start, extEnd, OID, 'Extension.extnID');
-    const oid = decodeOid(buf, r.start, oidEnd, 0);
+    const oid = decodeOid(buf, r.start, oidEnd, 0, true);
     let critical = false;
     r.next(oidEnd, extEnd, 'Extension.extnValue');
     if (r.tag === BOOLEAN) {
@@ -559,6 +559,7 @@ function parseExtensions(r: Reader, start: number, end: number): CertificateExte
     seen?.add(oid);
     all.push(oid);
     if (critical) ext.criticalExtensions.push(oid);
+    checkExtensionValue(r, oid, vStart, extEnd, critical, p);
 
     switch (oid) {
       case EXT_SUBJECT_ALT_NAME:
@@ -599,20 +600,34 @@ function readSubjectAltName(r: Reader, start: number, end: number, ext: Extensio
   while (p < seqEnd) {
     r.next(p, seqEnd, 'subjectAltName GeneralName');
     switch (r.tag) {
-      case 0x86:
+      case 0x86: {
         checkIa5(buf, r.start, r.end, 'subjectAltName uniformResourceIdentifier');
-        ext.uriSans.push(buf.toString('latin1', r.start, r.end));
+        const uri = buf.toString('latin1', r.start, r.end);
+        const problem = uriSanProblem(uri);
+        if (problem !== undefined) throw malformed(`subjectAltName uniformResourceIdentifier ${JSON.stringify(uri)} has ${problem} (Go's url.Parse refuses it)`, r.start);
+        ext.uriSans.push(uri);
         break;
+      }
       case 0x82:
         checkIa5(buf, r.start, r.end, 'subjectAltName dNSName');
         ext.dnsSans.push(buf.toString('latin1', r.start, r.end));
         break;
-      case 0xa0: // otherName
       case 0x81: // rfc822Name
+        checkIa5(buf, r.start, r.end, 'subjectAltName rfc822Name');
+        ext.otherSanCount++;
+        ext.emailOrIpSanCount++;
+        break;
+      case 0x87: // iPAddress: 4 or 16 octets (RFC 5280 §4.2.1.6)
+        if (r.end - r.start !== 4 && r.end - r.start !== 16) {
+          throw malformed(`subjectAltName iPAddress of ${r.end - r.start} octets (4 or 16 expected)`, r.hdr);
+        }
+        ext.otherSanCount++;
+        ext.emailOrIpSanCount++;
+        break;
+      case 0xa0: // otherName
       case 0xa3: // x400Address
       case 0xa4: // directoryName
       case 0xa5: // ediPartyName
-      case 0x87: // iPAddress
       case 0x88: // registeredID
         ext.otherSanCount++;
         break;
@@ -676,7 +691,7 @@ function readExtKeyUsage(r: Reader, start: number, end: number): string[] {
   let p = r.start;
   while (p < seqEnd) {
     p = r.expect(p, seqEnd, OID, 'extKeyUsage KeyPurposeId');
-    out.push(decodeOid(r.buf, r.start, p, 0));
+    out.push(decodeOid(r.buf, r.start, p, 0, true));
   }
   return out;
 }

@@ -99,10 +99,20 @@ export function checkSigningCertificate(cert: ParsedCertificate, index: number, 
   }
 }
 
+/**
+ * Whether a critical subjectAltName holds a name spiffe-kit (and Go's crypto/x509, parser.go
+ * `processExtensions`) reads: URI, DNS, rfc822Name or iPAddress. One with only other kinds of
+ * names is an unhandled critical extension.
+ */
+function sanHandled(cert: ParsedCertificate): boolean {
+  const ext = cert.extensions;
+  return ext.uriSans.length + ext.dnsSans.length + ext.emailOrIpSanCount > 0;
+}
+
 /** Rejects a certificate with a critical extension that spiffe-kit does not apply. */
 export function checkCriticalExtensions(cert: ParsedCertificate, index: number, role?: string): void {
   for (const oid of cert.extensions.criticalExtensions) {
-    if (!HANDLED_CRITICAL.has(oid)) {
+    if (!HANDLED_CRITICAL.has(oid) || (oid === '2.5.29.17' && !sanHandled(cert))) {
       throw new X509SvidError(
         'ERR_X509SVID_UNHANDLED_CRITICAL_EXTENSION',
         `${role ?? describeCertificate(cert, index)} has a critical extension spiffe-kit does not understand (OID ${oid})`,
