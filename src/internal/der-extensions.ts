@@ -71,32 +71,50 @@ function checkCertificatePolicies(r: Reader, start: number, end: number): void {
   }
 }
 
+/** Bits returned by {@link checkExtensionValue}: policy features that need RFC 5280 §6.1 policy processing. */
+export const REQUIRES_EXPLICIT_POLICY = 1;
+export const MAPS_ANY_POLICY = 2;
+
+/** The contents of anyPolicy (2.5.29.32.0). */
+function isAnyPolicy(buf: Buffer, start: number, end: number): boolean {
+  return end - start === 4 && buf[start] === 0x55 && buf[start + 1] === 0x1d && buf[start + 2] === 0x20 && buf[start + 3] === 0x00;
+}
+
 /** policyMappings (RFC 5280 §4.2.1.5): SEQUENCE OF SEQUENCE { issuerDomainPolicy, subjectDomainPolicy }. */
-function checkPolicyMappings(r: Reader, start: number, end: number): void {
+function checkPolicyMappings(r: Reader, start: number, end: number): number {
+  const buf = r.buf;
   const what = 'policyMappings';
   let p = outerSequence(r, start, end, what);
+  let flags = 0;
   while (p < end) {
     const mapEnd = r.expect(p, end, SEQUENCE, `${what} mapping`);
     const issuerEnd = r.expect(r.start, mapEnd, OID, `${what} issuerDomainPolicy`);
+    if (isAnyPolicy(buf, r.start, issuerEnd)) flags |= MAPS_ANY_POLICY;
     const subjectEnd = r.expect(issuerEnd, mapEnd, OID, `${what} subjectDomainPolicy`);
+    if (isAnyPolicy(buf, r.start, subjectEnd)) flags |= MAPS_ANY_POLICY;
     if (subjectEnd !== mapEnd) throw trailing(`${what} mapping`, subjectEnd);
     p = mapEnd;
   }
+  return flags;
 }
 
 /** policyConstraints (RFC 5280 §4.2.1.11): SEQUENCE { [0] SkipCerts OPTIONAL, [1] SkipCerts OPTIONAL }. */
-function checkPolicyConstraints(r: Reader, start: number, end: number): void {
+function checkPolicyConstraints(r: Reader, start: number, end: number): number {
   const what = 'policyConstraints';
   let p = outerSequence(r, start, end, what);
   let stage = 0;
+  let flags = 0;
   while (p < end) {
     r.next(p, end, `${what} field`);
-    if (r.tag === 0x80 && stage < 1) stage = 1;
-    else if (r.tag === 0x81 && stage < 2) stage = 2;
+    if (r.tag === 0x80 && stage < 1) {
+      stage = 1;
+      flags |= REQUIRES_EXPLICIT_POLICY;
+    } else if (r.tag === 0x81 && stage < 2) stage = 2;
     else throw malformed(`${what}: unexpected ${tagName(r.tag)}`, p);
     checkInt64(r.buf, r.start, r.end, `${what} SkipCerts`);
     p = r.end;
   }
+  return flags;
 }
 
 /** cRLDistributionPoints (RFC 5280 §4.2.1.13), read as far as Go reads it. */
@@ -135,18 +153,23 @@ function checkAuthorityInfoAccess(r: Reader, start: number, end: number): void {
     const adEnd = r.expect(p, end, SEQUENCE, `${what} AccessDescription`);
     const methodEnd = r.expect(r.start, adEnd, OID, `${what} accessMethod`);
     checkOidArcs(buf, r.start, methodEnd, `${what} accessMethod`);
-    const locEnd = r.next(methodEnd, adEnd, `${what} accessLocation`);
-    if (locEnd !== adEnd) throw trailing(`${what} AccessDescription`, locEnd);
+    // RFC 5280 requires accessLocation; Go reads it only when it is a URI and skips it otherwise,
+    // absent included: a certificate without it is not refused for that (it is never used).
+    if (methodEnd < adEnd) {
+      const locEnd = r.next(methodEnd, adEnd, `${what} accessLocation`);
+      if (locEnd !== adEnd) throw trailing(`${what} AccessDescription`, locEnd);
+    }
     p = adEnd;
   }
 }
 
 /**
  * Checks the value at [start, end) of extension `oid` when it is one Go parses and spiffe-kit does
- * not read; the others are left to their readers in `der.ts` (or not read at all).
+ * not read; the others are left to their readers in `der.ts` (or not read at all). Returns
+ * {@link REQUIRES_EXPLICIT_POLICY} / {@link MAPS_ANY_POLICY} bits, else 0.
  */
-export function checkExtensionValue(r: Reader, oid: string, start: number, end: number, critical: boolean, at: number): void {
-  if (!CHECKED.has(oid)) return;
+export function checkExtensionValue(r: Reader, oid: string, start: number, end: number, critical: boolean, at: number): number {
+  if (!CHECKED.has(oid)) return 0;
   switch (oid) {
     case EXT_SUBJECT_KEY_ID:
     case EXT_AUTHORITY_KEY_ID:
@@ -154,24 +177,23 @@ export function checkExtensionValue(r: Reader, oid: string, start: number, end: 
       // RFC 5280 §4.2.1.1, §4.2.1.2, §4.2.2.1: conforming CAs MUST mark these non-critical; Go refuses them critical.
       if (critical) throw malformed(`Extension ${oid} must not be marked critical`, at);
       if (oid === EXT_AUTHORITY_INFO_ACCESS) checkAuthorityInfoAccess(r, start, end);
-      return; // the key identifiers are read by der.ts
+      return 0; // the key identifiers are read by der.ts
     case EXT_CERTIFICATE_POLICIES:
       checkCertificatePolicies(r, start, end);
-      return;
+      return 0;
     case EXT_POLICY_MAPPINGS:
-      checkPolicyMappings(r, start, end);
-      return;
+      return checkPolicyMappings(r, start, end);
     case EXT_POLICY_CONSTRAINTS:
-      checkPolicyConstraints(r, start, end);
-      return;
+      return checkPolicyConstraints(r, start, end);
     case EXT_INHIBIT_ANY_POLICY: {
       // InhibitAnyPolicy ::= SkipCerts ::= INTEGER (0..MAX)
       const e = r.expect(start, end, INTEGER, 'inhibitAnyPolicy');
       if (e !== end) throw trailing('inhibitAnyPolicy', e);
       checkInt64(r.buf, r.start, e, 'inhibitAnyPolicy');
-      return;
+      return 0;
     }
     default:
       checkCrlDistributionPoints(r, start, end);
+      return 0;
   }
 }

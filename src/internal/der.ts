@@ -38,7 +38,7 @@ import {
   trailing,
   UTC_TIME,
 } from './der-reader.js';
-import { checkExtensionValue } from './der-extensions.js';
+import { checkExtensionValue, MAPS_ANY_POLICY, REQUIRES_EXPLICIT_POLICY } from './der-extensions.js';
 import { checkPublicKey } from './der-key.js';
 import { checkName } from './der-name.js';
 import { uriSanProblem } from './uri-san.js';
@@ -113,6 +113,10 @@ export interface CertificateExtensions {
    * extension there (parser.go `processExtensions`).
    */
   readonly emailOrIpSanCount: number;
+  /** policyConstraints has requireExplicitPolicy (which needs RFC 5280 §6.1 policy processing). */
+  readonly requireExplicitPolicy: boolean;
+  /** policyMappings maps from or to anyPolicy (RFC 5280 §4.2.1.5 forbids it; Go refuses the path). */
+  readonly mapsAnyPolicy: boolean;
   /** Criticality of subjectAltName; undefined when the certificate has no SAN extension. */
   readonly subjectAltNameCritical: boolean | undefined;
   readonly basicConstraints: BasicConstraints | undefined;
@@ -513,6 +517,8 @@ function emptyExtensions(): CertificateExtensions {
     dnsSans: [],
     otherSanCount: 0,
     emailOrIpSanCount: 0,
+    requireExplicitPolicy: false,
+    mapsAnyPolicy: false,
     subjectAltNameCritical: undefined,
     basicConstraints: undefined,
     keyUsage: undefined,
@@ -559,7 +565,9 @@ function parseExtensions(r: Reader, start: number, end: number): CertificateExte
     seen?.add(oid);
     all.push(oid);
     if (critical) ext.criticalExtensions.push(oid);
-    checkExtensionValue(r, oid, vStart, extEnd, critical, p);
+    const policy = checkExtensionValue(r, oid, vStart, extEnd, critical, p);
+    if (policy & REQUIRES_EXPLICIT_POLICY) ext.requireExplicitPolicy = true;
+    if (policy & MAPS_ANY_POLICY) ext.mapsAnyPolicy = true;
 
     switch (oid) {
       case EXT_SUBJECT_ALT_NAME:

@@ -79,10 +79,15 @@ export function checkLeaf(leaf: ParsedCertificate): SpiffeId {
   return id;
 }
 
-/** Signing-certificate rules: cA=true and, when keyUsage is present, keyCertSign. */
+/**
+ * Signing-certificate rules: cA=true and, when keyUsage is present, keyCertSign. For a bundle
+ * authority (`index` < 0), also no critical extension spiffe-kit does not apply: Go's
+ * crypto/x509 (verify.go `isValid`) checks that on the root as on every other certificate.
+ */
 export function checkSigningCertificate(cert: ParsedCertificate, index: number, role?: string): void {
   const ext = cert.extensions;
   const who = role ?? describeCertificate(cert, index);
+  if (index < 0) unhandledCritical(cert, index, who);
   if (ext.basicConstraints?.ca !== true) {
     throw new X509SvidError(
       'ERR_X509SVID_INTERMEDIATE_NOT_CA',
@@ -109,16 +114,28 @@ function sanHandled(cert: ParsedCertificate): boolean {
   return ext.uriSans.length + ext.dnsSans.length + ext.emailOrIpSanCount > 0;
 }
 
-/** Rejects a certificate with a critical extension that spiffe-kit does not apply. */
-export function checkCriticalExtensions(cert: ParsedCertificate, index: number, role?: string): void {
+function unhandledCritical(cert: ParsedCertificate, index: number, who: string): void {
   for (const oid of cert.extensions.criticalExtensions) {
     if (!HANDLED_CRITICAL.has(oid) || (oid === '2.5.29.17' && !sanHandled(cert))) {
-      throw new X509SvidError(
-        'ERR_X509SVID_UNHANDLED_CRITICAL_EXTENSION',
-        `${role ?? describeCertificate(cert, index)} has a critical extension spiffe-kit does not understand (OID ${oid})`,
-        at(index),
-      );
+      throw new X509SvidError('ERR_X509SVID_UNHANDLED_CRITICAL_EXTENSION', `${who} has a critical extension spiffe-kit does not understand (OID ${oid})`, at(index));
     }
+  }
+}
+
+/**
+ * Rejects a certificate of the path (leaf or intermediate) with an extension spiffe-kit cannot
+ * apply: a critical one it does not understand, or policy constraints that only RFC 5280 §6.1
+ * policy processing can honour (requireExplicitPolicy, a policy mapping from or to anyPolicy),
+ * which spiffe-kit does not do. Go's crypto/x509 (verify.go `policiesValid`) refuses such paths
+ * when no policy is asserted, as in SPIFFE deployments; refusing them always is the fail-closed side.
+ */
+export function checkCriticalExtensions(cert: ParsedCertificate, index: number, role?: string): void {
+  const who = role ?? describeCertificate(cert, index);
+  unhandledCritical(cert, index, who);
+  const ext = cert.extensions;
+  if (ext.requireExplicitPolicy || ext.mapsAnyPolicy) {
+    const what = ext.requireExplicitPolicy ? 'policyConstraints requireExplicitPolicy' : 'a policy mapping from or to anyPolicy';
+    throw new X509SvidError('ERR_X509SVID_UNSUPPORTED_POLICY', `${who} has ${what}; spiffe-kit does no certificate policy processing`, at(index));
   }
 }
 
