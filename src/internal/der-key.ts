@@ -23,9 +23,11 @@ interface Curve {
   readonly b: bigint;
 }
 
-function curve(name: string, size: number, p: string, b: string): Curve {
-  return { name, size, p: BigInt(`0x${p}`), b: BigInt(`0x${b}`) };
+function curve(name: string, size: number, p: bigint, b: string): Curve {
+  return { name, size, p, b: BigInt(`0x${b}`) };
 }
+
+const two = (e: number): bigint => 1n << BigInt(e);
 
 /**
  * The named curves Go's crypto/x509 accepts (x509.go `namedCurveFromOID`), by the hex of their OID
@@ -34,14 +36,14 @@ function curve(name: string, size: number, p: string, b: string): Curve {
 const CURVES: ReadonlyMap<string, Curve> = new Map([
   [
     '2b81040021', // 1.3.132.0.33 secp224r1
-    curve('P-224', 28, 'ffffffffffffffffffffffffffffffff000000000000000000000001', 'b4050a850c04b3abf54132565044b0b7d7bfd8ba270b39432355ffb4'),
+    curve('P-224', 28, two(224) - two(96) + 1n, 'b4050a850c04b3abf54132565044b0b7d7bfd8ba270b39432355ffb4'),
   ],
   [
     '2a8648ce3d030107', // 1.2.840.10045.3.1.7 prime256v1
     curve(
       'P-256',
       32,
-      'ffffffff00000001000000000000000000000000ffffffffffffffffffffffff',
+      two(256) - two(224) + two(192) + two(96) - 1n,
       '5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b',
     ),
   ],
@@ -50,7 +52,7 @@ const CURVES: ReadonlyMap<string, Curve> = new Map([
     curve(
       'P-384',
       48,
-      'fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffff',
+      two(384) - two(128) - two(96) + two(32) - 1n,
       'b3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aef',
     ),
   ],
@@ -59,7 +61,7 @@ const CURVES: ReadonlyMap<string, Curve> = new Map([
     curve(
       'P-521',
       66,
-      '01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
+      two(521) - 1n,
       '0051953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00',
     ),
   ],

@@ -464,7 +464,7 @@ function parse(buf: Buffer): ParsedCertificate {
   let extensions: CertificateExtensions | undefined;
   let stage = 0;
   while (p < tbsEnd) {
-    r.next(p, tbsEnd, 'TBSCertificate optional field');
+    const fieldEnd = r.next(p, tbsEnd, 'TBSCertificate optional field');
     const tag: number = r.tag; // not narrowed by the serialNumber check above
     if (tag === 0x81 && stage < 1 && version >= 2) {
       checkBitString(buf, r.start, r.end, 'TBSCertificate.issuerUniqueID');
@@ -478,7 +478,7 @@ function parse(buf: Buffer): ParsedCertificate {
     } else {
       throw malformed(`TBSCertificate: unexpected ${tagName(tag)} for a version ${version} certificate`, p);
     }
-    p = r.end;
+    p = fieldEnd; // not r.end: the extension readers move the reader
   }
 
   // Outer signatureAlgorithm and signatureValue.
