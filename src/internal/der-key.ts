@@ -16,6 +16,8 @@ const X25519 = '1.3.101.110';
 
 /** A short-Weierstrass NIST curve y² = x³ - 3x + b over GF(p). */
 interface Curve {
+  /** The contents octets of its OID. */
+  readonly oid: Buffer;
   readonly name: string;
   /** Coordinate size in bytes. */
   readonly size: number;
@@ -23,8 +25,8 @@ interface Curve {
   readonly b: bigint;
 }
 
-function curve(name: string, size: number, p: bigint, b: string): Curve {
-  return { name, size, p, b: BigInt(`0x${b}`) };
+function curve(oidHex: string, name: string, size: number, p: bigint, b: string): Curve {
+  return { oid: Buffer.from(oidHex, 'hex'), name, size, p, b: BigInt(`0x${b}`) };
 }
 
 const two = (e: number): bigint => 1n << BigInt(e);
@@ -33,45 +35,55 @@ const two = (e: number): bigint => 1n << BigInt(e);
  * The named curves Go's crypto/x509 accepts (x509.go `namedCurveFromOID`), by the hex of their OID
  * contents. Parameters from SEC 2 / FIPS 186-4 (D.1.2).
  */
-const CURVES: ReadonlyMap<string, Curve> = new Map([
-  [
-    '2b81040021', // 1.3.132.0.33 secp224r1
-    curve('P-224', 28, two(224) - two(96) + 1n, 'b4050a850c04b3abf54132565044b0b7d7bfd8ba270b39432355ffb4'),
-  ],
-  [
-    '2a8648ce3d030107', // 1.2.840.10045.3.1.7 prime256v1
-    curve(
-      'P-256',
-      32,
-      two(256) - two(224) + two(192) + two(96) - 1n,
-      '5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b',
-    ),
-  ],
-  [
-    '2b81040022', // 1.3.132.0.34 secp384r1
-    curve(
-      'P-384',
-      48,
-      two(384) - two(128) - two(96) + two(32) - 1n,
-      'b3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aef',
-    ),
-  ],
-  [
-    '2b81040023', // 1.3.132.0.35 secp521r1
-    curve(
-      'P-521',
-      66,
-      two(521) - 1n,
-      '0051953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00',
-    ),
-  ],
-]);
+const CURVES: readonly Curve[] = [
+  // 1.3.132.0.33 secp224r1
+  curve('2b81040021', 'P-224', 28, two(224) - two(96) + 1n, 'b4050a850c04b3abf54132565044b0b7d7bfd8ba270b39432355ffb4'),
+  // 1.2.840.10045.3.1.7 prime256v1
+  curve(
+    '2a8648ce3d030107',
+    'P-256',
+    32,
+    two(256) - two(224) + two(192) + two(96) - 1n,
+    '5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b',
+  ),
+  // 1.3.132.0.34 secp384r1
+  curve(
+    '2b81040022',
+    'P-384',
+    48,
+    two(384) - two(128) - two(96) + two(32) - 1n,
+    'b3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aef',
+  ),
+  // 1.3.132.0.35 secp521r1
+  curve(
+    '2b81040023',
+    'P-521',
+    66,
+    two(521) - 1n,
+    '0051953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00',
+  ),
+];
+
+/**
+ * Points already found on their curve, by curve and point bytes: the same keys come back on every
+ * handshake (the peer's leaf, its intermediates), and the check costs BigInt arithmetic.
+ */
+const checkedPoints = new Set<string>();
+const MAX_CHECKED_POINTS = 2048;
 
 /** Checks an uncompressed point 04 || X || Y at [start, end) on `c`: coordinates below p, on the curve. */
 function checkPoint(buf: Buffer, start: number, end: number, c: Curve): void {
   if (end - start !== 1 + 2 * c.size || buf[start] !== 0x04) {
     throw malformed(`SubjectPublicKeyInfo: an ${c.name} public key must be an uncompressed point of ${1 + 2 * c.size} octets`, start);
   }
+  const key = buf.toString('latin1', start, end);
+  if (checkedPoints.has(key)) return;
+  onCurve(buf, start, end, c);
+  if (checkedPoints.size >= MAX_CHECKED_POINTS) checkedPoints.clear();
+  checkedPoints.add(key);
+}
+
+function onCurve(buf: Buffer, start: number, end: number, c: Curve): void {
   const x = BigInt(`0x${buf.toString('hex', start + 1, start + 1 + c.size)}`);
   const y = BigInt(`0x${buf.toString('hex', start + 1 + c.size, end)}`);
   const p = c.p;
@@ -125,7 +137,8 @@ export function checkPublicKey(
       // RFC 5480 §2.1.1: namedCurve only (no implicitCurve, no specifiedCurve).
       if (paramsStart < 0 || buf[paramsStart] !== OID) throw malformed('SubjectPublicKeyInfo: an EC key must name its curve (invalid ECDSA parameters)', paramsStart < 0 ? keyStart : paramsStart);
       r.expect(paramsStart, paramsEnd, OID, 'SubjectPublicKeyInfo.algorithm.parameters');
-      const c = CURVES.get(buf.toString('hex', r.start, r.end));
+      const len = r.end - r.start;
+      const c = CURVES.find((k) => k.oid.length === len && buf.compare(k.oid, 0, len, r.start, r.end) === 0);
       if (c === undefined) throw malformed('SubjectPublicKeyInfo: unsupported elliptic curve (P-224, P-256, P-384 and P-521 are accepted)', paramsStart);
       checkPoint(buf, k, keyEnd, c);
       return;

@@ -245,8 +245,8 @@ export function checkOidArcs(buf: Uint8Array, start: number, end: number, what: 
 }
 
 /**
- * Decodes OID contents at [start, end) of `buf` to dotted form. `strict` applies
- * {@link checkOidArcs} (certificate OIDs that Go reads with its arc limits).
+ * Decodes OID contents at [start, end) of `buf` to dotted form. `strict` applies the arc limit
+ * of {@link checkOidArcs} (certificate OIDs that Go reads with its arc limits).
  */
 export function decodeOid(buf: Uint8Array, start: number, end: number, base: number, strict = false): string {
   if (start >= end) throw malformed('empty OBJECT IDENTIFIER', base + start);
@@ -256,7 +256,6 @@ export function decodeOid(buf: Uint8Array, start: number, end: number, base: num
     if (n < 0x80) return SMALL_EXT_OIDS[n] as string;
   }
   if (((buf[end - 1] as number) & 0x80) !== 0) throw malformed('truncated OBJECT IDENTIFIER arc', base + end - 1);
-  if (strict) checkOidArcs(buf, start, end, 'OBJECT IDENTIFIER');
   let out = '';
   let first = true;
   let p = start;
@@ -273,6 +272,9 @@ export function decodeOid(buf: Uint8Array, start: number, end: number, base: num
       else if (v < 2 ** 45) v = v * 128 + (b & 0x7f);
       else big = (BigInt(v) << 7n) | BigInt(b & 0x7f);
     } while (b & 0x80);
+    if (strict && (big !== undefined || v > 0x7fffffff)) {
+      throw malformed("OBJECT IDENTIFIER arc above 2^31 - 1 (Go's crypto/x509 refuses it)", base + arcStart);
+    }
     if (first) {
       first = false;
       if (big !== undefined) out = `2.${big - 80n}`;

@@ -20,14 +20,26 @@ function isAlnum(c: number): boolean {
 }
 
 /** ASCII bytes a host may hold unescaped (Go's `shouldEscape(c, encodeHost)` is false). */
+const HOST_BYTES = new Uint8Array(128);
+for (let c = 0; c < 128; c++) HOST_BYTES[c] = isAlnum(c) || "!$&'()*+,;=:[]<>\"-_.~".includes(String.fromCharCode(c)) ? 1 : 0;
+
 function hostByte(c: number): boolean {
-  return isAlnum(c) || "!$&'()*+,;=:[]<>\"-_.~".includes(String.fromCharCode(c));
+  return c < 128 && HOST_BYTES[c] === 1;
 }
 
 type Mode = 'host' | 'zone' | 'other';
 
 /** Go's `unescape` checks: every % is followed by two hex digits, plus the host and zone rules. Returns the decoded text or undefined. */
 function unescape(s: string, mode: Mode): string | undefined {
+  if (!s.includes('%')) {
+    if (mode !== 'other') {
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c < 0x80 && !hostByte(c)) return undefined;
+      }
+    }
+    return s;
+  }
   let out = '';
   for (let i = 0; i < s.length; ) {
     const c = s.charCodeAt(i);
