@@ -65,7 +65,7 @@ const CURVES: readonly Curve[] = [
 ];
 
 /**
- * Points already found on their curve, by curve and point bytes: the same keys come back on every
+ * Points already found on their curve, by their bytes (the length tells the curve apart): the same keys come back on every
  * handshake (the peer's leaf, its intermediates), and the check costs BigInt arithmetic.
  */
 const checkedPoints = new Set<string>();
