@@ -14,6 +14,13 @@
  * non-minimal lengths, non-minimal INTEGERs, BOOLEANs other than 0x00 / 0xFF, non-zero padding bits
  * in BIT STRINGs, overlong OID arcs and non-minimal high tag numbers are rejected.
  *
+ * Beyond DER, every certificate is refused where Go's crypto/x509 (`x509.ParseCertificate`,
+ * parser.go) refuses it, so that spiffe-kit never accepts a certificate go-spiffe and SPIRE would
+ * not: names (`der-name.ts`), public keys (`der-key.ts`), the extensions Go parses
+ * (`der-extensions.ts`, and the readers below), URI SANs (`uri-san.ts`), negative serials and
+ * signature algorithm parameters. Where this reader is stricter than Go (trailing bytes Go
+ * skips, the RFC 5280 time forms), `test/x509-go-oracle.test.ts` lists why.
+ *
  * @module
  */
 import {

@@ -48,7 +48,7 @@ function unescape(s: string, mode: Mode): string | undefined {
       const v = (hexValue(s.charCodeAt(i + 1)) << 4) | hexValue(s.charCodeAt(i + 2));
       const is25 = s.slice(i, i + 3) === '%25';
       if (mode === 'host' && hexValue(s.charCodeAt(i + 1)) < 8 && !is25) return undefined;
-      if (mode === 'zone' && !is25 && v !== 0x20 && !(v >= 0x80 || hostByte(v))) return undefined;
+      if (mode === 'zone' && !is25 && v !== 0x20 && !hostByte(v)) return undefined; // no escaped non-host bytes, non-ASCII included
       out += String.fromCharCode(v);
       i += 3;
     } else {
