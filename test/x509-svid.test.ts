@@ -116,6 +116,14 @@ describe('verifyX509Svid: accepted chains', () => {
     expect(verifyX509Svid([l.der, inter.der], trust, { now: past(7) }).id.path).toBe('/web');
   });
 
+  it('accepts a bundle authority with critical policy extensions (path validation leaves the anchor out, as Go does)', async () => {
+    const policies = { oid: '2.5.29.32', critical: true, value: seq(seq(oid('2.23.140.1.2.1'))) };
+    const constraints = { oid: '2.5.29.36', critical: true, value: seq(tlv(0x80, [0x00])) };
+    const r = await mintCertificate(caSpec('CN=policy-root', undefined, { extensions: [policies, constraints] }));
+    const i = await mintCertificate(caSpec('CN=policy-inter', r));
+    expect(verifyX509Svid([(await leaf({ issuer: i })).der, i.der], anchors({ 'example.org': [r] })).id.path).toBe('/web');
+  });
+
   it('accepts DNS SANs beside the URI SAN', async () => {
     const l = await leaf({ dnsNames: ['web.example.org'] });
     expect(verifyX509Svid([l.der, inter.der], trust).id.path).toBe('/web');

@@ -16,6 +16,20 @@ const HANDLED_CRITICAL = new Set([
   '2.5.29.37', // extKeyUsage
 ]);
 
+/**
+ * Extensions of a bundle authority that path validation does not use, which Go's crypto/x509 takes
+ * as handled when critical: policy processing leaves the trust anchor out (verify.go
+ * `policiesValid`), and revocation is not checked. Critical on a leaf or an intermediate they are
+ * still refused.
+ */
+const IGNORED_ON_ANCHORS = new Set([
+  '2.5.29.31', // cRLDistributionPoints
+  '2.5.29.32', // certificatePolicies
+  '2.5.29.33', // policyMappings
+  '2.5.29.36', // policyConstraints
+  '2.5.29.54', // inhibitAnyPolicy
+]);
+
 /** Error context for a chain index; negative indexes (bundle authorities) have none. */
 function at(index: number): { certificateIndex?: number } {
   return index >= 0 ? { certificateIndex: index } : {};
@@ -116,6 +130,7 @@ function sanHandled(cert: ParsedCertificate): boolean {
 
 function unhandledCritical(cert: ParsedCertificate, index: number, who: string): void {
   for (const oid of cert.extensions.criticalExtensions) {
+    if (index < 0 && IGNORED_ON_ANCHORS.has(oid)) continue;
     if (!HANDLED_CRITICAL.has(oid) || (oid === '2.5.29.17' && !sanHandled(cert))) {
       throw new X509SvidError('ERR_X509SVID_UNHANDLED_CRITICAL_EXTENSION', `${who} has a critical extension spiffe-kit does not understand (OID ${oid})`, at(index));
     }
