@@ -14,6 +14,7 @@ import {
 } from '../src/bundle/index.js';
 import { SpiffeError } from '../src/errors.js';
 import { TrustDomain } from '../src/spiffeid/trust-domain.js';
+import { editable, field, finish } from './helpers/x509-mutate.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -120,6 +121,16 @@ describe('X509Bundle', () => {
     expect(err.trustDomain).toBe('example.org');
     expect(err.message).toContain('"example.org"');
     expect(err.message).toContain('certificate #1');
+  });
+
+  it('refuses a certificate Go refuses even when Node parses it (a negative serial number)', () => {
+    const e = editable(caA.der);
+    field(e, 'serial').content = Buffer.from([0x80, 0x01]);
+    const negative = finish(e, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+    expect(new X509Certificate(negative).serialNumber).toBe('-7FFF');
+    const err = bundleError(() => X509Bundle.fromDer(TD, negative));
+    expect(err.code).toBe('ERR_BUNDLE_INVALID_CERTIFICATE');
+    expect(err.message).toMatch(/negative serial number/);
   });
 
   it('enforces maxAuthorities', () => {

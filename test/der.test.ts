@@ -590,10 +590,14 @@ describe('parseCertificate — encodings checked by hand', () => {
     expect(parseCertificate(craft({ optional: [tlv(0xa3, seq())] })).extensions.all).toEqual([]);
   });
 
-  it('formats serial numbers as Node does, and rejects non-minimal ones', () => {
-    for (const bytes of [[0x01], [0x00, 0x80], [0x7f, 0xff], [0x00], [0x80], [0xff, 0x01], [0x80, 0x00, 0x00]]) {
+  it('formats serial numbers as Node does, and rejects non-minimal and negative ones', () => {
+    for (const bytes of [[0x01], [0x00, 0x80], [0x7f, 0xff], [0x00], [0x00, 0xff, 0x01]]) {
       const der = craft({ serial: int(...bytes) });
       expect(parseCertificate(der).serialNumber, Buffer.from(bytes).toString('hex')).toBe(new X509Certificate(der).serialNumber);
+    }
+    // Negative serials: Go's crypto/x509 refuses them since Go 1.23 (RFC 5280 §4.1.2.2: positive).
+    for (const bytes of [[0x80], [0xff, 0x01], [0x80, 0x00, 0x00], [0xff]]) {
+      expect(errorOf(() => parseCertificate(craft({ serial: int(...bytes) }))).message).toMatch(/negative serial number/);
     }
     expect(parseCertificate(craft({ serial: int(0x00, 0xab, 0x00) })).serialNumber).toBe('AB00');
     expect(codeOf(() => parseCertificate(craft({ serial: int(0x00, 0x01) })))).toBe('ERR_DER_MALFORMED');
@@ -670,17 +674,17 @@ describe('parseCertificate — encodings checked by hand', () => {
     expect(codeOf(() => parseCertificate(craft({ spki: seq(seq(oid(OID_EC_PUBLIC_KEY)), tlv(0x03, [0x01, 0xff])) })))).toBe(
       'ERR_DER_MALFORMED',
     );
-    expect(parseCertificate(craft({ spki: seq(seq(oid(OID_ED25519)), tlv(0x03, [0x00, 1, 2])) })).publicKeyAlgorithm).toBe(
+    expect(parseCertificate(craft({ spki: seq(seq(oid(OID_ED25519)), tlv(0x03, [0x00], Buffer.alloc(32, 7))) })).publicKeyAlgorithm).toBe(
       OID_ED25519,
     );
   });
 
-  it('validates Names shallowly and keeps them raw', () => {
+  it('validates Names and keeps them raw', () => {
     const odd = seq(set(seq(oid('2.5.4.3'), tlv(0x13, ascii('a'))), seq(oid('2.5.4.10'), tlv(0x0c, ascii('b')))));
     expect(parseCertificate(craft({ issuer: odd })).issuer.equals(odd)).toBe(true);
-    // A high-tag-number attribute value is skipped by length.
+    // A high-tag-number attribute value is not a string type Go reads: refused.
     const high = seq(set(seq(oid('2.5.4.3'), [0x1f, 0x20, 0x01, 0x41])));
-    expect(parseCertificate(craft({ subject: high })).subject.equals(high)).toBe(true);
+    expect(errorOf(() => parseCertificate(craft({ subject: high }))).message).toMatch(/not a supported string type/);
     const emptyRdn = seq(set(), set(seq(oid('2.5.4.3'), tlv(0x0c))));
     expect(parseCertificate(craft({ issuer: emptyRdn })).issuer.equals(emptyRdn)).toBe(true);
     for (const bad of [
@@ -840,6 +844,248 @@ describe('parseCertificate — extensions by hand', () => {
   it('leaves unknown extensions unparsed, whatever they hold', () => {
     const p = parseCertificate(withExtensions(ext('1.3.6.1.4.1.57264.1.1', true, [0xff, 0xff, 0x00])));
     expect(p.extensions.criticalExtensions).toEqual(['1.3.6.1.4.1.57264.1.1']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// What Go's crypto/x509 (parser.go, Go 1.26) refuses is refused here too: one test per class the
+// differential fuzz test (test/x509-go-oracle.test.ts) found or covers.
+
+describe('parseCertificate — refuses what Go refuses', () => {
+  const refuses = (der: Buffer, pattern: RegExp) => {
+    const err = errorOf(() => parseCertificate(der));
+    expect(err.code).toBe('ERR_DER_MALFORMED');
+    expect(err.message).toMatch(pattern);
+  };
+  const rdn = (tag: number, bytes: readonly number[], type = '2.5.4.3') => seq(set(seq(oid(type), tlv(tag, bytes))));
+
+  it('Name values: only the string types Go reads, with valid contents', () => {
+    const ok = (tag: number, bytes: readonly number[]) => expect(parseCertificate(craft({ subject: rdn(tag, bytes) })).subject.equals(rdn(tag, bytes))).toBe(true);
+    const bad = (tag: number, bytes: readonly number[], why: RegExp) => {
+      refuses(craft({ subject: rdn(tag, bytes) }), why);
+      refuses(craft({ issuer: rdn(tag, bytes) }), why);
+    };
+    ok(0x13, [...ascii("Az09 '()+,-./:=?*&")]); // PrintableString, with Go's '*' and '&'
+    bad(0x13, [...ascii('a_b')], /invalid PrintableString/);
+    bad(0x13, [...ascii('a@b')], /invalid PrintableString/);
+    ok(0x0c, [0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80]); // UTF8String é 😀
+    bad(0x0c, [0xc0, 0x80], /not valid UTF-8/); // overlong
+    bad(0x0c, [0xed, 0xa0, 0x80], /not valid UTF-8/); // surrogate
+    bad(0x0c, [0xf4, 0x90, 0x80, 0x80], /not valid UTF-8/); // above U+10FFFF
+    bad(0x0c, [0x61, 0xe2, 0x82], /not valid UTF-8/); // truncated
+    bad(0x0c, [0xff], /not valid UTF-8/);
+    ok(0x16, [...ascii('a@b.example')]); // IA5String
+    bad(0x16, [0x80], /IA5String/);
+    ok(0x12, [...ascii('12 34')]); // NumericString
+    bad(0x12, [...ascii('12a')], /invalid NumericString/);
+    ok(0x14, [0xe9, 0x00, 0xff]); // T61String: taken as Latin-1, any byte
+    ok(0x1e, [0x00, 0x41, 0x00, 0xe9]); // BMPString
+    ok(0x1e, [0x00, 0x41, 0x00, 0x00]); // with a terminator
+    bad(0x1e, [0x00, 0x41, 0x00], /BMPString of odd length/);
+    bad(0x1e, [0xd8, 0x00], /invalid BMPString/);
+    bad(0x1e, [0xff, 0xfe], /invalid BMPString/);
+    bad(0x1e, [0xfd, 0xd0], /invalid BMPString/);
+    for (const tag of [0x1a /* VisibleString */, 0x1c /* UniversalString */, 0x04, 0x02, 0x05, 0x30, 0x2c /* constructed UTF8String */, 0x80]) {
+      bad(tag, tag === 0x05 ? [] : [0x41], /not a supported string type/);
+    }
+  });
+
+  it('Name attribute types, extension, algorithm and extKeyUsage OIDs: arcs up to 2^31 - 1, as Go reads them', () => {
+    const big = '1.3.6.1.4.1.2147483648';
+    expect(parseCertificate(craft({ subject: rdn(0x0c, [0x41], '1.3.6.1.4.1.2147483647') })).version).toBe(3);
+    refuses(craft({ subject: rdn(0x0c, [0x41], big) }), /arc above 2\^31 - 1/);
+    refuses(withExtensions(ext(big, false, [0x05, 0x00])), /arc above 2\^31 - 1/);
+    refuses(withExtensions(ext('2.5.29.37', false, seq(oid(big)))), /arc above 2\^31 - 1/);
+    const alg = seq(oid(big));
+    refuses(craft({ innerAlg: alg, outerAlg: alg }), /arc above 2\^31 - 1/);
+    refuses(craft({ spki: seq(seq(oid(big)), tlv(0x03, [0x00, 0x01])) }), /arc above 2\^31 - 1/);
+    // oidToString itself still decodes any arc (UUID OIDs): the limit is the certificate parser's.
+    expect(oidToString(oidBytes(big))).toBe(big);
+  });
+
+  it('EC keys: a named curve Go supports, an uncompressed point on it', () => {
+    for (const namedCurve of ['P-224', 'P-256', 'P-384', 'P-521']) {
+      const spki = generateKeyPairSync('ec', { namedCurve }).publicKey.export({ format: 'der', type: 'spki' });
+      expect(parseCertificate(craft({ spki })).publicKeyAlgorithm, namedCurve).toBe(OID_EC_PUBLIC_KEY);
+    }
+    for (const namedCurve of ['secp256k1', 'prime192v1', 'brainpoolP256r1']) {
+      const spki = generateKeyPairSync('ec', { namedCurve }).publicKey.export({ format: 'der', type: 'spki' });
+      refuses(craft({ spki }), /unsupported elliptic curve/);
+    }
+    const point = EC_SPKI.subarray(EC_SPKI.length - 65);
+    const ecSpki = (params: Part[], key: Part) => seq(seq(oid(OID_EC_PUBLIC_KEY), ...params), tlv(0x03, [0x00], key));
+    const P256 = oid('1.2.840.10045.3.1.7');
+    expect(parseCertificate(craft({ spki: ecSpki([P256], point) })).version).toBe(3);
+    const offCurve = Buffer.from(point);
+    offCurve[64] = (offCurve[64] as number) ^ 1;
+    refuses(craft({ spki: ecSpki([P256], offCurve) }), /not on the curve/);
+    refuses(craft({ spki: ecSpki([P256], Buffer.concat([Buffer.from([0x02]), point.subarray(1, 33)])) }), /uncompressed point/);
+    refuses(craft({ spki: ecSpki([P256], Buffer.concat([point, Buffer.from([0])])) }), /uncompressed point/);
+    refuses(craft({ spki: ecSpki([P256], [0x00]) }), /uncompressed point/); // the point at infinity
+    const pHex = 'ffffffff00000001000000000000000000000000ffffffffffffffffffffffff';
+    refuses(craft({ spki: ecSpki([P256], Buffer.concat([Buffer.from([0x04]), Buffer.from(pHex, 'hex'), point.subarray(33)])) }), /out of range/);
+    refuses(craft({ spki: ecSpki([], point) }), /must name its curve/);
+    refuses(craft({ spki: ecSpki([[0x05, 0x00]], point) }), /must name its curve/);
+    refuses(craft({ spki: ecSpki([seq(int(1))], point) }), /must name its curve/); // specifiedCurve
+    refuses(craft({ spki: seq(seq(oid(OID_EC_PUBLIC_KEY), P256), tlv(0x03, [0x01], point.subarray(0, 64), [0xfe])) }), /unused bits/);
+  });
+
+  it('RSA, Ed25519, X25519 and DSA keys as Go checks them; unknown algorithms are left alone', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'der', type: 'spki' });
+    expect(parseCertificate(craft({ spki: rsa })).publicKeyAlgorithm).toBe(OID_RSA);
+    const rsaSpki = (params: Part[], key: Part) => seq(seq(oid(OID_RSA), ...params), tlv(0x03, [0x00], key));
+    const NULL = [0x05, 0x00];
+    expect(parseCertificate(craft({ spki: rsaSpki([NULL], seq(int(0x00, 0xc1), int(3))) })).version).toBe(3);
+    refuses(craft({ spki: rsaSpki([], seq(int(0x00, 0xc1), int(3))) }), /NULL parameters/);
+    refuses(craft({ spki: rsaSpki([seq()], seq(int(0x00, 0xc1), int(3))) }), /NULL parameters/);
+    refuses(craft({ spki: rsaSpki([NULL], seq(int(0xc1), int(3))) }), /modulus is not a positive number/);
+    refuses(craft({ spki: rsaSpki([NULL], seq(int(0x00), int(3))) }), /modulus is not a positive number/);
+    refuses(craft({ spki: rsaSpki([NULL], seq(int(0x00, 0xc1), int(0x00))) }), /publicExponent is not a positive number/);
+    refuses(craft({ spki: rsaSpki([NULL], seq(int(0x00, 0xc1), int(0xff))) }), /publicExponent is not a positive number/);
+    refuses(craft({ spki: rsaSpki([NULL], seq(int(0x00, 0xc1), int(1, 0, 0, 0, 0, 0, 0, 0, 1))) }), /publicExponent is too large/);
+    refuses(craft({ spki: rsaSpki([NULL], seq(int(0x00, 0xc1))) }), /publicExponent is missing/);
+    refuses(craft({ spki: rsaSpki([NULL], int(3)) }), /expected SEQUENCE/);
+
+    const ed = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' });
+    expect(parseCertificate(craft({ spki: ed })).publicKeyAlgorithm).toBe(OID_ED25519);
+    refuses(craft({ spki: seq(seq(oid(OID_ED25519), NULL), tlv(0x03, [0x00], Buffer.alloc(32))) }), /Ed25519 key must have no parameters/);
+    refuses(craft({ spki: seq(seq(oid(OID_ED25519)), tlv(0x03, [0x00], Buffer.alloc(31))) }), /Ed25519 key must be 32 octets/);
+    const x = generateKeyPairSync('x25519').publicKey.export({ format: 'der', type: 'spki' });
+    expect(parseCertificate(craft({ spki: x })).publicKeyAlgorithm).toBe('1.3.101.110');
+    refuses(craft({ spki: seq(seq(oid('1.3.101.110'), NULL), tlv(0x03, [0x00], Buffer.alloc(32))) }), /X25519 key must have no parameters/);
+
+    const DSA = '1.2.840.10040.4.1';
+    const dsa = (params: Part[], y: Part) => seq(seq(oid(DSA), ...params), tlv(0x03, [0x00], y));
+    expect(parseCertificate(craft({ spki: dsa([seq(int(7), int(3), int(2))], int(5)) })).publicKeyAlgorithm).toBe(DSA);
+    refuses(craft({ spki: dsa([], int(5)) }), /invalid DSA parameters/);
+    refuses(craft({ spki: dsa([seq(int(7), int(0), int(2))], int(5)) }), /Dss-Parms.q is not a positive number/);
+    refuses(craft({ spki: dsa([seq(int(7), int(3), int(2))], int(0xfb)) }), /DSAPublicKey is not a positive number/);
+
+    // Go leaves keys of algorithms it does not know unparsed (PublicKey nil): so does the reader.
+    expect(parseCertificate(craft({ spki: seq(seq(oid('1.3.6.1.4.1.99999.1'), seq()), tlv(0x03, [0x00, 0xff])) })).publicKeyAlgorithm).toBe(
+      '1.3.6.1.4.1.99999.1',
+    );
+  });
+
+  it('signature algorithm parameters: absent for ECDSA and Ed25519, no high tag numbers', () => {
+    for (const params of [[0x05, 0x00], oid('1.2.840.10045.3.1.7')]) {
+      const alg = seq(oid(OID_ECDSA_SHA256), params);
+      refuses(craft({ innerAlg: alg, outerAlg: alg }), /must have no parameters/);
+    }
+    const ed = seq(oid(OID_ED25519), [0x05, 0x00]);
+    refuses(craft({ innerAlg: ed, outerAlg: ed }), /must have no parameters/);
+    const high = seq(oid(OID_SHA256_RSA), [0x1f, 0x20, 0x00]);
+    refuses(craft({ innerAlg: high, outerAlg: high }), /high tag numbers/);
+  });
+
+  it('subjectAltName: IP addresses of 4 or 16 octets, IA5 e-mail, URIs Go parses', () => {
+    const san = (...names: Part[]) => withExtensions(ext('2.5.29.17', false, seq(...names)));
+    for (const n of [4, 16]) expect(parseCertificate(san(tlv(0x87, Buffer.alloc(n)))).extensions.emailOrIpSanCount).toBe(1);
+    for (const n of [0, 1, 5, 8, 15, 17]) refuses(san(tlv(0x87, Buffer.alloc(n))), new RegExp(`iPAddress of ${n} octets`));
+    expect(parseCertificate(san(tlv(0x81, ascii('a@example.org')))).extensions.emailOrIpSanCount).toBe(1);
+    refuses(san(tlv(0x81, [0x61, 0xe9, 0x40, 0x62])), /rfc822Name: not an IA5String/);
+    // Checked against Go 1.26's url.Parse and x509's domainNameValid.
+    const accepted = [
+      'spiffe://example.org/web',
+      'spiffe://example.org/a%2Fb',
+      'spiffe://example.org:8080/w',
+      'spiffe://user@example.org/w',
+      'spiffe://u:p@example.org/w',
+      'spiffe://[::1]/w',
+      'spiffe://[fe80::1%25en0]/w',
+      'spiffe://[::ffff:1.2.3.4]/w',
+      'spiffe://ex%25ample/w',
+      'spiffe://a]b/w',
+      'spiffe://a:1:2/w',
+      'spiffe://a/w?%zz',
+      'spiffe:example.org/w',
+      'a:b/c',
+      'a/b:c',
+      'a+b:c',
+      '*',
+      '',
+    ];
+    for (const uri of accepted) expect(parseCertificate(san(tlv(0x86, ascii(uri)))).extensions.uriSans, uri).toEqual([uri]);
+    const refused = [
+      'spiffe://example.org/a%zz',
+      'spiffe://example.org/a%4',
+      'spiffe://example.org/w#%zz',
+      'spiffe://example.org:x/w',
+      'spiffe://us{er@example.org/w',
+      'spiffe://u:p%zz@example.org/w',
+      'spiffe://exa mple.org/w',
+      'spiffe://example..org/w',
+      'spiffe://example.org./w',
+      'spiffe://.example.org/w',
+      'spiffe://ex%41mple.org/w',
+      'spiffe://ex%C3%A9.org/w',
+      'spiffe://[1.2.3.4]/w',
+      'spiffe://[::1/w',
+      'spiffe://[::1]x/w',
+      'spiffe://a[b]/w',
+      'http://a:1:2/w',
+      'spiffe://example.org/w\x01',
+      'spiffe://example.org/w\x7f',
+      ':spiffe//example.org/w',
+      '1a:b',
+      'a:b',
+    ].filter((u) => u !== 'a:b');
+    for (const uri of refused) refuses(san(tlv(0x86, ascii(uri))), /uniformResourceIdentifier .* has .*Go's url.Parse refuses it/);
+  });
+
+  it('the extensions Go parses and spiffe-kit does not read: structure checked, values not kept', () => {
+    const P = oid('2.23.140.1.2.1');
+    const ANY = oid('2.5.29.32.0');
+    const good: [string, Part][] = [
+      ['2.5.29.32', seq(seq(P), seq(ANY, seq(seq(oid('1.3.6.1.5.5.7.2.1'), tlv(0x16, ascii('http://cps')))))) ],
+      ['2.5.29.32', seq()],
+      ['2.5.29.33', seq(seq(P, oid('2.23.140.1.2.2')))],
+      ['2.5.29.36', seq(tlv(0x81, [0x00]))],
+      ['2.5.29.54', int(0)],
+      ['2.5.29.31', seq(seq(tlv(0xa0, tlv(0xa0, tlv(0x86, ascii('http://crl'))))), seq(tlv(0x81, [0x00])))],
+      ['2.5.29.31', seq(seq(tlv(0xa0, tlv(0xa0, tlv(0x86, [0xff]), tlv(0xa4, NAME)))))], // Go reads the leading URIs only, as bytes
+      ['1.3.6.1.5.5.7.1.1', seq(seq(oid('1.3.6.1.5.5.7.48.1'), tlv(0x86, ascii('http://ocsp'))), seq(oid('1.3.6.1.5.5.7.48.2')))],
+    ];
+    for (const [id, value] of good) expect(parseCertificate(withExtensions(ext(id, false, value))).extensions.all, `${id} ${Buffer.from(value).toString('hex')}`).toEqual([id]);
+    const bad: [string, Part, RegExp][] = [
+      ['2.5.29.32', seq(seq(P), seq(P)), /policy is listed twice/],
+      ['2.5.29.32', seq(seq()), /policyIdentifier is missing/],
+      ['2.5.29.32', seq(seq(tlv(0x06, [0x2a, 0x80, 0x01]))), /overlong OBJECT IDENTIFIER arc/],
+      ['2.5.29.32', seq(seq(tlv(0x06, [0x2a, 0x86]))), /invalid OBJECT IDENTIFIER/],
+      ['2.5.29.32', seq(P), /expected SEQUENCE/],
+      ['2.5.29.33', seq(seq(P)), /subjectDomainPolicy is missing/],
+      ['2.5.29.33', seq(seq(P, int(1))), /expected OBJECT IDENTIFIER/],
+      ['2.5.29.33', P, /expected SEQUENCE/],
+      ['2.5.29.36', seq(tlv(0x80, [0x00, 0x01])), /non-minimal INTEGER/],
+      ['2.5.29.36', seq(tlv(0x80)), /empty INTEGER/],
+      ['2.5.29.36', seq(tlv(0x80, Buffer.alloc(9, 1))), /does not fit in 64 bits/],
+      ['2.5.29.36', int(1), /expected SEQUENCE/],
+      ['2.5.29.54', octets([0]), /expected INTEGER/],
+      ['2.5.29.54', int(0x00, 0x01), /non-minimal INTEGER/],
+      ['2.5.29.31', seq(seq(tlv(0xa0, tlv(0xa1, set())))), /expected tag 0xa0/],
+      ['2.5.29.31', seq(seq(tlv(0xa0))), /fullName is missing/],
+      ['2.5.29.31', seq(int(1)), /expected SEQUENCE/],
+      ['1.3.6.1.5.5.7.1.1', seq(seq(tlv(0x06, [0x2a, 0x86]), tlv(0x86, ascii('x')))), /truncated OBJECT IDENTIFIER arc/],
+      ['1.3.6.1.5.5.7.1.1', seq(seq()), /accessMethod is missing/],
+      ['1.3.6.1.5.5.7.1.1', seq(int(1)), /expected SEQUENCE/],
+    ];
+    for (const [id, value, why] of bad) refuses(withExtensions(ext(id, false, value)), why);
+    // RFC 5280 §4.2.1.1, §4.2.1.2, §4.2.2.1: Go refuses these marked critical.
+    refuses(withExtensions(ext('2.5.29.14', true, octets([1]))), /2\.5\.29\.14 must not be marked critical/);
+    refuses(withExtensions(ext('2.5.29.35', true, seq(tlv(0x80, [1])))), /2\.5\.29\.35 must not be marked critical/);
+    refuses(withExtensions(ext('1.3.6.1.5.5.7.1.1', true, seq())), /1\.3\.6\.1\.5\.5\.7\.1\.1 must not be marked critical/);
+  });
+
+  it('flags the policy features that need policy processing', () => {
+    const flags = (...exts: Part[]) => {
+      const e = parseCertificate(withExtensions(...exts)).extensions;
+      return { requireExplicitPolicy: e.requireExplicitPolicy, mapsAnyPolicy: e.mapsAnyPolicy };
+    };
+    expect(flags()).toEqual({ requireExplicitPolicy: false, mapsAnyPolicy: false });
+    expect(flags(ext('2.5.29.36', false, seq(tlv(0x81, [0]))))).toEqual({ requireExplicitPolicy: false, mapsAnyPolicy: false });
+    expect(flags(ext('2.5.29.36', false, seq(tlv(0x80, [3]))))).toEqual({ requireExplicitPolicy: true, mapsAnyPolicy: false });
+    expect(flags(ext('2.5.29.33', false, seq(seq(oid('2.5.29.32.0'), oid('1.2.3')))))).toEqual({ requireExplicitPolicy: false, mapsAnyPolicy: true });
+    expect(flags(ext('2.5.29.33', false, seq(seq(oid('1.2.3'), oid('2.5.29.32.0')))))).toEqual({ requireExplicitPolicy: false, mapsAnyPolicy: true });
   });
 });
 

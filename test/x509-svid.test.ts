@@ -8,6 +8,7 @@ import { X509Svid } from '../src/svid/x509-svid.js';
 import { type CertificateInput, verifyX509Svid } from '../src/svid/x509-verify.js';
 import { type CertificateSpec, type MintedCertificate, mintCertificate } from '../src/testing/mint.js';
 import type { TrustDomain } from '../src/spiffeid/trust-domain.js';
+import { oid, seq, tlv } from './helpers/x509-mutate.js';
 
 const HOUR = 3_600_000;
 const now = Date.now();
@@ -113,6 +114,14 @@ describe('verifyX509Svid: accepted chains', () => {
     const l = await leaf({ notBefore: past(10), notAfter: past(5) });
     expect(codeOf(() => verifyX509Svid([l.der, inter.der], trust))).toBe('ERR_X509SVID_EXPIRED');
     expect(verifyX509Svid([l.der, inter.der], trust, { now: past(7) }).id.path).toBe('/web');
+  });
+
+  it('accepts a bundle authority with critical policy extensions (path validation leaves the anchor out, as Go does)', async () => {
+    const policies = { oid: '2.5.29.32', critical: true, value: seq(seq(oid('2.23.140.1.2.1'))) };
+    const constraints = { oid: '2.5.29.36', critical: true, value: seq(tlv(0x80, [0x00])) };
+    const r = await mintCertificate(caSpec('CN=policy-root', undefined, { extensions: [policies, constraints] }));
+    const i = await mintCertificate(caSpec('CN=policy-inter', r));
+    expect(verifyX509Svid([(await leaf({ issuer: i })).der, i.der], anchors({ 'example.org': [r] })).id.path).toBe('/web');
   });
 
   it('accepts DNS SANs beside the URI SAN', async () => {
@@ -250,6 +259,40 @@ describe('verifyX509Svid: hostile chains (each rule has its own code)', () => {
         return [(await leaf({ issuer: i2 })).der, i2.der, i1.der];
       },
       'ERR_X509SVID_PATH_LENGTH',
+    ],
+    [
+      'intermediate with policyConstraints requireExplicitPolicy (needs policy processing; Go refuses such a path)',
+      async () => {
+        const i = await mintCertificate(caSpec('CN=pc', root, { extensions: [{ oid: '2.5.29.36', value: seq(tlv(0x80, [0x00])) }] }));
+        return [(await leaf({ issuer: i })).der, i.der];
+      },
+      'ERR_X509SVID_UNSUPPORTED_POLICY',
+    ],
+    [
+      'intermediate mapping anyPolicy (RFC 5280 §4.2.1.5)',
+      async () => {
+        const i = await mintCertificate(caSpec('CN=pm', root, { extensions: [{ oid: '2.5.29.33', value: seq(seq(oid('2.5.29.32.0'), oid('1.2.3'))) }] }));
+        return [(await leaf({ issuer: i })).der, i.der];
+      },
+      'ERR_X509SVID_UNSUPPORTED_POLICY',
+    ],
+    [
+      'bundle authority with an unknown critical extension (Go checks the root too)',
+      async () => {
+        const r = await mintCertificate(caSpec('CN=critroot', undefined, { extensions: [{ oid: '1.3.6.1.4.1.99999.1', critical: true, value: Buffer.from([0x05, 0x00]) }] }));
+        const i = await mintCertificate(caSpec('CN=critinter', r));
+        return { chain: [(await leaf({ issuer: i })).der, i.der], bundles: anchors({ 'example.org': [r] }) };
+      },
+      'ERR_X509SVID_UNHANDLED_CRITICAL_EXTENSION',
+    ],
+    [
+      'intermediate with a critical subjectAltName holding only a directoryName (unhandled in Go too)',
+      async () => {
+        const dirName = tlv(0xa4, seq(tlv(0x31, seq(oid('2.5.4.3'), tlv(0x0c, Buffer.from('x'))))));
+        const i = await mintCertificate(caSpec('CN=dirsan', root, { extensions: [{ oid: '2.5.29.17', critical: true, value: seq(dirName) }] }));
+        return [(await leaf({ issuer: i })).der, i.der];
+      },
+      'ERR_X509SVID_UNHANDLED_CRITICAL_EXTENSION',
     ],
     ['tampered leaf signature', async () => [(await leaf({ tamperSignature: true })).der, inter.der], 'ERR_X509SVID_SIGNATURE'],
     [

@@ -55,8 +55,9 @@ export interface AuthorityWhere {
 }
 
 /**
- * Checks that `der` is one certificate. The fast DER reader decides first; a certificate it does
- * not support is still accepted when Node's parser takes it.
+ * Checks that `der` is one certificate. The fast DER reader decides first; a certificate beyond
+ * its limits (`ERR_DER_UNSUPPORTED`) is still accepted when Node's parser takes it. One it finds
+ * malformed is refused: those are the certificates Go's crypto/x509 refuses too.
  */
 export function checkedAuthority(der: Buffer, where: AuthorityWhere): Authority {
   try {
@@ -64,10 +65,12 @@ export function checkedAuthority(der: Buffer, where: AuthorityWhere): Authority 
     return new Authority(der);
   } catch (derError) {
     let cert: X509Certificate | undefined;
-    try {
-      cert = new X509Certificate(der);
-    } catch {
-      // reported below with the DER reader's more precise message
+    if ((derError as { code?: unknown }).code === 'ERR_DER_UNSUPPORTED') {
+      try {
+        cert = new X509Certificate(der);
+      } catch {
+        // reported below with the DER reader's more precise message
+      }
     }
     if (cert !== undefined && cert.raw.length === der.length) return new Authority(der, cert);
     throw new BundleError('ERR_BUNDLE_INVALID_CERTIFICATE', `${where.describe} is not a valid DER certificate (${(derError as Error).message})`, {

@@ -14,51 +14,53 @@
  * non-minimal lengths, non-minimal INTEGERs, BOOLEANs other than 0x00 / 0xFF, non-zero padding bits
  * in BIT STRINGs, overlong OID arcs and non-minimal high tag numbers are rejected.
  *
+ * Beyond DER, every certificate is refused where Go's crypto/x509 (`x509.ParseCertificate`,
+ * parser.go) refuses it, so that spiffe-kit never accepts a certificate go-spiffe and SPIRE would
+ * not: names (`der-name.ts`), public keys (`der-key.ts`), the extensions Go parses
+ * (`der-extensions.ts`, and the readers below), URI SANs (`uri-san.ts`), negative serials and
+ * signature algorithm parameters. Where this reader is stricter than Go (trailing bytes Go
+ * skips, the RFC 5280 time forms), `test/x509-go-oracle.test.ts` lists why.
+ *
  * @module
  */
-import { SpiffeError } from '../errors.js';
+import {
+  BIT_STRING,
+  BOOLEAN,
+  checkBitString,
+  checkIa5,
+  checkInteger,
+  DerError,
+  decodeOid,
+  GENERALIZED_TIME,
+  INTEGER,
+  malformed,
+  NULL,
+  OCTET_STRING,
+  OID,
+  Reader,
+  readBoolean,
+  readSmallUint,
+  SEQUENCE,
+  tagName,
+  trailing,
+  UTC_TIME,
+} from './der-reader.js';
+import { checkExtensionValue, MAPS_ANY_POLICY, REQUIRES_EXPLICIT_POLICY } from './der-extensions.js';
+import { checkPublicKey } from './der-key.js';
+import { checkName } from './der-name.js';
+import { uriSanProblem } from './uri-san.js';
 import { type NameConstraints, readNameConstraints } from './name-constraints.js';
 import { TlvError } from './tlv.js';
 
-/**
- * Codes of {@link DerError}: `ERR_DER_MALFORMED` for bytes that are not valid DER / X.509,
- * `ERR_DER_UNSUPPORTED` for valid encodings beyond this reader's limits (lengths over 4 octets,
- * tag numbers over 3 octets, OID arcs over 64 octets, versions above 3, integers above 2^31 - 1,
- * `maxCertificates`).
- *
- * @example
- * ```ts
- * const code: DerErrorCode = 'ERR_DER_MALFORMED';
- * ```
- */
-export type DerErrorCode = 'ERR_DER_MALFORMED' | 'ERR_DER_UNSUPPORTED';
+export { DerError, type DerErrorCode } from './der-reader.js';
 
-/**
- * Bytes that should hold a DER certificate (or concatenated certificates) are not well-formed
- * DER / X.509, or use a form this reader does not support. The message says what was wrong and
- * at which byte offset; {@link DerError.offset} holds that offset (relative to the start of the
- * buffer that was passed in).
- *
- * @example
- * ```ts
- * import { DerError, parseCertificate } from './der.js';
- * try {
- *   parseCertificate(new Uint8Array([0x30, 0x05, 0x02]));
- * } catch (err) {
- *   if (err instanceof DerError) console.log(err.code, err.offset); // 'ERR_DER_MALFORMED' 0
- * }
- * ```
- */
-export class DerError extends SpiffeError {
-  declare readonly code: DerErrorCode;
-  /** Byte offset of the problem in the input, when known. */
-  readonly offset: number | undefined;
-
-  constructor(code: DerErrorCode, message: string, offset?: number, options?: { cause?: unknown }) {
-    super(code, offset === undefined ? message : `${message} (at byte offset ${offset})`, options);
-    this.offset = offset;
-  }
-}
+const EXT_SUBJECT_KEY_ID = '2.5.29.14';
+const EXT_KEY_USAGE = '2.5.29.15';
+const EXT_SUBJECT_ALT_NAME = '2.5.29.17';
+const EXT_BASIC_CONSTRAINTS = '2.5.29.19';
+const EXT_AUTHORITY_KEY_ID = '2.5.29.35';
+const EXT_EXT_KEY_USAGE = '2.5.29.37';
+const EXT_NAME_CONSTRAINTS = '2.5.29.30';
 
 /**
  * Key usage bits of a certificate (RFC 5280 §4.2.1.3) and whether the extension is critical.
@@ -115,6 +117,16 @@ export interface CertificateExtensions {
   readonly dnsSans: string[];
   /** Number of SAN entries of any other type (email, IP, directoryName, otherName, ...). */
   readonly otherSanCount: number;
+  /**
+   * Number of rfc822Name and iPAddress SAN entries. With the URI and DNS ones, these are the names
+   * Go's crypto/x509 reads: a critical subjectAltName with none of them is an unhandled critical
+   * extension there (parser.go `processExtensions`).
+   */
+  readonly emailOrIpSanCount: number;
+  /** policyConstraints has requireExplicitPolicy (which needs RFC 5280 §6.1 policy processing). */
+  readonly requireExplicitPolicy: boolean;
+  /** policyMappings maps from or to anyPolicy (RFC 5280 §4.2.1.5 forbids it; Go refuses the path). */
+  readonly mapsAnyPolicy: boolean;
   /** Criticality of subjectAltName; undefined when the certificate has no SAN extension. */
   readonly subjectAltNameCritical: boolean | undefined;
   readonly basicConstraints: BasicConstraints | undefined;
@@ -152,7 +164,7 @@ export interface ParsedCertificate {
   readonly version: 1 | 2 | 3;
   /**
    * Serial number as uppercase hex without leading zero octets, exactly as Node's
-   * `X509Certificate.serialNumber` prints it (`'0'` for zero, `'-…'` for a non-conforming negative one).
+   * `X509Certificate.serialNumber` prints it (`'0'` for zero; negative serials are refused).
    */
   readonly serialNumber: string;
   /** Signature algorithm OID (dotted) of the outer Certificate. */
@@ -172,225 +184,6 @@ export interface ParsedCertificate {
   /** Public key algorithm OID (dotted). */
   readonly publicKeyAlgorithm: string;
   readonly extensions: CertificateExtensions;
-}
-
-const BOOLEAN = 0x01;
-const INTEGER = 0x02;
-const BIT_STRING = 0x03;
-const OCTET_STRING = 0x04;
-const NULL = 0x05;
-const OID = 0x06;
-const UTC_TIME = 0x17;
-const GENERALIZED_TIME = 0x18;
-const SEQUENCE = 0x30;
-const SET = 0x31;
-
-const EXT_SUBJECT_KEY_ID = '2.5.29.14';
-const EXT_KEY_USAGE = '2.5.29.15';
-const EXT_SUBJECT_ALT_NAME = '2.5.29.17';
-const EXT_BASIC_CONSTRAINTS = '2.5.29.19';
-const EXT_AUTHORITY_KEY_ID = '2.5.29.35';
-const EXT_EXT_KEY_USAGE = '2.5.29.37';
-const EXT_NAME_CONSTRAINTS = '2.5.29.30';
-
-function malformed(message: string, offset: number): DerError {
-  return new DerError('ERR_DER_MALFORMED', message, offset);
-}
-
-function tagName(tag: number): string {
-  switch (tag) {
-    case BOOLEAN:
-      return 'BOOLEAN';
-    case INTEGER:
-      return 'INTEGER';
-    case BIT_STRING:
-      return 'BIT STRING';
-    case OCTET_STRING:
-      return 'OCTET STRING';
-    case NULL:
-      return 'NULL';
-    case OID:
-      return 'OBJECT IDENTIFIER';
-    case UTC_TIME:
-      return 'UTCTime';
-    case GENERALIZED_TIME:
-      return 'GeneralizedTime';
-    case SEQUENCE:
-      return 'SEQUENCE';
-    case SET:
-      return 'SET';
-    default:
-      if (tag > 0xff) return `high tag number ${Math.floor(tag / 256)}`;
-      return `tag 0x${tag.toString(16).padStart(2, '0')}`;
-  }
-}
-
-/**
- * Reads TLV headers. After {@link Reader.next}, `tag`, `hdr` (start of the TLV), `start` (start
- * of the contents) and `end` (end of the contents, exclusive) describe the element read. One
- * instance per parse; no allocation per element.
- */
-class Reader {
-  readonly buf: Buffer;
-  tag = 0;
-  hdr = 0;
-  start = 0;
-  end = 0;
-
-  constructor(buf: Buffer) {
-    this.buf = buf;
-  }
-
-  /** Reads the header of the element at `pos`, which must end at or before `limit`. Returns its end. */
-  next(pos: number, limit: number, what: string): number {
-    const buf = this.buf;
-    if (pos >= limit) throw malformed(`${what} is missing: its enclosing element ends at ${limit}`, pos);
-    let p = pos;
-    const first = buf[p++] as number;
-    let tag = first;
-    if ((first & 0x1f) === 0x1f) {
-      // High tag number form (X.690 §8.1.2.4): base-128, minimal, at least 31.
-      let n = 0;
-      let count = 0;
-      let b: number;
-      do {
-        if (p >= limit) throw malformed(`${what}: truncated tag`, pos);
-        b = buf[p++] as number;
-        if (count === 0 && b === 0x80) throw malformed(`${what}: tag number has a leading zero octet`, pos);
-        if (++count > 3) throw new DerError('ERR_DER_UNSUPPORTED', `${what}: tag number too large`, pos);
-        n = n * 128 + (b & 0x7f);
-      } while (b & 0x80);
-      if (n < 31) throw malformed(`${what}: tag number ${n} must use the low tag number form`, pos);
-      tag = n * 256 + first;
-    }
-    if (p >= limit) throw malformed(`${what}: truncated length`, pos);
-    let len = buf[p++] as number;
-    if (len & 0x80) {
-      const n = len & 0x7f;
-      if (n === 0) throw malformed(`${what}: indefinite length is not allowed in DER`, pos);
-      if (n > 4) throw new DerError('ERR_DER_UNSUPPORTED', `${what}: length of ${n} octets is not supported`, pos);
-      if (n > limit - p) throw malformed(`${what}: truncated length`, pos);
-      if (buf[p] === 0) throw malformed(`${what}: non-minimal length encoding`, pos);
-      len = 0;
-      for (let i = 0; i < n; i++) len = len * 256 + (buf[p++] as number);
-      if (len < 0x80) throw malformed(`${what}: non-minimal length encoding`, pos);
-    }
-    if (len > limit - p) {
-      throw malformed(`${what}: length ${len} runs past the end of its enclosing element at ${limit}`, pos);
-    }
-    this.tag = tag;
-    this.hdr = pos;
-    this.start = p;
-    this.end = p + len;
-    return this.end;
-  }
-
-  /** {@link Reader.next} that also requires the tag. */
-  expect(pos: number, limit: number, tag: number, what: string): number {
-    const end = this.next(pos, limit, what);
-    if (this.tag !== tag) throw malformed(`${what}: expected ${tagName(tag)}, found ${tagName(this.tag)}`, pos);
-    return end;
-  }
-}
-
-function trailing(what: string, offset: number): DerError {
-  return malformed(`${what} has unexpected trailing data`, offset);
-}
-
-/** Checks the INTEGER contents at [start, end) for DER minimality. */
-function checkInteger(buf: Buffer, start: number, end: number, what: string): void {
-  if (start >= end) throw malformed(`${what}: empty INTEGER`, start);
-  if (end - start > 1) {
-    const a = buf[start] as number;
-    const b = buf[start + 1] as number;
-    if ((a === 0x00 && b < 0x80) || (a === 0xff && b >= 0x80)) {
-      throw malformed(`${what}: non-minimal INTEGER encoding`, start);
-    }
-  }
-}
-
-/** A non-negative INTEGER that fits in 31 bits. */
-function readSmallUint(buf: Buffer, start: number, end: number, what: string): number {
-  checkInteger(buf, start, end, what);
-  if ((buf[start] as number) & 0x80) throw malformed(`${what}: negative INTEGER`, start);
-  let p = start;
-  if (buf[p] === 0) p++;
-  if (end - p > 4 || (end - p === 4 && (buf[p] as number) >= 0x80)) {
-    throw new DerError('ERR_DER_UNSUPPORTED', `${what}: INTEGER too large`, start);
-  }
-  let v = 0;
-  for (; p < end; p++) v = v * 256 + (buf[p] as number);
-  return v;
-}
-
-function readBoolean(buf: Buffer, start: number, end: number, what: string): boolean {
-  if (end - start !== 1) throw malformed(`${what}: BOOLEAN must have one octet`, start);
-  const v = buf[start];
-  if (v === 0xff) return true;
-  if (v === 0x00) return false;
-  throw malformed(`${what}: BOOLEAN must be 0x00 or 0xFF in DER`, start);
-}
-
-/** Validates BIT STRING contents at [start, end); returns the number of unused bits. */
-function checkBitString(buf: Buffer, start: number, end: number, what: string): number {
-  if (start >= end) throw malformed(`${what}: BIT STRING has no unused-bits octet`, start);
-  const unused = buf[start] as number;
-  if (unused > 7) throw malformed(`${what}: BIT STRING unused-bits octet ${unused} is above 7`, start);
-  if (unused !== 0) {
-    if (end - start === 1) throw malformed(`${what}: empty BIT STRING with unused bits`, start);
-    if (((buf[end - 1] as number) & ((1 << unused) - 1)) !== 0) {
-      throw malformed(`${what}: BIT STRING padding bits are not zero`, end - 1);
-    }
-  }
-  return unused;
-}
-
-/** Checks that [start, end) holds only IA5 (7-bit) characters. */
-function checkIa5(buf: Buffer, start: number, end: number, what: string): void {
-  for (let i = start; i < end; i++) {
-    if ((buf[i] as number) > 0x7f) throw malformed(`${what}: not an IA5String (byte 0x${(buf[i] as number).toString(16)})`, i);
-  }
-}
-
-const SMALL_EXT_OIDS: string[] = [];
-for (let i = 0; i < 128; i++) SMALL_EXT_OIDS.push(`2.5.29.${i}`);
-
-/** Decodes OID contents at [start, end) of `buf` to dotted form. */
-function decodeOid(buf: Uint8Array, start: number, end: number, base: number): string {
-  if (start >= end) throw malformed('empty OBJECT IDENTIFIER', base + start);
-  // Fast path for 2.5.29.N (id-ce), the extension arc.
-  if (end - start === 3 && buf[start] === 0x55 && buf[start + 1] === 0x1d) {
-    const n = buf[start + 2] as number;
-    if (n < 0x80) return SMALL_EXT_OIDS[n] as string;
-  }
-  if (((buf[end - 1] as number) & 0x80) !== 0) throw malformed('truncated OBJECT IDENTIFIER arc', base + end - 1);
-  let out = '';
-  let first = true;
-  let p = start;
-  while (p < end) {
-    const arcStart = p;
-    if (buf[p] === 0x80) throw malformed('overlong OBJECT IDENTIFIER arc', base + p);
-    let v = 0;
-    let big: bigint | undefined;
-    let b: number;
-    do {
-      if (p - arcStart >= 64) throw new DerError('ERR_DER_UNSUPPORTED', 'OBJECT IDENTIFIER arc too large', base + arcStart);
-      b = buf[p++] as number;
-      if (big !== undefined) big = (big << 7n) | BigInt(b & 0x7f);
-      else if (v < 2 ** 45) v = v * 128 + (b & 0x7f);
-      else big = (BigInt(v) << 7n) | BigInt(b & 0x7f);
-    } while (b & 0x80);
-    if (first) {
-      first = false;
-      if (big !== undefined) out = `2.${big - 80n}`;
-      else if (v < 40) out = `0.${v}`;
-      else if (v < 80) out = `1.${v - 40}`;
-      else out = `2.${v - 80}`;
-    } else {
-      out += big !== undefined ? `.${big}` : `.${v}`;
-    }
-  }
-  return out;
 }
 
 /**
@@ -519,12 +312,16 @@ function readAlgorithm(r: Reader, pos: number, limit: number, what: string, out:
   const buf = r.buf;
   const end = r.expect(pos, limit, SEQUENCE, what);
   r.expect(r.start, end, OID, `${what}.algorithm`);
-  out.oid = decodeOid(buf, r.start, r.end, 0);
+  out.oid = decodeOid(buf, r.start, r.end, 0, true);
   out.paramsStart = -1;
   out.paramsEnd = -1;
+  out.rawParamsStart = -1;
   let p = r.end;
   if (p < end) {
     r.next(p, end, `${what}.parameters`);
+    if (r.tag > 0xff) throw malformed(`${what}.parameters: high tag numbers are refused (as by Go's crypto/x509)`, p);
+    out.rawParamsStart = p;
+    out.rawParamsEnd = r.end;
     if (r.tag === NULL) {
       if (r.end !== r.start) throw malformed(`${what}.parameters: NULL with contents`, p);
     } else {
@@ -539,29 +336,14 @@ function readAlgorithm(r: Reader, pos: number, limit: number, what: string, out:
 
 interface AlgOut {
   oid: string;
+  /** The parameters TLV, -1 when absent or NULL. */
   paramsStart: number;
   paramsEnd: number;
+  /** The parameters TLV, NULL included; -1 when absent. */
+  rawParamsStart: number;
+  rawParamsEnd: number;
 }
 
-/** Shallowly validates a Name: SEQUENCE OF SET OF SEQUENCE { OID, value }; values are skipped by length. */
-function checkName(r: Reader, pos: number, limit: number, what: string): number {
-  const end = r.expect(pos, limit, SEQUENCE, what);
-  let p = r.start;
-  while (p < end) {
-    const setEnd = r.expect(p, end, SET, `${what} RDN`);
-    let q = r.start; // an empty RDN breaks SIZE (1..MAX) but Go and OpenSSL accept it: so do we
-    while (q < setEnd) {
-      const atvEnd = r.expect(q, setEnd, SEQUENCE, `${what} attribute`);
-      const typeEnd = r.expect(r.start, atvEnd, OID, `${what} attribute type`);
-      if (r.end === r.start) throw malformed(`${what}: empty attribute type OID`, r.hdr);
-      const valueEnd = r.next(typeEnd, atvEnd, `${what} attribute value`);
-      if (valueEnd !== atvEnd) throw trailing(`${what} attribute`, valueEnd);
-      q = atvEnd;
-    }
-    p = setEnd;
-  }
-  return end;
-}
 
 function digit(buf: Buffer, i: number): number {
   const c = (buf[i] as number) - 0x30;
@@ -613,16 +395,8 @@ function daysIn(year: number, month: number): number {
 
 const HEX = '0123456789ABCDEF';
 
+/** A non-negative serial as uppercase hex without leading zero octets. */
 function serialHex(buf: Buffer, start: number, end: number): string {
-  if ((buf[start] as number) & 0x80) {
-    // Negative (RFC 5280 forbids, some CAs did it): '-' and the magnitude, as OpenSSL prints it.
-    let v = 0n;
-    for (let i = start; i < end; i++) v = (v << 8n) | BigInt(buf[i] as number);
-    v = (1n << BigInt((end - start) * 8)) - v;
-    let h = v.toString(16).toUpperCase();
-    if (h.length % 2) h = `0${h}`;
-    return `-${h}`;
-  }
   let p = start;
   while (p < end - 1 && buf[p] === 0) p++;
   if (buf[p] === 0) return '0'; // zero, printed as OpenSSL (and so Node) prints it
@@ -658,13 +432,21 @@ function parse(buf: Buffer): ParsedCertificate {
   }
   if (r.tag !== INTEGER) throw malformed(`TBSCertificate.serialNumber: expected INTEGER, found ${tagName(r.tag)}`, p);
   checkInteger(buf, r.start, r.end, 'TBSCertificate.serialNumber');
+  // RFC 5280 §4.1.2.2: a positive integer. Go's crypto/x509 (parser.go) refuses negative serials
+  // since Go 1.23 (unless GODEBUG x509negativeserial=1): so does this reader. Zero is accepted, as by Go.
+  if ((buf[r.start] as number) & 0x80) throw malformed('TBSCertificate.serialNumber: negative serial number', r.start);
   const serialNumber = serialHex(buf, r.start, r.end);
   p = r.end;
 
-  const alg: AlgOut = { oid: '', paramsStart: -1, paramsEnd: -1 };
+  const alg: AlgOut = { oid: '', paramsStart: -1, paramsEnd: -1, rawParamsStart: -1, rawParamsEnd: -1 };
   const innerAlgPos = p;
   p = readAlgorithm(r, p, tbsEnd, 'TBSCertificate.signature', alg);
   const innerAlgEnd = p;
+  // RFC 5758 §3.2 (ecdsa-with-SHA*) and RFC 8410 §3 (Ed25519): the parameters MUST be absent; Go
+  // takes an Ed25519 signature with parameters as an unknown algorithm.
+  if (alg.rawParamsStart >= 0 && (alg.oid.startsWith('1.2.840.10045.4.3.') || alg.oid === '1.3.101.112')) {
+    throw malformed(`TBSCertificate.signature: ${alg.oid} must have no parameters`, alg.rawParamsStart);
+  }
 
   const issuerPos = p;
   p = checkName(r, p, tbsEnd, 'TBSCertificate.issuer');
@@ -687,13 +469,14 @@ function parse(buf: Buffer): ParsedCertificate {
   const keyEnd = r.expect(keyAlgEnd, spkiEnd, BIT_STRING, 'SubjectPublicKeyInfo.subjectPublicKey');
   checkBitString(buf, r.start, keyEnd, 'SubjectPublicKeyInfo.subjectPublicKey');
   if (keyEnd !== spkiEnd) throw trailing('SubjectPublicKeyInfo', keyEnd);
+  checkPublicKey(r, publicKeyAlgorithm, alg.rawParamsStart, alg.rawParamsEnd, r.start, keyEnd);
   const subjectPublicKeyInfo = buf.subarray(spkiPos, spkiEnd);
   p = spkiEnd;
 
   let extensions: CertificateExtensions | undefined;
   let stage = 0;
   while (p < tbsEnd) {
-    r.next(p, tbsEnd, 'TBSCertificate optional field');
+    const fieldEnd = r.next(p, tbsEnd, 'TBSCertificate optional field');
     const tag: number = r.tag; // not narrowed by the serialNumber check above
     if (tag === 0x81 && stage < 1 && version >= 2) {
       checkBitString(buf, r.start, r.end, 'TBSCertificate.issuerUniqueID');
@@ -707,7 +490,7 @@ function parse(buf: Buffer): ParsedCertificate {
     } else {
       throw malformed(`TBSCertificate: unexpected ${tagName(tag)} for a version ${version} certificate`, p);
     }
-    p = r.end;
+    p = fieldEnd; // not r.end: the extension readers move the reader
   }
 
   // Outer signatureAlgorithm and signatureValue.
@@ -745,6 +528,9 @@ function emptyExtensions(): CertificateExtensions {
     uriSans: [],
     dnsSans: [],
     otherSanCount: 0,
+    emailOrIpSanCount: 0,
+    requireExplicitPolicy: false,
+    mapsAnyPolicy: false,
     subjectAltNameCritical: undefined,
     basicConstraints: undefined,
     keyUsage: undefined,
@@ -772,7 +558,7 @@ function parseExtensions(r: Reader, start: number, end: number): CertificateExte
   while (p < seqEnd) {
     const extEnd = r.expect(p, seqEnd, SEQUENCE, 'Extension');
     const oidEnd = r.expect(r.start, extEnd, OID, 'Extension.extnID');
-    const oid = decodeOid(buf, r.start, oidEnd, 0);
+    const oid = decodeOid(buf, r.start, oidEnd, 0, true);
     let critical = false;
     r.next(oidEnd, extEnd, 'Extension.extnValue');
     if (r.tag === BOOLEAN) {
@@ -792,6 +578,9 @@ function parseExtensions(r: Reader, start: number, end: number): CertificateExte
     seen?.add(oid);
     all.push(oid);
     if (critical) ext.criticalExtensions.push(oid);
+    const policy = checkExtensionValue(r, oid, vStart, extEnd, critical, p);
+    if (policy & REQUIRES_EXPLICIT_POLICY) ext.requireExplicitPolicy = true;
+    if (policy & MAPS_ANY_POLICY) ext.mapsAnyPolicy = true;
 
     switch (oid) {
       case EXT_SUBJECT_ALT_NAME:
@@ -840,20 +629,34 @@ function readSubjectAltName(r: Reader, start: number, end: number, ext: Extensio
   while (p < seqEnd) {
     r.next(p, seqEnd, 'subjectAltName GeneralName');
     switch (r.tag) {
-      case 0x86:
+      case 0x86: {
         checkIa5(buf, r.start, r.end, 'subjectAltName uniformResourceIdentifier');
-        ext.uriSans.push(buf.toString('latin1', r.start, r.end));
+        const uri = buf.toString('latin1', r.start, r.end);
+        const problem = uriSanProblem(uri);
+        if (problem !== undefined) throw malformed(`subjectAltName uniformResourceIdentifier ${JSON.stringify(uri)} has ${problem} (Go's url.Parse refuses it)`, r.start);
+        ext.uriSans.push(uri);
         break;
+      }
       case 0x82:
         checkIa5(buf, r.start, r.end, 'subjectAltName dNSName');
         ext.dnsSans.push(buf.toString('latin1', r.start, r.end));
         break;
-      case 0xa0: // otherName
       case 0x81: // rfc822Name
+        checkIa5(buf, r.start, r.end, 'subjectAltName rfc822Name');
+        ext.otherSanCount++;
+        ext.emailOrIpSanCount++;
+        break;
+      case 0x87: // iPAddress: 4 or 16 octets (RFC 5280 §4.2.1.6)
+        if (r.end - r.start !== 4 && r.end - r.start !== 16) {
+          throw malformed(`subjectAltName iPAddress of ${r.end - r.start} octets (4 or 16 expected)`, r.hdr);
+        }
+        ext.otherSanCount++;
+        ext.emailOrIpSanCount++;
+        break;
+      case 0xa0: // otherName
       case 0xa3: // x400Address
       case 0xa4: // directoryName
       case 0xa5: // ediPartyName
-      case 0x87: // iPAddress
       case 0x88: // registeredID
         ext.otherSanCount++;
         break;
@@ -917,7 +720,7 @@ function readExtKeyUsage(r: Reader, start: number, end: number): string[] {
   let p = r.start;
   while (p < seqEnd) {
     p = r.expect(p, seqEnd, OID, 'extKeyUsage KeyPurposeId');
-    out.push(decodeOid(r.buf, r.start, p, 0));
+    out.push(decodeOid(r.buf, r.start, p, 0, true));
   }
   return out;
 }

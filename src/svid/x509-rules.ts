@@ -20,6 +20,20 @@ const HANDLED_CRITICAL = new Set([
 ]);
 const NAME_CONSTRAINTS = '2.5.29.30';
 
+/**
+ * Extensions of a bundle authority that path validation does not use, which Go's crypto/x509 takes
+ * as handled when critical: policy processing leaves the trust anchor out (verify.go
+ * `policiesValid`), and revocation is not checked. Critical on a leaf or an intermediate they are
+ * still refused.
+ */
+const IGNORED_ON_ANCHORS = new Set([
+  '2.5.29.31', // cRLDistributionPoints
+  '2.5.29.32', // certificatePolicies
+  '2.5.29.33', // policyMappings
+  '2.5.29.36', // policyConstraints
+  '2.5.29.54', // inhibitAnyPolicy
+]);
+
 /** Error context for a chain index; negative indexes (bundle authorities) have none. */
 function at(index: number): { certificateIndex?: number } {
   return index >= 0 ? { certificateIndex: index } : {};
@@ -83,10 +97,15 @@ export function checkLeaf(leaf: ParsedCertificate): SpiffeId {
   return id;
 }
 
-/** Signing-certificate rules: cA=true and, when keyUsage is present, keyCertSign. */
+/**
+ * Signing-certificate rules: cA=true and, when keyUsage is present, keyCertSign. For a bundle
+ * authority (`index` < 0), also no critical extension spiffe-kit does not apply: Go's
+ * crypto/x509 (verify.go `isValid`) checks that on the root as on every other certificate.
+ */
 export function checkSigningCertificate(cert: ParsedCertificate, index: number, role?: string): void {
   const ext = cert.extensions;
   const who = role ?? describeCertificate(cert, index);
+  if (index < 0) unhandledCritical(cert, index, who);
   if (ext.basicConstraints?.ca !== true) {
     throw new X509SvidError(
       'ERR_X509SVID_INTERMEDIATE_NOT_CA',
@@ -103,17 +122,46 @@ export function checkSigningCertificate(cert: ParsedCertificate, index: number, 
   }
 }
 
-/** Rejects a certificate with a critical extension that spiffe-kit does not apply. */
-export function checkCriticalExtensions(cert: ParsedCertificate, index: number, role?: string): void {
+/**
+ * Whether a critical subjectAltName holds a name spiffe-kit (and Go's crypto/x509, parser.go
+ * `processExtensions`) reads: URI, DNS, rfc822Name or iPAddress. One with only other kinds of
+ * names is an unhandled critical extension.
+ */
+function sanHandled(cert: ParsedCertificate): boolean {
+  const ext = cert.extensions;
+  return ext.uriSans.length + ext.dnsSans.length + ext.emailOrIpSanCount > 0;
+}
+
+function unhandledCritical(cert: ParsedCertificate, index: number, who: string): void {
   for (const oid of cert.extensions.criticalExtensions) {
-    // Like Go (parser.go), a critical nameConstraints with a directoryName, otherName, … subtree is unhandled.
-    if (!HANDLED_CRITICAL.has(oid) || (oid === NAME_CONSTRAINTS && cert.extensions.nameConstraints?.unhandled === true)) {
-      throw new X509SvidError(
-        'ERR_X509SVID_UNHANDLED_CRITICAL_EXTENSION',
-        `${role ?? describeCertificate(cert, index)} has a critical extension spiffe-kit does not understand (OID ${oid})`,
-        at(index),
-      );
+    if (index < 0 && IGNORED_ON_ANCHORS.has(oid)) continue;
+    // Like Go (parser.go): a critical nameConstraints with a directoryName, otherName, … subtree is
+    // unhandled, and so is a critical subjectAltName without any name Go reads.
+    if (
+      !HANDLED_CRITICAL.has(oid) ||
+      (oid === NAME_CONSTRAINTS && cert.extensions.nameConstraints?.unhandled === true) ||
+      (oid === '2.5.29.17' && !sanHandled(cert))
+    ) {
+      throw new X509SvidError('ERR_X509SVID_UNHANDLED_CRITICAL_EXTENSION', `${who} has a critical extension spiffe-kit does not understand (OID ${oid})`, at(index));
     }
+  }
+}
+
+/**
+ * Rejects a certificate of the path (leaf or intermediate) with an extension spiffe-kit cannot
+ * apply: a critical one it does not understand, or policy constraints that only RFC 5280 §6.1
+ * policy processing can honour (requireExplicitPolicy, a policy mapping from or to anyPolicy),
+ * which spiffe-kit does not do. Go's crypto/x509 (verify.go `policiesValid`) refuses such paths
+ * when no policy is asserted, as in SPIFFE deployments; refusing them always is the fail-closed side.
+ */
+export function checkCriticalExtensions(cert: ParsedCertificate, index: number, role?: string): void {
+  const who = role ?? describeCertificate(cert, index);
+  unhandledCritical(cert, index, who);
+  const ext = cert.extensions;
+  // Policy processing leaves the trust anchor out (Go's verify.go policiesValid): only the path below it.
+  if (index >= 0 && (ext.requireExplicitPolicy || ext.mapsAnyPolicy)) {
+    const what = ext.requireExplicitPolicy ? 'policyConstraints requireExplicitPolicy' : 'a policy mapping from or to anyPolicy';
+    throw new X509SvidError('ERR_X509SVID_UNSUPPORTED_POLICY', `${who} has ${what}; spiffe-kit does no certificate policy processing`, at(index));
   }
 }
 
