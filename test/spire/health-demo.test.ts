@@ -51,7 +51,13 @@ function getJson(port: number, path: string): Promise<{ status: number; body: { 
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: JSON.parse(text) as never }));
+        res.on('end', () => {
+          try {
+            resolvePromise({ status: res.statusCode ?? 0, body: (text === '' ? {} : JSON.parse(text)) as never });
+          } catch (err) {
+            reject(err as Error);
+          }
+        });
       })
       .on('error', reject);
   });
@@ -167,7 +173,7 @@ describe('real SPIRE agent: health helpers, the spiffe CLI and the demo', () => 
 
     const probes = healthHandler([x509, jwt], { minSvidTtlSeconds: 60 });
     const server = http.createServer((req, res) => {
-      if (!probes(req, res)) return; // 404 already answered
+      if (!probes(req, res)) res.writeHead(404).end(); // the handler writes nothing for paths it does not own
     });
     server.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
