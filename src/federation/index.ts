@@ -6,3 +6,12 @@
  */
 export { FederationError, type FederationErrorCode, type FederationErrorContext } from './errors.js';
 export { type BundleEndpointProfile, DEFAULT_BUNDLE_FETCH_TIMEOUT_MS, DEFAULT_BUNDLE_MAX_BYTES, fetchBundle, type FetchBundleOptions } from './fetch.js';
+export {
+  FederatedBundleSource,
+  type FederatedBundleSourceHealth,
+  type FederatedBundleSourceOptions,
+  type FederatedBundleState,
+  type FederatedBundleUpdate,
+  type FederatedTrustDomain,
+  type FederatedTrustDomainHealth,
+} from './watcher.js';
