@@ -15,3 +15,10 @@ export {
   type FederatedTrustDomain,
   type FederatedTrustDomainHealth,
 } from './watcher.js';
+export {
+  bundleEndpointHandler,
+  type BundleEndpointHandlerOptions,
+  type BundleEndpointServerOptions,
+  type BundleEndpointSource,
+  createBundleEndpointServer,
+} from './handler.js';
