@@ -52,6 +52,8 @@ export interface EntryOptions {
   jwtSvidTtl?: number;
   /** Selectors as `type:value` (default: `unix:uid:<this process's uid>`). */
   selectors?: readonly string[];
+  /** Trust domains (`spiffe://td`) whose bundles the workload also receives (`-federatesWith`). */
+  federatesWith?: readonly string[];
 }
 
 /** Options of {@link SpireHarness.start}. */
@@ -60,6 +62,8 @@ export interface StartOptions {
   port?: number;
   /** Give up bringing the server and agent up after this long (default 90 s, below the hook timeout). */
   timeoutMs?: number;
+  /** Extra HCL inside the server's `server { }` block (e.g. a `federation { }` block). */
+  serverConfig?: string;
 }
 
 interface Run {
@@ -221,6 +225,7 @@ export class SpireHarness {
   #agentStarts = 0;
   #bringUpDeadline = 0;
   #stopped = false;
+  #serverConfig = '';
   readonly #entries = new Set<string>();
   /** Every pid this harness spawned (server and each agent run). */
   readonly #pids = new Set<number>();
@@ -246,6 +251,7 @@ export class SpireHarness {
     const dir = mkdtempSync(join(tmpdir(), 'spire-'));
     liveDirs.add(dir);
     const h = new SpireHarness(dir, options.port ?? (await freePort()), bins);
+    h.#serverConfig = options.serverConfig ?? '';
     h.#bringUpDeadline = Date.now() + (options.timeoutMs ?? 90_000);
     try {
       await h.#bringUp();
@@ -272,6 +278,7 @@ export class SpireHarness {
   experimental {
     cache_reload_interval = "1s"
   }
+${this.#serverConfig}
 }
 plugins {
   DataStore "sql" {
@@ -393,6 +400,7 @@ plugins {
     if (opts.hint !== undefined) args.push('-hint', opts.hint);
     if (opts.x509SvidTtl !== undefined) args.push('-x509SVIDTTL', String(opts.x509SvidTtl));
     if (opts.jwtSvidTtl !== undefined) args.push('-jwtSVIDTTL', String(opts.jwtSvidTtl));
+    for (const td of opts.federatesWith ?? []) args.push('-federatesWith', td);
     const r = await this.#cli(args);
     // With -output json a failed entry still exits 0: read results[].status.
     const out = JSON.parse(r.stdout) as { results?: { status?: { code?: number; message?: string }; entry?: { id?: string } }[] };
@@ -403,6 +411,11 @@ plugins {
     }
     this.#entries.add(id);
     return id;
+  }
+
+  /** Runs `spire-server <args>` (pass `-socketPath`, {@link serverSocket}, yourself); throws on a non-zero exit. */
+  async serverCommand(args: string[]): Promise<{ stdout: string; stderr: string }> {
+    return this.#cli(args);
   }
 
   /** Deletes an entry by ID. */
