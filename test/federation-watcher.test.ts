@@ -1,8 +1,12 @@
 // FederatedBundleSource against real https bundle endpoints on loopback: adoption, the sequence
 // rule, outages, the https_spiffe rotation chain, the refresh schedule, and use as a bundle source.
 import { once } from 'node:events';
+import { request as httpsRequest } from 'node:https';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type Authorizer,
+  authorizeId,
+  authorizeMemberOf,
   FederatedBundleSource,
   type FederatedBundleSourceOptions,
   type FederatedBundleUpdate,
@@ -10,6 +14,7 @@ import {
   FederationError,
   JwtSvid,
   SpiffeBundle,
+  tlsClientOptions,
   TrustDomain,
   verifyX509Svid,
 } from '../src/index.js';
@@ -75,6 +80,24 @@ describe('FederatedBundleSource', () => {
     const health = source.health();
     expect(health.ready).toBe(true);
     expect(health.trustDomains[0]).toMatchObject({ trustDomain: PARTNER_TD, hasBundle: true, sequenceNumber: 1n, failures: 0 });
+  });
+
+  it('is a trust source for the TLS helpers: an https client trusting the partner through it', async () => {
+    endpoint.route = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(partner.bundle().marshal());
+    const source = await start([spiffeDomain()]);
+    const get = (authorizer: Authorizer) =>
+      new Promise<string>((resolve, reject) => {
+        const options = tlsClientOptions(source, authorizer);
+        const req = httpsRequest(endpoint.url('/hello'), { agent: options.agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(String(res.statusCode)));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await get(authorizeId(ENDPOINT_ID))).toBe('200');
+    await expect(get(authorizeId('spiffe://partner.test/someone-else'))).rejects.toMatchObject({ code: 'ERR_TLS_UNAUTHORIZED' });
+    await expect(get(authorizeMemberOf('example.org'))).rejects.toMatchObject({ code: 'ERR_TLS_UNAUTHORIZED' });
   });
 
   it('never adopts a bundle whose sequence goes back, and keeps the last good one', async () => {

@@ -396,8 +396,8 @@ export class FederatedBundleSource extends EventEmitter implements X509BundleSou
       this.#jwtSet = undefined;
     }
     const hint = bundle.refreshHint === undefined ? this.#refresh.def : bundle.refreshHint * 1000;
-    const period = Math.min(this.#refresh.max, Math.max(this.#refresh.min, hint));
-    this.#schedule(d, period * (1 - this.#refresh.jitter * Math.random()));
+    // Jitter first, then the floor and ceiling: never more often than minRefreshMs.
+    this.#schedule(d, Math.min(this.#refresh.max, Math.max(this.#refresh.min, hint * (1 - this.#refresh.jitter * Math.random()))));
     this.#updateState();
     if (changed) this.#emitSafely('update', { trustDomain: d.td, bundle, previous } satisfies FederatedBundleUpdate);
     for (const f of [...this.#onAttempt]) f();
