@@ -143,6 +143,26 @@ describe('bundle endpoint server', () => {
     expect(Number(calls[2]?.headers['content-length'])).toBeGreaterThan(0);
   });
 
+  it('combines an X509Source with the JWT authorities of another source, and keeps a SpiffeBundle source\'s own metadata', () => {
+    let body = '';
+    const res = {
+      writeHead: () => undefined,
+      end(text?: string): void {
+        body = text ?? '';
+      },
+    };
+    bundleEndpointHandler(x509, { trustDomain: TD, jwtBundleSource: bundles })({ method: 'GET' }, res);
+    const served = SpiffeBundle.parse(TD, body);
+    expect(served.jwtAuthorities.size).toBe(bundles.getJwtBundleForTrustDomain(TrustDomain.parse(TD))?.size);
+    expect(served.x509Authorities).toHaveLength(x509.getX509BundleForTrustDomain(TrustDomain.parse(TD))?.x509Authorities.length ?? -1);
+    const own = new SpiffeBundle(TD, { x509Authorities: [api.ca.rootDer], refreshHint: 42, sequenceNumber: 9n });
+    bundleEndpointHandler(own, { trustDomain: TD })({ method: 'GET' }, res);
+    expect(SpiffeBundle.parse(TD, body).refreshHint).toBe(42);
+    expect(SpiffeBundle.parse(TD, body).sequenceNumber).toBe(9n);
+    bundleEndpointHandler(own, { trustDomain: TD, sequenceNumber: 10 })({ method: 'GET' }, res);
+    expect(SpiffeBundle.parse(TD, body).sequenceNumber).toBe(10n);
+  });
+
   it('refuses bad options', () => {
     const code = (f: () => unknown) => {
       try {
