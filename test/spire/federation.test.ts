@@ -350,3 +350,79 @@ describe('real SPIRE: an https_web bundle endpoint', () => {
     expect((systemRoots as FederationError).code).toBe('ERR_FEDERATION_ENDPOINT_AUTH');
   });
 });
+
+describe('real SPIRE: mTLS across two SPIRE trust domains, spiffe-kit client and server', () => {
+  const PARTNER_TD = 'partner.org';
+  const CLIENT_ID = `spiffe://${TRUST_DOMAIN}/checkout`;
+  const SERVER_ID = `spiffe://${PARTNER_TD}/payments`;
+  let a: SpireHarness;
+  let b: SpireHarness;
+  let client: X509Source | undefined;
+  let server: X509Source | undefined;
+  const cleanup: Array<() => unknown> = [];
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all([SpireHarness.start(), SpireHarness.start({ trustDomain: PARTNER_TD })]);
+    // Federation's bootstrap, both ways: each server learns the other's bundle (SPIFFE format).
+    for (const [from, to] of [[a, b], [b, a]] as const) {
+      const file = join(to.dir, `${from.trustDomain}.json`);
+      writeFileSync(file, (await from.serverCommand(['bundle', 'show', '-socketPath', from.serverSocket, '-format', 'spiffe'])).stdout);
+      await to.serverCommand(['bundle', 'set', '-socketPath', to.serverSocket, '-id', `spiffe://${from.trustDomain}`, '-path', file, '-format', 'spiffe']);
+    }
+    await a.createEntry({ spiffeId: CLIENT_ID, federatesWith: [`spiffe://${PARTNER_TD}`] });
+    await b.createEntry({ spiffeId: SERVER_ID, federatesWith: [`spiffe://${TRUST_DOMAIN}`] });
+  });
+
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => {
+      a?.printLogs('SPIRE example.org');
+      b?.printLogs('SPIRE partner.org');
+    });
+  });
+
+  afterAll(async () => {
+    while (cleanup.length > 0) await cleanup.pop()?.();
+    await client?.close();
+    await server?.close();
+    await Promise.all([a?.stop(), b?.stop()]);
+    await assertNoSpireLeftovers();
+  });
+
+  it('each workload gets the other trust domain\'s bundle and they talk mTLS, each authorizing the other by ID', async () => {
+    client = await X509Source.create({ address: a.address, timeoutMs: 60_000 });
+    server = await X509Source.create({ address: b.address, timeoutMs: 60_000 });
+    const c = client;
+    const s = server;
+    await waitFor('partner.org\'s bundle at the example.org workload', () => c.bundles.get(PARTNER_TD), 30_000, 250);
+    await waitFor('example.org\'s bundle at the partner.org workload', () => s.bundles.get(TRUST_DOMAIN), 30_000, 250);
+
+    const listen = async (authorizer: ReturnType<typeof authorizeId>) => {
+      const srv = createHttpsServer(s, authorizer, (req, res) => res.end(String(peerSpiffeId(req))));
+      srv.listen(0, '127.0.0.1');
+      await once(srv, 'listening');
+      cleanup.push(() => new Promise((r) => srv.close(r)), () => srv.closeAllConnections());
+      return (srv.address() as AddressInfo).port;
+    };
+    const get = (port: number, authorizer: ReturnType<typeof authorizeId>) =>
+      new Promise<string>((resolve, reject) => {
+        const agent = spiffeHttpsAgent(c, authorizer);
+        cleanup.push(() => agent.destroy());
+        const req = request({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve(body));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+
+    const port = await listen(authorizeId(CLIENT_ID));
+    expect(await get(port, authorizeId(SERVER_ID))).toBe(CLIENT_ID);
+    // The client refuses a server that is not the one it expects, even a valid partner.org one.
+    await expect(get(port, authorizeId(`spiffe://${PARTNER_TD}/other`))).rejects.toMatchObject({ code: 'ERR_TLS_UNAUTHORIZED' });
+    // A server that only admits its own trust domain refuses the example.org client.
+    const ownOnly = await listen(authorizeMemberOf(PARTNER_TD));
+    await expect(get(ownOnly, authorizeId(SERVER_ID))).rejects.toThrow(/./);
+  });
+});

@@ -64,6 +64,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Extra HCL inside the server's `server { }` block (e.g. a `federation { }` block). */
   serverConfig?: string;
+  /** The trust domain of the server and agent (default {@link TRUST_DOMAIN}). */
+  trustDomain?: string;
 }
 
 interface Run {
@@ -226,6 +228,10 @@ export class SpireHarness {
   #bringUpDeadline = 0;
   #stopped = false;
   #serverConfig = '';
+  /** The trust domain of this server and agent. */
+  trustDomain = TRUST_DOMAIN;
+  /** The agent's alias ID ({@link AGENT_ID} in the default trust domain). */
+  agentId = AGENT_ID;
   readonly #entries = new Set<string>();
   /** Every pid this harness spawned (server and each agent run). */
   readonly #pids = new Set<number>();
@@ -252,6 +258,10 @@ export class SpireHarness {
     liveDirs.add(dir);
     const h = new SpireHarness(dir, options.port ?? (await freePort()), bins);
     h.#serverConfig = options.serverConfig ?? '';
+    if (options.trustDomain !== undefined) {
+      h.trustDomain = options.trustDomain;
+      h.agentId = `spiffe://${options.trustDomain}/test-agent`;
+    }
     h.#bringUpDeadline = Date.now() + (options.timeoutMs ?? 90_000);
     try {
       await h.#bringUp();
@@ -272,7 +282,7 @@ export class SpireHarness {
   bind_address = "127.0.0.1"
   bind_port = ${this.port}
   socket_path = "${this.serverSocket}"
-  trust_domain = "${TRUST_DOMAIN}"
+  trust_domain = "${this.trustDomain}"
   data_dir = "${join(this.dir, 'server', 'data')}"
   log_level = "DEBUG"
   experimental {
@@ -299,7 +309,7 @@ plugins {
     writeFileSync(
       join(this.dir, 'agent.conf'),
       `agent {
-  trust_domain = "${TRUST_DOMAIN}"
+  trust_domain = "${this.trustDomain}"
   server_address = "127.0.0.1"
   server_port = ${this.port}
   socket_path = "${this.agentSocket}"
@@ -331,7 +341,7 @@ plugins {
     const bundle = await this.#cli(['bundle', 'show', '-socketPath', this.serverSocket, '-format', 'pem']);
     writeFileSync(join(this.dir, 'bundle.pem'), bundle.stdout);
 
-    const token = await this.#cli(['token', 'generate', '-socketPath', this.serverSocket, '-spiffeID', AGENT_ID, '-output', 'json']);
+    const token = await this.#cli(['token', 'generate', '-socketPath', this.serverSocket, '-spiffeID', this.agentId, '-output', 'json']);
     const value = (JSON.parse(token.stdout) as { value?: string }).value;
     if (typeof value !== 'string' || value === '') throw new Error(`spire-server token generate printed no token: ${token.stdout}`);
 
@@ -395,7 +405,7 @@ plugins {
    */
   async createEntry(opts: EntryOptions): Promise<string> {
     const selectors = opts.selectors ?? [`unix:uid:${this.uid}`];
-    const args = ['entry', 'create', '-socketPath', this.serverSocket, '-parentID', AGENT_ID, '-spiffeID', opts.spiffeId, '-output', 'json'];
+    const args = ['entry', 'create', '-socketPath', this.serverSocket, '-parentID', this.agentId, '-spiffeID', opts.spiffeId, '-output', 'json'];
     for (const s of selectors) args.push('-selector', s);
     if (opts.hint !== undefined) args.push('-hint', opts.hint);
     if (opts.x509SvidTtl !== undefined) args.push('-x509SVIDTTL', String(opts.x509SvidTtl));
