@@ -149,7 +149,8 @@ async function plan(positionals: string[], values: Record<string, unknown>, io: 
 }
 
 function render(bundle: SpiffeBundle, format: 'spiffe' | 'pem'): string {
-  return format === 'pem' ? bundle.x509Bundle().toPem() : `${JSON.stringify(JSON.parse(bundle.marshal()), null, 2)}\n`;
+  // marshal() as is: re-serialising through JSON.parse would round a spiffe_sequence beyond 2^53.
+  return format === 'pem' ? bundle.x509Bundle().toPem() : `${bundle.marshal()}\n`;
 }
 
 /**
