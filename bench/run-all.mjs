@@ -27,6 +27,7 @@ const steps = [
   ['fetchJwtSvid', [bench('jwt-fetch.mjs'), ...(quick ? ['300'] : [])]],
   ['mTLS handshakes vs plain node:tls, interleaved', [bench('tls-handshake.mjs'), ...(quick ? ['5', '30'] : [])]],
   ['mTLS rotation: source update -> next handshake', [bench('tls-rotation-latency.mjs'), ...(quick ? ['8'] : [])]],
+  ['federation: fetch + parse of a 100-key bundle', [bench('federation-fetch.mjs'), ...(quick ? ['30'] : [])]],
   ['memory over rotations', ['--expose-gc', bench('rotation-memory.mjs'), ...(quick ? ['2000', '250'] : [])]],
   ['vitest benches', [vitest, 'bench', '--run']],
   ...(spire ? [['spiffe-kit vs go-spiffe on a real SPIRE agent', [bench('spire-compare.mjs'), ...(quick ? ['6', '4', '100'] : ['20', '10', '200'])]]] : []),

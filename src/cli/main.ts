@@ -16,6 +16,7 @@ Commands:
   x509        show this workload's X.509-SVID, or write it to PEM files (--write DIR [--watch])
   jwt         fetch a JWT-SVID for an audience and print the token, or keep it in a file
   jwks        print a trust domain's JWT bundle as a JWKS document, or keep it in a file
+  bundle      fetch a trust domain's bundle from its SPIFFE Federation bundle endpoint (bundle fetch URL)
   registrar   validate, render, plan and apply declared SPIRE registration entries
   dev-agent   run a development Workload API (no SPIRE needed), printing SPIFFE_ENDPOINT_SOCKET
 
@@ -29,6 +30,7 @@ const commands: Record<string, () => Promise<Command>> = {
   x509: async () => (await import('./x509.js')).x509Command,
   jwt: async () => (await import('./jwt.js')).jwtCommand,
   jwks: async () => (await import('./jwks.js')).jwksCommand,
+  bundle: async () => (await import('./bundle.js')).bundleCommand,
   registrar: async () => (await import('../registrar/cli.js')).registrarCommand,
   'dev-agent': async () => (await import('./dev-agent.js')).devAgentCommand,
 };

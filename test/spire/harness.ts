@@ -52,6 +52,8 @@ export interface EntryOptions {
   jwtSvidTtl?: number;
   /** Selectors as `type:value` (default: `unix:uid:<this process's uid>`). */
   selectors?: readonly string[];
+  /** Trust domains (`spiffe://td`) whose bundles the workload also receives (`-federatesWith`). */
+  federatesWith?: readonly string[];
 }
 
 /** Options of {@link SpireHarness.start}. */
@@ -60,6 +62,10 @@ export interface StartOptions {
   port?: number;
   /** Give up bringing the server and agent up after this long (default 90 s, below the hook timeout). */
   timeoutMs?: number;
+  /** Extra HCL inside the server's `server { }` block (e.g. a `federation { }` block). */
+  serverConfig?: string;
+  /** The trust domain of the server and agent (default {@link TRUST_DOMAIN}). */
+  trustDomain?: string;
 }
 
 interface Run {
@@ -221,6 +227,11 @@ export class SpireHarness {
   #agentStarts = 0;
   #bringUpDeadline = 0;
   #stopped = false;
+  #serverConfig = '';
+  /** The trust domain of this server and agent. */
+  trustDomain = TRUST_DOMAIN;
+  /** The agent's alias ID ({@link AGENT_ID} in the default trust domain). */
+  agentId = AGENT_ID;
   readonly #entries = new Set<string>();
   /** Every pid this harness spawned (server and each agent run). */
   readonly #pids = new Set<number>();
@@ -246,6 +257,11 @@ export class SpireHarness {
     const dir = mkdtempSync(join(tmpdir(), 'spire-'));
     liveDirs.add(dir);
     const h = new SpireHarness(dir, options.port ?? (await freePort()), bins);
+    h.#serverConfig = options.serverConfig ?? '';
+    if (options.trustDomain !== undefined) {
+      h.trustDomain = options.trustDomain;
+      h.agentId = `spiffe://${options.trustDomain}/test-agent`;
+    }
     h.#bringUpDeadline = Date.now() + (options.timeoutMs ?? 90_000);
     try {
       await h.#bringUp();
@@ -266,12 +282,13 @@ export class SpireHarness {
   bind_address = "127.0.0.1"
   bind_port = ${this.port}
   socket_path = "${this.serverSocket}"
-  trust_domain = "${TRUST_DOMAIN}"
+  trust_domain = "${this.trustDomain}"
   data_dir = "${join(this.dir, 'server', 'data')}"
   log_level = "DEBUG"
   experimental {
     cache_reload_interval = "1s"
   }
+${this.#serverConfig}
 }
 plugins {
   DataStore "sql" {
@@ -292,7 +309,7 @@ plugins {
     writeFileSync(
       join(this.dir, 'agent.conf'),
       `agent {
-  trust_domain = "${TRUST_DOMAIN}"
+  trust_domain = "${this.trustDomain}"
   server_address = "127.0.0.1"
   server_port = ${this.port}
   socket_path = "${this.agentSocket}"
@@ -324,7 +341,7 @@ plugins {
     const bundle = await this.#cli(['bundle', 'show', '-socketPath', this.serverSocket, '-format', 'pem']);
     writeFileSync(join(this.dir, 'bundle.pem'), bundle.stdout);
 
-    const token = await this.#cli(['token', 'generate', '-socketPath', this.serverSocket, '-spiffeID', AGENT_ID, '-output', 'json']);
+    const token = await this.#cli(['token', 'generate', '-socketPath', this.serverSocket, '-spiffeID', this.agentId, '-output', 'json']);
     const value = (JSON.parse(token.stdout) as { value?: string }).value;
     if (typeof value !== 'string' || value === '') throw new Error(`spire-server token generate printed no token: ${token.stdout}`);
 
@@ -388,11 +405,12 @@ plugins {
    */
   async createEntry(opts: EntryOptions): Promise<string> {
     const selectors = opts.selectors ?? [`unix:uid:${this.uid}`];
-    const args = ['entry', 'create', '-socketPath', this.serverSocket, '-parentID', AGENT_ID, '-spiffeID', opts.spiffeId, '-output', 'json'];
+    const args = ['entry', 'create', '-socketPath', this.serverSocket, '-parentID', this.agentId, '-spiffeID', opts.spiffeId, '-output', 'json'];
     for (const s of selectors) args.push('-selector', s);
     if (opts.hint !== undefined) args.push('-hint', opts.hint);
     if (opts.x509SvidTtl !== undefined) args.push('-x509SVIDTTL', String(opts.x509SvidTtl));
     if (opts.jwtSvidTtl !== undefined) args.push('-jwtSVIDTTL', String(opts.jwtSvidTtl));
+    for (const td of opts.federatesWith ?? []) args.push('-federatesWith', td);
     const r = await this.#cli(args);
     // With -output json a failed entry still exits 0: read results[].status.
     const out = JSON.parse(r.stdout) as { results?: { status?: { code?: number; message?: string }; entry?: { id?: string } }[] };
@@ -403,6 +421,11 @@ plugins {
     }
     this.#entries.add(id);
     return id;
+  }
+
+  /** Runs `spire-server <args>` (pass `-socketPath`, {@link serverSocket}, yourself); throws on a non-zero exit. */
+  async serverCommand(args: string[]): Promise<{ stdout: string; stderr: string }> {
+    return this.#cli(args);
   }
 
   /** Deletes an entry by ID. */
