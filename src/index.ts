@@ -28,3 +28,4 @@ export * from './health/index.js';
 export * from './workloadapi/index.js';
 export * from './jwt/index.js';
 export * from './tls/index.js';
+export * from './diagnostics/index.js';
