@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { type Channel, channel } from 'node:diagnostics_channel';
+import { type Channel, channel, subscribe } from 'node:diagnostics_channel';
+import { debuglog } from 'node:util';
 
 /**
  * The names of every channel spiffe-kit publishes on.
@@ -303,4 +304,14 @@ export interface ChannelMessages {
  */
 export function publish<K extends keyof ChannelMessages>(key: K, message: ChannelMessages[K]): void {
   channels[key].publish(message);
+}
+
+/**
+ * `NODE_DEBUG=spiffe`: every message of every channel goes to stderr through `util.debuglog`
+ * (`SPIFFE <pid>: spiffe-kit:x509:update {…}`). Decided once, when spiffe-kit is loaded; without
+ * it nothing subscribes and publishing stays free.
+ */
+const debug = debuglog('spiffe');
+if (debug.enabled) {
+  for (const name of Object.values(diagnosticsChannels)) subscribe(name, (message) => debug('%s %j', name, message));
 }
