@@ -12,6 +12,8 @@ import {
   type MetricData,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { authorizeId, createTlsServer, diagnosticsChannels, JwtSource, mtlsClientOptions, X509Source } from '../src/index.js';
 import { instrumentSpiffeKit, metricNames } from '../src/otel/index.js';
@@ -204,6 +206,39 @@ describe('instrumentSpiffeKit', () => {
     const all = await collect();
     expect(sum(all, metricNames.svidRotations)).toBe(0);
     expect(points(all, metricNames.svidTimeToExpiry)).toEqual([]);
+  });
+
+  it('records a client span per one-shot Workload API call when given a tracerProvider (ok and failed); none without', async () => {
+    const { provider } = meter();
+    const exporter = new InMemorySpanExporter();
+    const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    cleanup.push(() => tracerProvider.shutdown());
+    const api = await agent();
+    const source = await JwtSource.create({ address: api.address, timeoutMs: 5000 });
+    cleanup.push(() => source.close());
+
+    const stopWithout = instrumentSpiffeKit({ meterProvider: provider });
+    await source.fetchJwtSvid({ audience: 'no-span' });
+    stopWithout();
+    cleanup.push(instrumentSpiffeKit({ meterProvider: provider, tracerProvider }));
+    const before = Date.now();
+    await source.fetchJwtSvid({ audience: 'a' });
+    api.failWith('UNAVAILABLE', undefined, { rpc: 'fetchJwtSvid', times: 1 });
+    await source.fetchJwtSvid({ audience: 'b' }).catch(() => undefined);
+
+    const spans = exporter.getFinishedSpans();
+    expect(spans.map((s) => s.name)).toEqual(['SpiffeWorkloadAPI/FetchJWTSVID', 'SpiffeWorkloadAPI/FetchJWTSVID']);
+    const [ok, failed] = spans;
+    expect(ok?.kind).toBe(SpanKind.CLIENT);
+    expect(ok?.attributes).toEqual({ 'rpc.system': 'grpc', 'rpc.service': 'SpiffeWorkloadAPI', 'rpc.method': 'FetchJWTSVID', 'server.address': api.address });
+    expect(ok?.status.code).toBe(SpanStatusCode.UNSET);
+    const startMs = (ok?.startTime[0] ?? 0) * 1000 + (ok?.startTime[1] ?? 0) / 1e6;
+    expect(startMs).toBeGreaterThanOrEqual(before - 5);
+    expect(ok?.duration[0]).toBe(0); // well under a second, and not negative
+    expect(ok?.duration[1]).toBeGreaterThan(0);
+    expect(failed?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'ERR_AGENT_UNREACHABLE' });
+    expect(failed?.attributes['error.type']).toBe('ERR_AGENT_UNREACHABLE');
+    expect(JSON.stringify(spans.map((s) => s.attributes))).not.toMatch(/eyJ/);
   });
 
   it('uses the global MeterProvider when none is given, and skips a source whose health() throws', async () => {

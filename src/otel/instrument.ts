@@ -7,7 +7,7 @@
  * @module
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { type Attributes, type MeterProvider, metrics, type ObservableResult } from '@opentelemetry/api';
+import { type Attributes, type MeterProvider, metrics, type ObservableResult, SpanKind, SpanStatusCode, trace, type TracerProvider } from '@opentelemetry/api';
 import {
   diagnosticsChannels,
   type FederationFetchMessage,
@@ -51,6 +51,14 @@ export interface InstrumentSpiffeKitOptions {
   readonly meterProvider?: MeterProvider | undefined;
   /** Sources whose SVID expiry and bundle count are observed (`spiffe.svid.time_to_expiry`, `spiffe.bundle.count`). */
   readonly sources?: readonly InstrumentedSource[] | undefined;
+  /**
+   * Also record a span per one-shot Workload API call (`SpiffeWorkloadAPI/FetchJWTSVID`, …; kind
+   * client; status error with the error code on failure). Default `false`, or `true` when
+   * `tracerProvider` is given.
+   */
+  readonly spans?: boolean | undefined;
+  /** Where the tracer comes from. Default: the global provider (`trace.getTracerProvider()`). */
+  readonly tracerProvider?: TracerProvider | undefined;
 }
 
 /**
@@ -92,6 +100,11 @@ const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 
  * | `spiffe.jwt.cache.hits` / `spiffe.jwt.cache.misses` | counter | `{lookup}` | — |
  * | `spiffe.federation.fetch.duration` | histogram | `s` | `spiffe.trust_domain`, `error.code` (failures) |
  *
+ * With `spans` (or a `tracerProvider`), each one-shot Workload API call also becomes a span named
+ * `SpiffeWorkloadAPI/<method>` (`rpc.system` `grpc`, `rpc.service`, `rpc.method`,
+ * `server.address`), timed from the call's start to its answer; the span is recorded when the call
+ * ends, under the context active at that moment.
+ *
  * The disposer unsubscribes from the channels and removes the gauges' callbacks. Idempotent.
  *
  * @example
@@ -131,6 +144,8 @@ export function instrumentSpiffeKit(options: InstrumentSpiffeKitOptions = {}): (
     description: 'Duration of fetches from SPIFFE bundle endpoints.',
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
   });
+
+  const recordSpan = options.spans === true || (options.spans === undefined && options.tracerProvider !== undefined) ? spanRecorder(options.tracerProvider ?? trace.getTracerProvider()) : undefined;
 
   const observeExpiry = (result: ObservableResult): void => {
     for (const h of healthOf(sources)) {
@@ -177,6 +192,7 @@ export function instrumentSpiffeKit(options: InstrumentSpiffeKitOptions = {}): (
         const attributes: Attributes = { 'rpc.method': msg.rpc };
         if (msg.code !== undefined) attributes['error.code'] = msg.code;
         fetchDuration.record(msg.durationMs / 1000, attributes);
+        recordSpan?.(msg);
       },
     ],
     [
@@ -233,4 +249,20 @@ function healthOf(sources: readonly InstrumentedSource[]): ReturnType<Instrument
 function withAddress(attributes: Attributes, address: string | undefined): Attributes {
   if (address !== undefined) attributes['spiffe.workloadapi.address'] = address;
   return attributes;
+}
+
+/** Records a finished one-shot call as a client span (OpenTelemetry RPC semantic conventions). */
+function spanRecorder(provider: TracerProvider): (msg: WorkloadApiFetchMessage) => void {
+  const tracer = provider.getTracer('spiffe-kit');
+  return (msg) => {
+    const end = Date.now();
+    const attributes: Attributes = { 'rpc.system': 'grpc', 'rpc.service': 'SpiffeWorkloadAPI', 'rpc.method': msg.rpc };
+    if (msg.address !== '') attributes['server.address'] = msg.address;
+    const span = tracer.startSpan(`SpiffeWorkloadAPI/${msg.rpc}`, { kind: SpanKind.CLIENT, startTime: end - msg.durationMs, attributes });
+    if (msg.code !== undefined) {
+      span.setAttribute('error.type', msg.code);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: msg.code });
+    }
+    span.end(end);
+  };
 }
