@@ -25,7 +25,7 @@ const sources = template
 
 /** @type {Partial<import('typedoc').TypeDocOptions>} */
 export default {
-  entryPoints: ['src/index.ts', 'src/testing/index.ts', 'src/registrar/index.ts'],
+  entryPoints: ['src/index.ts', 'src/testing/index.ts', 'src/registrar/index.ts', 'src/otel/index.ts'],
   tsconfig: 'tsconfig.build.json',
   out: 'api-docs',
   name: 'spiffe-kit',

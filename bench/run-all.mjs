@@ -25,6 +25,7 @@ const steps = [
   ['X509Svid.parseRaw, part by part', [bench('x509-svid-parse-parts.mjs'), ...(quick ? ['100'] : [])]],
   ['JWT-SVID validation vs jose, interleaved', [bench('jwt-ratio.mjs'), ...(quick ? ['10'] : [])]],
   ['fetchJwtSvid', [bench('jwt-fetch.mjs'), ...(quick ? ['300'] : [])]],
+  ['diagnostics channels on the cached fetchJwtSvid hit', [bench('diagnostics-cost.mjs'), ...(quick ? ['5', '5000'] : [])]],
   ['mTLS handshakes vs plain node:tls, interleaved', [bench('tls-handshake.mjs'), ...(quick ? ['5', '30'] : [])]],
   ['mTLS rotation: source update -> next handshake', [bench('tls-rotation-latency.mjs'), ...(quick ? ['8'] : [])]],
   ['federation: fetch + parse of a 100-key bundle', [bench('federation-fetch.mjs'), ...(quick ? ['30'] : [])]],

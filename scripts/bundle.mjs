@@ -15,6 +15,7 @@ const entryPoints = {
   index: 'dist/index.js',
   testing: 'dist/testing/index.js',
   registrar: 'dist/registrar/index.js',
+  otel: 'dist/otel/index.js',
   cli: 'dist/cli/main.js',
 };
 for (const file of Object.values(entryPoints)) {

@@ -53,3 +53,4 @@ export * from './workloadapi/index.js';
 export * from './jwt/index.js';
 export * from './tls/index.js';
 export * from './federation/index.js';
+export * from './diagnostics/index.js';

@@ -91,7 +91,7 @@ describe('spiffe health: healthy', () => {
     const r = await health(api, '--json');
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);
-    expect(Object.keys(result)).toEqual(['status', 'healthy', 'reason', 'message', 'address', 'elapsedMs', 'attempts', 'svid', 'svids', 'bundles']);
+    expect(Object.keys(result)).toEqual(['status', 'healthy', 'reason', 'message', 'address', 'checkedAt', 'elapsedMs', 'attempts', 'svid', 'svids', 'bundles', 'svidCount', 'bundleCount']);
     expect(result).toMatchObject({
       status: 'healthy',
       healthy: true,
@@ -106,6 +106,28 @@ describe('spiffe health: healthy', () => {
     expect(result.svid.expiresInSeconds).toBeLessThanOrEqual(3600);
     expect(result.elapsedMs).toBeGreaterThanOrEqual(0);
     expect(r.stdout).not.toMatch(/PRIVATE KEY|BEGIN/);
+  });
+
+  it('--json carries the figures a dashboard needs: when, lifetime, counts', async () => {
+    const partner = await TestCa.create({ trustDomain: 'partner.test' });
+    const api = await agent({ identities: [{ id: 'spiffe://example.org/web' }, { id: 'spiffe://example.org/batch' }], federatedBundles: { 'partner.test': partner.bundleDer() } });
+    const before = Date.now();
+    const { code, result } = await healthJson(api);
+    expect(code).toBe(0);
+    const issued = api.svid('spiffe://example.org/web');
+    expect(result).toMatchObject({ svidCount: 2, bundleCount: 2, bundles: ['example.org', 'partner.test'] });
+    expect(result.svid).toMatchObject({ issuedAt: issued === undefined ? 'none' : new Date(issued.leaf.validFrom).toISOString(), lifetimeSeconds: 3600 });
+    const checkedAt = Date.parse(result.checkedAt);
+    expect(checkedAt).toBeGreaterThanOrEqual(before - 1);
+    expect(checkedAt).toBeLessThanOrEqual(Date.now());
+
+    // An agent that cannot be reached: no counts (nothing was received), the time is still there.
+    await api.stop();
+    const down = await healthJson(api);
+    expect(down.code).toBe(1);
+    expect(down.result).not.toHaveProperty('svidCount');
+    expect(down.result).not.toHaveProperty('bundleCount');
+    expect(typeof down.result.checkedAt).toBe('string');
   });
 
   it('--quiet prints nothing when healthy but still explains a failure', async () => {

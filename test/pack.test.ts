@@ -85,7 +85,7 @@ describe('the packed package (npm pack), installed in a scratch app', () => {
   });
 
   it('packed from a clean tree (no dist/): ships the bundled entry points and the type declarations, not the per-file build or sources', () => {
-    for (const f of ['dist/bundled/index.js', 'dist/bundled/testing.js', 'dist/bundled/registrar.js', 'dist/bundled/cli.js', 'dist/index.d.ts', 'dist/testing/index.d.ts', 'dist/registrar/index.d.ts', 'dist/spiffeid/spiffe-id.d.ts', 'proto/workload.proto', 'schema/registrar-manifest.schema.json', 'LICENSE', 'README.md']) {
+    for (const f of ['dist/bundled/index.js', 'dist/bundled/testing.js', 'dist/bundled/registrar.js', 'dist/bundled/otel.js', 'dist/otel/index.d.ts', 'dist/bundled/cli.js', 'dist/index.d.ts', 'dist/testing/index.d.ts', 'dist/registrar/index.d.ts', 'dist/spiffeid/spiffe-id.d.ts', 'proto/workload.proto', 'schema/registrar-manifest.schema.json', 'LICENSE', 'README.md']) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => f.startsWith('src/') || f.endsWith('.map'))).toEqual([]);

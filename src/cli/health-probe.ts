@@ -83,7 +83,7 @@ export interface HealthProbeOptions {
  *
  * @example
  * ```ts
- * const s: HealthProbeSvid = { spiffeId: 'spiffe://example.org/web', expiresAt: '2030-01-01T00:00:00.000Z', expiresInSeconds: 3599 };
+ * const s: HealthProbeSvid = { spiffeId: 'spiffe://example.org/web', expiresAt: '2030-01-01T00:00:00.000Z', expiresInSeconds: 3599, issuedAt: '2029-12-31T23:00:00.000Z', lifetimeSeconds: 3600 };
  * ```
  */
 export interface HealthProbeSvid {
@@ -91,6 +91,13 @@ export interface HealthProbeSvid {
   readonly hint?: string;
   readonly expiresAt: string;
   readonly expiresInSeconds: number;
+  /** `notBefore` of the leaf. */
+  readonly issuedAt?: string;
+  /**
+   * From `notBefore` to `notAfter`, in seconds. SPIRE agents renew an X.509-SVID once half of it
+   * has passed: `expiresInSeconds < lifetimeSeconds / 2` means the renewal is late.
+   */
+  readonly lifetimeSeconds?: number;
 }
 
 /**
@@ -139,6 +146,8 @@ export interface HealthProbeResult {
   readonly message: string;
   /** The Workload API address as given. */
   readonly address: string;
+  /** When the probe finished (ISO 8601): the time the figures below were true. */
+  readonly checkedAt: string;
   /** Time the probe took, in ms. */
   readonly elapsedMs: number;
   /** Calls made (more than 1 only with `wait`). */
@@ -149,13 +158,16 @@ export interface HealthProbeResult {
   readonly svids?: readonly string[];
   /** The trust domains of the X.509 bundles received. */
   readonly bundles?: readonly string[];
+  /** How many X.509-SVIDs and X.509 bundles were received (when the agent answered). */
+  readonly svidCount?: number;
+  readonly bundleCount?: number;
   /** The JWT-SVID, when one was asked for and received. */
   readonly jwtSvid?: HealthProbeJwtSvid;
   /** The error behind the failure, when there was one. */
   readonly error?: HealthProbeError;
 }
 
-type Verdict = Omit<HealthProbeResult, 'address' | 'elapsedMs' | 'attempts'>;
+type Verdict = Omit<HealthProbeResult, 'address' | 'checkedAt' | 'elapsedMs' | 'attempts' | 'svidCount' | 'bundleCount'>;
 
 /** Reasons that end a `wait` at once. */
 const FINAL: ReadonlySet<HealthProbeReason> = new Set(['aborted', 'ok']);
@@ -201,11 +213,14 @@ export async function probeHealth(options: HealthProbeOptions): Promise<HealthPr
     reason,
     message,
     address,
+    checkedAt: new Date().toISOString(),
     elapsedMs: Math.round(performance.now() - started),
     attempts,
     ...(svid === undefined ? {} : { svid }),
     ...(svids === undefined ? {} : { svids }),
     ...(bundles === undefined ? {} : { bundles }),
+    ...(svids === undefined ? {} : { svidCount: svids.length }),
+    ...(bundles === undefined ? {} : { bundleCount: bundles.length }),
     ...(jwtSvid === undefined ? {} : { jwtSvid }),
     ...(error === undefined ? {} : { error }),
   };
@@ -259,6 +274,8 @@ function judgeX509(ctx: X509Context, options: HealthProbeOptions): Verdict {
     ...(svid.hint === undefined ? {} : { hint: svid.hint }),
     expiresAt: svid.expiresAt.toISOString(),
     expiresInSeconds: Math.floor(expiresInMs / 1000),
+    issuedAt: svid.notBefore.toISOString(),
+    lifetimeSeconds: Math.round((svid.expiresAt.getTime() - svid.notBefore.getTime()) / 1000),
   };
   const base = { svid: summary, svids, bundles };
   const name = summary.spiffeId;

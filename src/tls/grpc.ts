@@ -20,6 +20,7 @@ import { trustedAuthoritiesPem, svidPem, type X509TlsSource } from './source.js'
 import { setPeerSpiffeId } from './peer-identity.js';
 import { loggerOf, logRefusal, type RefusedPeer } from './refusal-log.js';
 import { peerCertificateChain, verifyPeerChain, verifyTlsPeer } from './verify-peer.js';
+import { authorizeObserved, publishAllowed } from './authorize-events.js';
 
 let grpcModule: typeof grpc | undefined;
 
@@ -239,6 +240,7 @@ function authorizeCall(call: grpc.ServerInterceptingCallInterface, source: X509T
     // Once per connection: the outcome is remembered for the session's later calls.
     logRefusal(loggerOf(source), 'server', outcome, peerAddress(call, session?.socket));
   }
+  if (!(outcome instanceof Error) && authorizeObserved()) publishAllowed('server', outcome, peerAddress(call, session?.socket));
   if (session !== undefined) {
     verifiedSessions.set(session, outcome);
     if (!(outcome instanceof Error)) setPeerSpiffeId(session, outcome);

@@ -15,6 +15,7 @@ import { TlsError } from './errors.js';
 import { loggerOf, logRefusal } from './refusal-log.js';
 import { type TrustSource, type X509SvidSource, type X509TlsSource, svidPem, trustedAuthoritiesPem } from './source.js';
 import { peerCertificateChain, verifyPeerChain } from './verify-peer.js';
+import { authorizeObserved, publishAllowed } from './authorize-events.js';
 
 /**
  * Options for a TLS server (`tls.createServer`, `https.createServer`, `http2.createSecureServer`,
@@ -69,6 +70,7 @@ export function spiffeCheckServerIdentity(
   return (hostname, cert) => {
     try {
       const id = verifyPeerChain(peerCertificateChain(cert), bundles, authorizer);
+      if (authorizeObserved()) publishAllowed('client', id, { host: typeof hostname === 'string' ? hostname : undefined });
       onVerified?.(id);
       return undefined;
     } catch (err) {

@@ -6,6 +6,7 @@
  * @module
  */
 import { type Logger, log, silentLogger } from '../workloadapi/logger.js';
+import { authorizeObserved, publishRefused } from './authorize-events.js';
 import { AuthorizationError } from './errors.js';
 
 /** @internal The logger a source carries (`X509Source.logger`), else the silent one. */
@@ -32,6 +33,7 @@ export interface RefusedPeer {
  * `remoteAddress` / `remotePort` (or `host`), `error`. Never key material.
  */
 export function logRefusal(logger: Logger, side: 'server' | 'client', error: unknown, peer: RefusedPeer = {}): void {
+  if (authorizeObserved()) publishRefused(side, error, peer);
   if (logger === silentLogger) return;
   const err = error instanceof Error ? error : new Error(String(error));
   const fields: Record<string, unknown> = { side, code: (err as { code?: unknown }).code ?? 'ERR_UNKNOWN' };

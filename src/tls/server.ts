@@ -18,6 +18,7 @@ import { loggerOf, logRefusal } from './refusal-log.js';
 import { refuseClient } from './refusal-reply.js';
 import type { X509TlsSource } from './source.js';
 import { verifyTlsPeer } from './verify-peer.js';
+import { authorizeObserved, publishAllowed } from './authorize-events.js';
 
 /** The events the helpers follow (an `X509Source` emits them). */
 interface RotatingSource {
@@ -175,6 +176,7 @@ export function attachSpiffeAuth(server: TlsServer, source: X509TlsSource, autho
       }
       return;
     }
+    if (authorizeObserved()) publishAllowed('server', id, { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
     setPeerSpiffeId(socket, id);
     for (const listener of inner) listener.call(server, socket);
   });

@@ -1,4 +1,5 @@
 import type { TrustDomain } from '../spiffeid/trust-domain.js';
+import { publish } from '../diagnostics/channels.js';
 
 /**
  * What changed between two deliveries of bundles: trust domains that appeared, disappeared
@@ -38,4 +39,10 @@ export function diffBundleSets<B extends BundleLike<B>>(before: SetLike<B> | und
     if (after.get(bundle.trustDomain) === undefined) removed.push(bundle.trustDomain);
   }
   return added.length + removed.length + updated.length === 0 ? undefined : { added, removed, updated };
+}
+
+/** @internal Publishes `changes` on `spiffe-kit:bundle:update` (call it behind `channels.bundleUpdate.hasSubscribers`). */
+export function publishBundleChanges(address: string, kind: 'x509' | 'jwt', changes: BundleChanges, count: number): void {
+  const names = (tds: readonly TrustDomain[]): string[] => tds.map((td) => td.name);
+  publish('bundleUpdate', { address, kind, added: names(changes.added), removed: names(changes.removed), updated: names(changes.updated), count });
 }

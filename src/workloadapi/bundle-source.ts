@@ -4,7 +4,8 @@ import type { X509Bundle } from '../bundle/x509-bundle.js';
 import { X509BundleSet } from '../bundle/x509-bundle-set.js';
 import type { JwtBundleSource, X509BundleSource } from '../bundle/source.js';
 import type { TrustDomain } from '../spiffeid/trust-domain.js';
-import { diffBundleSets } from './bundle-diff.js';
+import { channels } from '../diagnostics/channels.js';
+import { diffBundleSets, publishBundleChanges } from './bundle-diff.js';
 import type { WorkloadApiError } from './errors.js';
 import { type SourceOptions, SourceBase } from './source-base.js';
 import type { SourceHealth } from './source-state.js';
@@ -79,6 +80,7 @@ export class BundleSource extends SourceBase<Bundles> implements X509BundleSourc
     const first = this.#x509 === undefined;
     this.#x509 = set;
     this.#updated(first || changes !== undefined);
+    if (changes !== undefined && channels.bundleUpdate.hasSubscribers) publishBundleChanges(this.address, 'x509', changes, set.size);
     if (changes !== undefined) this.emitSafely('x509-bundles', changes);
   }
 
@@ -87,6 +89,7 @@ export class BundleSource extends SourceBase<Bundles> implements X509BundleSourc
     const first = this.#jwt === undefined;
     this.#jwt = set;
     this.#updated(first || changes !== undefined);
+    if (changes !== undefined && channels.bundleUpdate.hasSubscribers) publishBundleChanges(this.address, 'jwt', changes, set.size);
     if (changes !== undefined) this.emitSafely('jwt-bundles', changes);
   }
 

@@ -6,6 +6,7 @@
  * @module
  */
 import { WorkloadApiError } from './errors.js';
+import { channels, publish } from '../diagnostics/channels.js';
 
 /**
  * What a one-shot call needs to know: what it waits for and where, and its limits.
@@ -19,6 +20,8 @@ export interface OneShotOptions {
   readonly rpc: string;
   /** The gRPC target (goes into errors' `address`). */
   readonly target: string;
+  /** The address as configured (`unix:///run/spire/agent.sock`), for diagnostics messages; default `target`. */
+  readonly address?: string | undefined;
   /** The address as people read it. */
   readonly where: string;
   /** What the caller waits for, for messages (`the first X509SVIDResponse`). */
@@ -64,6 +67,8 @@ export function runOneShot<T>(o: OneShotOptions, start: StartCall<T>): Promise<T
   const { signal } = o;
   if (signal?.aborted) return Promise.reject(abortedError(o, signal));
   return new Promise<T>((resolve, reject) => {
+    // Timed only for a subscriber of spiffe-kit:workloadapi:fetch.
+    const started = channels.workloadApiFetch.hasSubscribers ? performance.now() : undefined;
     let done = false;
     let call: { cancel(): void } | undefined;
     const finish = (err: WorkloadApiError | undefined, value?: T): void => {
@@ -74,6 +79,7 @@ export function runOneShot<T>(o: OneShotOptions, start: StartCall<T>): Promise<T
       o.inflight.delete(onClose);
       // Releases the stream after its first message, and anything still pending after a failure.
       call?.cancel();
+      if (started !== undefined) publish('workloadApiFetch', { rpc: o.rpc, address: o.address ?? o.target, durationMs: performance.now() - started, code: err?.code });
       if (err === undefined) resolve(value as T);
       else reject(err);
     };

@@ -531,6 +531,7 @@ export class WorkloadApiClient {
     return {
       rpc,
       target: this.address.target,
+      address: this.address.address,
       where: this.#where,
       waitingFor,
       timeoutMs: checkTimeout(options.timeoutMs, 'timeoutMs') ?? this.#timeoutMs,
@@ -544,7 +545,7 @@ export class WorkloadApiClient {
     if (violation !== undefined) {
       throw new WorkloadApiError('ERR_RESOURCE_LIMIT', `the ${rpc} response from ${this.#where} is over a resource limit: ${violation.reason}`, {
         rpc,
-        address: this.address.target,
+        address: this.address.address,
         limit: violation.limit,
         reason: violation.reason,
       });
@@ -615,6 +616,8 @@ export class WorkloadApiClient {
     const watcher: StreamWatcher<T> = new StreamWatcher<T>(
       {
         what: `the ${rpc} stream from ${this.#where}`,
+        rpc,
+        address: this.address.address,
         open: (listener) => this.#open(rpc, {}, listener),
         decode,
         mapStatus: (s) => this.#mapStatus(rpc, s),

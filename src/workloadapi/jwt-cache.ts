@@ -6,6 +6,7 @@
  */
 import type { JwtSvid } from '../svid/jwt-svid.js';
 import { WorkloadApiError } from './errors.js';
+import { channels, publish } from '../diagnostics/channels.js';
 
 /**
  * Options of the JWT-SVID cache of a {@link JwtSource} (`JwtSource.create({ cache: { … } })`).
@@ -158,6 +159,7 @@ export class JwtSvidCache {
     if (now >= entry.staleAt) return undefined;
     entry.used = true;
     entry.tick = ++this.#tick;
+    if (channels.jwtCache.hasSubscribers) publishLookup('hit', entry, false);
     return entry.svids[0];
   }
 
@@ -176,8 +178,10 @@ export class JwtSvidCache {
       entry.tick = ++this.#tick;
       if (entry.svids !== undefined && now < entry.staleAt) {
         entry.used = true;
+        if (channels.jwtCache.hasSubscribers) publishLookup('hit', entry, false);
         return entry.svids;
       }
+      if (channels.jwtCache.hasSubscribers) publishLookup('miss', entry, entry.inflight !== undefined);
       if (entry.inflight !== undefined) return wait(entry.inflight);
     } else {
       entry = {
@@ -198,16 +202,19 @@ export class JwtSvidCache {
       };
       map.set(key, entry);
       this.#trim();
+      if (channels.jwtCache.hasSubscribers) publishLookup('miss', entry, false);
     }
     return wait(this.#load(entry));
   }
 
   /** Starts the agent call of `entry` (single-flight) and stores its result. */
-  #load(entry: Entry): Promise<JwtSvid[]> {
+  #load(entry: Entry, background = false): Promise<JwtSvid[]> {
     if (entry.inflight !== undefined) return entry.inflight;
+    const started = channels.jwtCache.hasSubscribers ? performance.now() : undefined;
     const promise = this.#fetcher(entry.subject, entry.audience).then(
       (svids) => {
         entry.inflight = undefined;
+        if (started !== undefined) publishFetch(entry, background, started, undefined);
         const picked = entry.all ? svids : [pick(svids, entry.hint)];
         if (entry.subject === undefined) this.#keepOnly(new Set(svids.map((s) => s.id.toString())), entry);
         if (this.#closed || this.#entry(entry) !== entry) return picked;
@@ -222,6 +229,7 @@ export class JwtSvidCache {
       },
       (err: unknown) => {
         entry.inflight = undefined;
+        if (started !== undefined) publishFetch(entry, background, started, err);
         if (err instanceof WorkloadApiError && err.code === 'ERR_NOT_REGISTERED') {
           if (entry.subject === undefined) this.clear();
           else this.evictSubject(entry.subject);
@@ -247,7 +255,7 @@ export class JwtSvidCache {
       entry.timer = undefined;
       if (this.#closed || this.#entry(entry) !== entry) return;
       if (!entry.used) return; // not used since fetched: let it go stale
-      this.#load(entry).catch((err: unknown) => this.#onBackgroundError(err));
+      this.#load(entry, true).catch((err: unknown) => this.#onBackgroundError(err));
     }, delay);
     entry.timer.unref();
   }
@@ -326,4 +334,15 @@ function pick(svids: JwtSvid[], hint: string | undefined): JwtSvid {
   const match = svids.find((s) => s.hint === hint);
   if (match === undefined) throw new WorkloadApiError('ERR_NO_SVID', `the Workload API returned no JWT-SVID with hint ${JSON.stringify(hint)}`, { rpc: 'FetchJWTSVID' });
   return match;
+}
+
+/** Publishes a lookup on `spiffe-kit:jwt:cache` (behind `hasSubscribers`). */
+function publishLookup(event: 'hit' | 'miss', entry: Entry, joined: boolean): void {
+  publish('jwtCache', { event, audience: [...entry.audience], subject: entry.subject, joined, background: false, durationMs: undefined, code: undefined });
+}
+
+/** Publishes a finished agent fetch on `spiffe-kit:jwt:cache`. */
+function publishFetch(entry: Entry, background: boolean, started: number, err: unknown): void {
+  const code = err === undefined ? undefined : typeof (err as { code?: unknown } | null)?.code === 'string' ? (err as { code: string }).code : 'ERR_UNKNOWN';
+  publish('jwtCache', { event: 'fetch', audience: [...entry.audience], subject: entry.subject, joined: false, background, durationMs: performance.now() - started, code });
 }

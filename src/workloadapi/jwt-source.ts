@@ -4,7 +4,8 @@ import type { JwtBundleSource } from '../bundle/source.js';
 import type { TrustDomain } from '../spiffeid/trust-domain.js';
 import { JwtSvid, type JwtSvidOptions } from '../svid/jwt-svid.js';
 import { JwtSvidError, type JwtSvidErrorCode } from '../svid/jwt-errors.js';
-import { type BundleChanges, diffBundleSets } from './bundle-diff.js';
+import { channels } from '../diagnostics/channels.js';
+import { type BundleChanges, diffBundleSets, publishBundleChanges } from './bundle-diff.js';
 import type { CallOptions } from './client.js';
 import { WorkloadApiError } from './errors.js';
 import { type JwtSvidCacheOptions, JwtSvidCache, type JwtSvidRequest } from './jwt-cache.js';
@@ -103,6 +104,7 @@ export class JwtSource extends SourceBase<JwtBundleSet> implements JwtBundleSour
     this.#bundles = set;
     this.recordUpdate();
     this.setState('ready');
+    if (changes !== undefined && channels.bundleUpdate.hasSubscribers) publishBundleChanges(this.address, 'jwt', changes, set.size);
     if (changes !== undefined) this.emitSafely('bundles', changes);
     if (changes !== undefined || first) {
       this.emitSafely('update', set);

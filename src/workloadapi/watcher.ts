@@ -10,6 +10,7 @@ import type { CallListener, CallStatus, ChannelCall } from './channel.js';
 import type { Backoff } from './backoff.js';
 import { GrpcStatus, WorkloadApiError } from './errors.js';
 import { type Logger, log } from './logger.js';
+import { channels, publish } from '../diagnostics/channels.js';
 
 /**
  * Details of an error reported to {@link WatchHandler.onError}.
@@ -77,6 +78,9 @@ export interface Watch {
 export interface StreamWatcherConfig<T> {
   /** For log lines. */
   readonly what: string;
+  /** The method and the agent's gRPC target, for diagnostics channel messages. */
+  readonly rpc?: string | undefined;
+  readonly address?: string | undefined;
   /** Opens the stream (with the security header); may throw a WorkloadApiError (fatal). */
   open(listener: CallListener<unknown>): ChannelCall;
   /** Decodes and checks one message; throws a WorkloadApiError to discard it. */
@@ -102,6 +106,8 @@ export class StreamWatcher<T> implements Watch {
   #stopped = false;
   /** Consecutive clean ends of stream that delivered nothing (hot-loop guard). */
   #emptyEnds = 0;
+  /** The stream delivered a message once (a later connect is a reconnect). */
+  #everConnected = false;
   readonly #config: StreamWatcherConfig<T>;
   readonly #handler: WatchHandler<T>;
   readonly #onStop: () => void;
@@ -147,6 +153,8 @@ export class StreamWatcher<T> implements Watch {
           this.#emptyEnds = 0;
           if (!received) {
             received = true;
+            if (channels.streamConnect.hasSubscribers) publish('streamConnect', { rpc: this.#rpc, address: this.#address, reconnect: this.#everConnected });
+            this.#everConnected = true;
             this.#safe('onConnected', () => this.#handler.onConnected?.());
           }
           this.#deliver(message);
@@ -168,7 +176,9 @@ export class StreamWatcher<T> implements Watch {
     let value: T;
     try {
       value = this.#config.decode(message);
+      if (channels.streamMessage.hasSubscribers) publish('streamMessage', { rpc: this.#rpc, address: this.#address, accepted: true });
     } catch (err) {
+      if (channels.streamMessage.hasSubscribers) publish('streamMessage', { rpc: this.#rpc, address: this.#address, accepted: false });
       const e =
         err instanceof WorkloadApiError
           ? err
@@ -187,6 +197,7 @@ export class StreamWatcher<T> implements Watch {
       const delay = received || this.#emptyEnds === 0 ? 0 : this.#config.backoff.next();
       if (!received) this.#emptyEnds++;
       log(this.#config.logger, received ? 'debug' : 'warn', `${this.#config.what} ended cleanly; reconnecting in ${delay} ms`);
+      if (channels.streamReconnect.hasSubscribers) publish('streamReconnect', { rpc: this.#rpc, address: this.#address, delayMs: delay, cause: 'end', code: undefined });
       this.#schedule(delay);
       return;
     }
@@ -198,6 +209,7 @@ export class StreamWatcher<T> implements Watch {
     const delay = this.#config.backoff.next();
     log(this.#config.logger, 'warn', `${this.#config.what} failed; retrying in ${delay} ms`, { code: err.code, error: err.message });
     this.#report(err, { fatal: false, retryInMs: delay, discarded: false });
+    if (channels.streamReconnect.hasSubscribers) publish('streamReconnect', { rpc: this.#rpc, address: this.#address, delayMs: delay, cause: 'error', code: err.code });
     this.#schedule(delay);
   }
 
@@ -213,7 +225,18 @@ export class StreamWatcher<T> implements Watch {
   }
 
   #report(err: WorkloadApiError, info: WatchErrorInfo): void {
+    if (channels.streamError.hasSubscribers) {
+      publish('streamError', { rpc: this.#rpc, address: this.#address, code: err.code, grpcCode: err.grpcCode, fatal: info.fatal, discarded: info.discarded, retryInMs: info.retryInMs });
+    }
     this.#safe('onError', () => this.#handler.onError?.(err, info.fatal, info));
+  }
+
+  get #rpc(): string {
+    return this.#config.rpc ?? this.#config.what;
+  }
+
+  get #address(): string {
+    return this.#config.address ?? '';
   }
 
   #safe(name: string, fn: () => unknown): void {

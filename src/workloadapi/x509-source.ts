@@ -4,7 +4,8 @@ import type { X509BundleSource } from '../bundle/source.js';
 import { SpiffeId } from '../spiffeid/spiffe-id.js';
 import type { TrustDomain } from '../spiffeid/trust-domain.js';
 import type { X509Svid } from '../svid/x509-svid.js';
-import { diffBundleSets, type BundleChanges } from './bundle-diff.js';
+import { channels, publish } from '../diagnostics/channels.js';
+import { diffBundleSets, publishBundleChanges, type BundleChanges } from './bundle-diff.js';
 import { WorkloadApiError } from './errors.js';
 import { log } from './logger.js';
 import { type SourceOptions, SourceBase } from './source-base.js';
@@ -190,10 +191,12 @@ export class X509Source extends SourceBase<X509Context> implements X509BundleSou
           id: picked.id.toString(),
           expiresAt: picked.expiresAt.toISOString(),
         });
+        if (channels.x509Update.hasSubscribers) publish('x509Update', { address: this.address, spiffeId: picked.id.toString(), expiresAt: picked.expiresAt, previousExpiresAt: previous?.expiresAt, rotated: previous !== undefined });
         this.emitSafely('svid', { previous, current: picked } satisfies SvidChange);
       }
       this.setState('ready');
     }
+    if (bundleChanges !== undefined && channels.bundleUpdate.hasSubscribers) publishBundleChanges(this.address, 'x509', bundleChanges, ctx.bundles.size);
     if (bundleChanges !== undefined) this.emitSafely('bundles', bundleChanges);
     if (changed) {
       this.emitSafely('update', ctx);
