@@ -1,10 +1,13 @@
 // FederatedBundleSource against real https bundle endpoints on loopback: adoption, the sequence
 // rule, outages, the https_spiffe rotation chain, the refresh schedule, and use as a bundle source.
+import diagnostics_channel from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { request as httpsRequest } from 'node:https';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Authorizer,
+  diagnosticsChannels,
+  type FederationFetchMessage,
   authorizeId,
   authorizeMemberOf,
   FederatedBundleSource,
@@ -118,6 +121,32 @@ describe('FederatedBundleSource', () => {
     expect(update.bundle.sequenceNumber).toBe(6n);
     expect(update.previous?.sequenceNumber).toBe(5n);
     expect(source.state).toBe('ready');
+  });
+
+  it('publishes every fetch on spiffe-kit:federation:fetch (changed, unchanged, refused, failed), without key material', async () => {
+    const seen: FederationFetchMessage[] = [];
+    const onMessage = (m: unknown) => seen.push(m as FederationFetchMessage);
+    diagnostics_channel.subscribe(diagnosticsChannels.federationFetch, onMessage);
+    try {
+      endpoint.route = json(partner.bundle({ sequence: 7n, refreshHint: 120 }).marshal());
+      const source = await start([spiffeDomain()]);
+      await source.refreshNow(); // same bundle again
+      endpoint.route = json(partner.bundle({ sequence: 6n }).marshal());
+      await source.refreshNow(); // sequence goes back
+      endpoint.route = (_req, res) => res.writeHead(500).end();
+      await source.refreshNow(); // endpoint failure
+    } finally {
+      diagnostics_channel.unsubscribe(diagnosticsChannels.federationFetch, onMessage);
+    }
+    expect(seen.map((m) => [m.changed, m.code])).toEqual([
+      [true, undefined],
+      [false, undefined],
+      [false, 'ERR_FEDERATION_SEQUENCE_REGRESSED'],
+      [false, 'ERR_FEDERATION_HTTP_STATUS'],
+    ]);
+    expect(seen[0]).toMatchObject({ trustDomain: PARTNER_TD, endpointUrl: endpoint.url('/bundle'), profile: 'https_spiffe', sequenceNumber: 7, refreshHintSeconds: 120 });
+    for (const m of seen) expect(m.durationMs).toBeGreaterThanOrEqual(0);
+    expect(JSON.stringify(seen)).not.toMatch(/BEGIN|"x5c"|"n":|"x":/);
   });
 
   it('keeps the last good bundle through an outage and bad answers, without crashing', async () => {

@@ -17,6 +17,7 @@ import type { X509Bundle } from '../bundle/x509-bundle.js';
 import { X509BundleSet } from '../bundle/x509-bundle-set.js';
 import { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { TrustDomain } from '../spiffeid/trust-domain.js';
+import { channels, publish } from '../diagnostics/channels.js';
 import { FederationError } from './errors.js';
 import { type BundleEndpointProfile, fetchBundle } from './fetch.js';
 
@@ -348,6 +349,7 @@ export class FederatedBundleSource extends EventEmitter implements X509BundleSou
     if (this.closed) return;
     const controller = new AbortController();
     d.inflight = controller;
+    const started = channels.federationFetch.hasSubscribers ? performance.now() : undefined;
     try {
       const bundle = await fetchBundle(d.url, {
         profile: d.config.profile,
@@ -361,16 +363,37 @@ export class FederatedBundleSource extends EventEmitter implements X509BundleSou
       });
       // A fetch replaced by refreshNow() or stopped by close() reports nothing.
       if (this.closed || d.inflight !== controller) return;
-      this.#adopt(d, bundle);
+      const changed = this.#adopt(d, bundle);
+      if (started !== undefined && channels.federationFetch.hasSubscribers) {
+        const code = changed === undefined ? 'ERR_FEDERATION_SEQUENCE_REGRESSED' : undefined;
+        this.#publishFetch(d, started, code, changed === true, bundle);
+      }
     } catch (err) {
       if (this.closed || d.inflight !== controller) return;
       this.#fail(d, err);
+      if (started !== undefined && channels.federationFetch.hasSubscribers) {
+        this.#publishFetch(d, started, err instanceof FederationError ? err.code : 'ERR_FEDERATION_CONNECT', false, undefined);
+      }
     } finally {
       if (d.inflight === controller) d.inflight = undefined;
     }
   }
 
-  #adopt(d: Domain, bundle: SpiffeBundle): void {
+  #publishFetch(d: Domain, started: number, code: string | undefined, changed: boolean, bundle: SpiffeBundle | undefined): void {
+    publish('federationFetch', {
+      trustDomain: d.td.name,
+      endpointUrl: d.url,
+      profile: d.config.profile,
+      durationMs: performance.now() - started,
+      code,
+      changed,
+      sequenceNumber: bundle?.sequenceNumber === undefined ? undefined : Number(bundle.sequenceNumber),
+      refreshHintSeconds: bundle?.refreshHint,
+    });
+  }
+
+  /** Adopts a fetched bundle; returns whether it changed, or undefined when it was refused (sequence went back). */
+  #adopt(d: Domain, bundle: SpiffeBundle): boolean | undefined {
     const previous = d.bundle;
     const held = previous?.sequenceNumber;
     if (held !== undefined && bundle.sequenceNumber !== undefined && bundle.sequenceNumber < held) {
@@ -382,7 +405,7 @@ export class FederatedBundleSource extends EventEmitter implements X509BundleSou
           { url: d.url, trustDomain: d.td.name },
         ),
       );
-      return;
+      return undefined;
     }
     d.attempted = true;
     d.failures = 0;
@@ -401,6 +424,7 @@ export class FederatedBundleSource extends EventEmitter implements X509BundleSou
     this.#updateState();
     if (changed) this.#emitSafely('update', { trustDomain: d.td, bundle, previous } satisfies FederatedBundleUpdate);
     for (const f of [...this.#onAttempt]) f();
+    return changed;
   }
 
   #fail(d: Domain, err: unknown): void {
