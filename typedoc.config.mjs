@@ -36,7 +36,7 @@ export default {
   displayBasePath: root,
   plugin: ['./scripts/typedoc-categories.mjs'],
   categorizeByGroup: false,
-  categoryOrder: ['Sources', 'X.509-SVIDs', 'mTLS', 'JWT', 'Health', 'SPIFFE IDs', 'Bundles', 'Testing', 'Registrar', 'Errors', '*'],
+  categoryOrder: ['Sources', 'X.509-SVIDs', 'mTLS', 'JWT', 'Health', 'Observability', 'SPIFFE IDs', 'Bundles', 'Federation', 'Testing', 'Registrar', 'Errors', '*'],
   navigation: { includeCategories: true, includeGroups: false },
   treatWarningsAsErrors: true,
   validation: { notExported: false, invalidLink: true, notDocumented: false },

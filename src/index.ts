@@ -1,7 +1,7 @@
 /**
  * spiffe-kit: SPIFFE identity for Node.js services. SPIFFE IDs, trust bundles, X.509 and JWT
  * SVIDs, the Workload API client and live sources, mTLS for `tls`, `https`, `http2`, undici and
- * grpc-js, JWT bearer authentication, and health checks. The test Workload API is in
+ * grpc-js, JWT bearer authentication, health checks, diagnostics channels and SPIFFE Federation. The test Workload API is in
  * `spiffe-kit/testing`, the SPIRE registrar in `spiffe-kit/registrar`.
  *
  * @example
@@ -23,10 +23,16 @@
  * JWT-SVIDs: validation, bearer headers and middleware, JWKS for OIDC consumers.
  * @categoryDescription Health
  * `checkHealth` and the `/healthz` + `/readyz` handler.
+ * @categoryDescription Observability
+ * The `node:diagnostics_channel` channels spiffe-kit publishes on and their message types
+ * (OpenTelemetry metrics from them: `spiffe-kit/otel`).
  * @categoryDescription SPIFFE IDs
  * `SpiffeId`, `TrustDomain` and matchers.
  * @categoryDescription Bundles
  * X.509, JWT and SPIFFE bundles and bundle sets.
+ * @categoryDescription Federation
+ * SPIFFE Federation: fetch a trust domain's bundle from its bundle endpoint (`fetchBundle`), keep
+ * federated bundles fresh (`FederatedBundleSource`), and serve your own (`bundleEndpointHandler`).
  * @categoryDescription Errors
  * Every error extends `SpiffeError` and carries a stable `code`.
  * @module spiffe-kit

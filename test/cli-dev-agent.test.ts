@@ -30,7 +30,7 @@ async function devAgent(args: string[]): Promise<Running> {
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   onCleanup(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
@@ -65,7 +65,7 @@ describe('spiffe dev-agent', () => {
     const socket = join(dir, 'agent.sock');
     const agent = await devAgent(['--socket', socket, '--id', 'spiffe://example.org/web', '--id', 'spiffe://example.org/db']);
     expect(agent.address).toBe(`unix://${socket}`);
-    expect(agent.stderr()).toContain('serving spiffe://example.org/web, spiffe://example.org/db (trust domain example.org)');
+    await until('the serving line on stderr', () => agent.stderr().includes('serving spiffe://example.org/web, spiffe://example.org/db (trust domain example.org)'));
 
     const x509 = await X509Source.create({ address: agent.address, timeoutMs: 10_000 });
     onCleanup(() => x509.close());
@@ -104,7 +104,7 @@ describe('spiffe dev-agent', () => {
 
   it('--no-identity: the sources get ERR_NOT_REGISTERED, as for a workload not registered yet', async () => {
     const agent = await devAgent(['--no-identity']);
-    expect(agent.stderr()).toContain('PermissionDenied "no identity issued"');
+    await until('the no-identity line on stderr', () => agent.stderr().includes('PermissionDenied "no identity issued"'));
     for (const create of [() => X509Source.create({ address: agent.address, timeoutMs: 300 }), () => JwtSource.create({ address: agent.address, timeoutMs: 300 })]) {
       const err = (await create().catch((e: unknown) => e)) as WorkloadApiError;
       expect(err).toBeInstanceOf(WorkloadApiError);
@@ -137,7 +137,8 @@ describe('spiffe dev-agent', () => {
 
   it('--rotate-every rotates the X.509-SVIDs', async () => {
     const agent = await devAgent(['--rotate-every', '200ms']);
-    expect(agent.stderr()).toContain('rotating the X.509-SVIDs every 200ms');
+    // stderr is a separate pipe: its lines may arrive after the export line on stdout.
+    await until('the rotation notice on stderr', () => agent.stderr().includes('rotating the X.509-SVIDs every 200ms'));
     const source = await X509Source.create({ address: agent.address, timeoutMs: 10_000 });
     onCleanup(() => source.close());
     const first = source.getX509Svid();
@@ -146,7 +147,7 @@ describe('spiffe dev-agent', () => {
     await until('two rotations', () => rotations.length >= 2);
     expect(rotations[0]?.previous).toBe(first);
     expect(source.getX509Svid().equals(first)).toBe(false);
-    expect(agent.stderr()).toContain('rotated the X.509-SVIDs');
+    await until('the rotation log on stderr', () => agent.stderr().includes('rotated the X.509-SVIDs'));
     expect(await agent.stop()).toBe(0);
   });
 

@@ -45,12 +45,13 @@ describe('the API reference (typedoc)', () => {
   });
 
   it('names the modules as they are imported', () => {
-    expect([...modules.keys()].sort()).toEqual(['spiffe-kit', 'spiffe-kit/registrar', 'spiffe-kit/testing']);
+    expect([...modules.keys()].sort()).toEqual(['spiffe-kit', 'spiffe-kit/otel', 'spiffe-kit/registrar', 'spiffe-kit/testing']);
   });
 
   it('groups the exports of spiffe-kit by category, in order, each described, with nothing left in "Other"', () => {
     const categories = modules.get('spiffe-kit')?.categories ?? [];
-    expect(categories.map((c) => c.title)).toEqual(['Sources', 'X.509-SVIDs', 'mTLS', 'JWT', 'Health', 'SPIFFE IDs', 'Bundles', 'Errors']);
+    expect(categories.map((c) => c.title)).toEqual(['Sources', 'X.509-SVIDs', 'mTLS', 'JWT', 'Health', 'Observability', 'SPIFFE IDs', 'Bundles', 'Federation', 'Errors']);
+    expect(modules.get('spiffe-kit/otel')?.categories?.map((c) => c.title)).toEqual(['Observability']);
     expect(categories.filter((c) => c.description === undefined).map((c) => c.title)).toEqual([]);
     expect(modules.get('spiffe-kit/testing')?.categories?.map((c) => c.title)).toEqual(['Testing', 'Errors']);
     expect(modules.get('spiffe-kit/registrar')?.categories?.map((c) => c.title)).toEqual(['Registrar', 'Errors']);
