@@ -264,6 +264,38 @@ describe('real SPIRE server: registrar plan / apply', () => {
     expect(gone.counts.deleted).toBe(1);
   });
 
+  it('drift: an owned entry edited with `spire-server entry update` is updated back by apply --prune, never deleted; a stale create of its ID fails instead of "exists"', async () => {
+    const entry = declared(565656, 'drift', { hint: 'drift' });
+    const first = await plan(client, [entry], { ownerPrefix: OWNER });
+    expect((await apply(client, first)).counts.created).toBe(1);
+    const id = ownedEntryId(OWNER, entry);
+    // The operator edits the owned entry on the server: other selector, a TTL, storeSVID.
+    const edit = await spireServer(['entry', 'update', '-socketPath', spire.serverSocket, '-entryID', id, '-spiffeID', entry.spiffeId!, '-parentID', AGENT_ID, '-selector', 'unix:uid:0', '-x509SVIDTTL', '77', '-hint', 'drift', '-storeSVID']);
+    expect(edit.code, edit.stderr + edit.stdout).toBe(0);
+    expect((await client.listEntries()).find((e) => e.id === id)).toMatchObject({ selectors: [{ type: 'unix', value: 'uid:0' }], x509SvidTtl: 77, storeSvid: true });
+
+    // The old plan (a create of that ID) again: SPIRE answers ALREADY_EXISTS without an entry (the
+    // ID is taken, no similar entry); that is a failure, not "already existed".
+    const stale = await apply(client, first);
+    expect(stale.items.map((i) => [i.action, i.outcome, i.status.code, i.entry])).toEqual([['create', 'failed', 6, null]]);
+    expect(stale.failures[0]?.status.message).toContain(`entry ID ${id} is held by an entry with other values`);
+
+    // A fresh plan with prune finds it by its ID, updates it back in every field, deletes nothing.
+    const p = await plan(client, [entry, declared(spire.uid, 'a', { hint: 'a', x509SvidTtl: 300 }), declared(spire.uid, 'admin', { hint: 'admin', admin: true })], { ownerPrefix: OWNER, prune: true });
+    expect(p.creates).toEqual([]);
+    expect(p.deletes).toEqual([]);
+    expect(p.updates.map((u) => [u.id, u.changes.map((c) => c.field)])).toEqual([[id, ['selectors', 'x509SvidTtl', 'storeSvid']]]);
+    const r = await apply(client, p);
+    expect(r.ok, JSON.stringify(r.failures)).toBe(true);
+    expect(r.counts).toMatchObject({ updated: 1, deleted: 0, created: 0 });
+    expect((await client.listEntries()).find((e) => e.id === id)).toMatchObject({ spiffeId: entry.spiffeId, parentId: AGENT_ID, selectors: [{ type: 'unix', value: 'uid:565656' }], x509SvidTtl: 0, storeSvid: false, hint: 'drift' });
+    expect((await plan(client, [entry], { ownerPrefix: OWNER })).unchanged.map((u) => u.id)).toEqual([id]);
+
+    // Leave the owned entries as the next test expects them: delete only this one.
+    const all = await plan(client, [], { ownerPrefix: OWNER, prune: true });
+    expect((await apply(client, { ...all, deletes: all.deletes.filter((d) => d.id === id) })).counts.deleted).toBe(1);
+  });
+
   it('the CLI: plan, apply without --yes changes nothing, apply --yes --prune, then nothing to do', async () => {
     const out: string[] = [];
     const err: string[] = [];
