@@ -183,16 +183,23 @@ describe('TTLs, DNS names, federatesWith, hint, flags', () => {
     [''],
     ['a'.repeat(64) + '.example'],
     [`${'a'.repeat(60)}.`.repeat(5) + 'example'],
-    ['under_score.example'],
+    ['ab--cd.example'],
+    ['xn--zz.example'],
+    ['xn--Bcher-kva.example'],
     ['-lead.example'],
     ['trail-.example'],
     ['a..b'],
     ['a.*.example'],
     ['*'],
-    ['web.example;rm'],
+    ['*.*.example'],
+    ['example.'],
     ['wéb.example'],
   ])('DNS name %j is refused', (d) => {
     expect(codes(issuesOf({ dnsNames: [d] }))).toEqual(['entries[0].dnsNames[0] ERR_REGISTRAR_DNS_NAME']);
+  });
+
+  it.each([['under_score.example'], ['Web.Example'], ['xn--bcher-kva.example'], ['*.example.org'], ['abc--d.example'], ['web.example;rm']])('DNS name %j is accepted, as SPIRE accepts it', (d) => {
+    expect(issuesOf({ dnsNames: [d] })).toEqual([]);
   });
 
   it('federatesWith takes trust domains, bare or as spiffe://td, not IDs with a path', () => {
@@ -211,9 +218,12 @@ describe('TTLs, DNS names, federatesWith, hint, flags', () => {
     ]);
   });
 
-  it('hint: at most 1024 characters, no control characters', () => {
+  it('hint: at most 1024 bytes of UTF-8 (as SPIRE counts), no control characters', () => {
     expect(issuesOf({ hint: 'h'.repeat(1024) })).toEqual([]);
     expect(codes(issuesOf({ hint: 'h'.repeat(1025) }))).toEqual(['entries[0].hint ERR_REGISTRAR_HINT']);
+    expect(issuesOf({ hint: 'é'.repeat(512) })).toEqual([]);
+    expect(issuesOf({ hint: `${'é'.repeat(512)}x` })[0]?.message).toBe('the hint is 1025 bytes long in UTF-8; SPIRE allows at most 1024 bytes');
+    expect(codes(issuesOf({ hint: '😀'.repeat(257) }))).toEqual(['entries[0].hint ERR_REGISTRAR_HINT']);
     expect(codes(issuesOf({ hint: 'a\u0000b' }))).toEqual(['entries[0].hint ERR_REGISTRAR_HINT']);
     expect(codes(issuesOf({ hint: 'a\u2028b' }))).toEqual(['entries[0].hint ERR_REGISTRAR_HINT']);
   });
@@ -256,7 +266,7 @@ describe('the manifest as a whole', () => {
       trustDomain: 'example.org',
       entries: [
         { spiffeId: 'spiffe://example.org/spire/x', parentId: PARENT, selectors: [] },
-        { spiffeId: 'spiffe://example.org/ok', parentId: PARENT, selectors: ['k8s:ns:a'], x509SvidTtl: -1, dnsNames: ['bad_name'], hint: 'x'.repeat(2000) },
+        { spiffeId: 'spiffe://example.org/ok', parentId: PARENT, selectors: ['k8s:ns:a'], x509SvidTtl: -1, dnsNames: ['ba--dname'], hint: 'x'.repeat(2000) },
       ],
     };
     let err: unknown;

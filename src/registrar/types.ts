@@ -59,7 +59,7 @@ export interface EntryDeclaration {
   readonly dnsNames?: readonly string[] | undefined;
   /** Trust domains whose bundles the workload receives (names or `spiffe://` IDs). */
   readonly federatesWith?: readonly string[] | undefined;
-  /** The Workload API `hint` (≤ 1024 characters). */
+  /** The Workload API `hint` (at most 1024 bytes of UTF-8, as SPIRE counts). */
   readonly hint?: string | undefined;
   /** Grants access to the SPIRE Server APIs. */
   readonly admin?: boolean | undefined;

@@ -1,8 +1,11 @@
 /**
  * Validation of declared entries with the rules the SPIRE server applies when it creates an
- * entry (SPIFFE ID in the server's trust domain, non-empty path, nothing under `/spire/`,
- * selectors `type:value` with a type without `:`, int32 TTLs, valid DNS names, hints of at most
- * 1024 characters), plus the registrar's own (known selector keys, unique names and entries).
+ * entry (SPIRE v1.15.3 pkg/server/api/entry.go `ProtoToRegistrationEntryWithMask`: SPIFFE ID in
+ * the server's trust domain with a non-empty path, nothing under `/spire/` (idutil.IsReservedPath),
+ * selectors `type:value` with a non-empty type without `:` and a non-empty value
+ * (api/selector.go), int32 TTLs, DNS names as x509util.ValidateLabel checks them (./dns-name.ts),
+ * hints of at most 1024 bytes of UTF-8), plus the registrar's own (selector keys and value shapes of
+ * the attestors SPIRE ships, no control characters, unique names and entries).
  * Every problem is reported at once, each with the path of the bad field.
  *
  * Input is `unknown`: a manifest read from a file is checked field by field, so hostile input
@@ -15,16 +18,20 @@ import { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { TrustDomain } from '../spiffeid/trust-domain.js';
 import { parseTtl } from './duration.js';
 import { RegistrarValidationError, type ValidationIssue, type ValidationIssueCode } from './errors.js';
+import { dnsNameProblem } from './dns-name.js';
 import { DEFAULT_OWNER_PREFIX, entryKey, OWNER_PREFIX_PATTERN } from './owner.js';
 import { selector as parseSelector, selectorProblem } from './selectors.js';
 import type { LabelSelector, Registration, RegistrationEntry, Selector } from './types.js';
 
+export { dnsNameProblem } from './dns-name.js';
+
 /**
- * The longest hint SPIRE accepts.
+ * The longest hint SPIRE accepts, in bytes of UTF-8: pkg/server/api/entry.go refuses
+ * `len(e.Hint) > hintMaximumLength` (1024), and Go's `len` of a string counts bytes.
  *
  * @example
  * ```ts
- * if (hint.length > MAX_HINT_LENGTH) throw new Error('hint too long');
+ * if (Buffer.byteLength(hint, 'utf8') > MAX_HINT_LENGTH) throw new Error('hint too long');
  * ```
  */
 export const MAX_HINT_LENGTH = 1024;
@@ -140,32 +147,6 @@ function checkTtl(c: Collector, path: string, v: unknown): number {
     return 0;
   }
   return r.seconds;
-}
-
-/**
- * Why `name` is not a DNS name SPIRE puts in an X.509-SVID, or `undefined` when it is fine:
- * at most 253 characters, labels of 1–63 letters, digits and `-` (not at either end), a `*`
- * only as the whole leftmost label.
- *
- * @example
- * ```ts
- * dnsNameProblem('web.shop.svc'); // undefined
- * dnsNameProblem('-bad.example'); // 'label "-bad" starts or ends with "-"'
- * ```
- */
-export function dnsNameProblem(name: string): string | undefined {
-  if (name === '') return 'the DNS name is empty';
-  if (name.length > 253) return `the DNS name is ${name.length} characters long; at most 253 are allowed`;
-  const labels = name.split('.');
-  for (let i = 0; i < labels.length; i++) {
-    const label = labels[i] ?? '';
-    if (label === '*' && i === 0 && labels.length > 1) continue;
-    if (label === '') return `${show(name)} has an empty label`;
-    if (label.length > 63) return `label ${show(label)} is over 63 characters`;
-    if (!/^[A-Za-z0-9-]+$/.test(label)) return `label ${show(label)} may contain only letters, digits and "-"${label.includes('*') ? ' (a wildcard must be the whole leftmost label)' : ''}`;
-    if (label.startsWith('-') || label.endsWith('-')) return `label ${show(label)} starts or ends with "-"`;
-  }
-  return undefined;
 }
 
 function checkSelectors(c: Collector, path: string, v: unknown, template: boolean): Selector[] {
@@ -305,7 +286,10 @@ function checkEntry(c: Collector, path: string, raw: unknown, index: number, def
   });
 
   const hint = optString(c, `${path}.hint`, raw['hint']) ?? '';
-  if (hint.length > MAX_HINT_LENGTH) c.add(`${path}.hint`, 'ERR_REGISTRAR_HINT', `the hint is ${hint.length} characters long; at most ${MAX_HINT_LENGTH} are allowed`);
+  const hintBytes = Buffer.byteLength(hint, 'utf8');
+  if (hintBytes > MAX_HINT_LENGTH) c.add(`${path}.hint`, 'ERR_REGISTRAR_HINT', `the hint is ${hintBytes} bytes long in UTF-8; SPIRE allows at most ${MAX_HINT_LENGTH} bytes`);
+  // The registrar's own rule (SPIRE accepts them): a hint is shown to people and rendered into
+  // shell commands and YAML.
   else if (CONTROL.test(hint)) c.add(`${path}.hint`, 'ERR_REGISTRAR_HINT', 'the hint contains a control character');
 
   const admin = optBool(c, `${path}.admin`, raw['admin']);

@@ -1,6 +1,6 @@
 /**
  * The upstream oracle of the registrar tests (`test/registrar-oracle`, Go): go-yaml v2 as
- * Kubernetes reads manifests (sigs.k8s.io/yaml), Go's text/template with spire-controller-manager's
+ * Kubernetes reads manifests (sigs.k8s.io/yaml), SPIRE's own DNS name check, Go's text/template with spire-controller-manager's
  * template data, and apimachinery's label selector parsing.
  *
  * The binary goes to the gitignored `.cache/registrar-oracle/`, named after a hash of the module's
@@ -62,7 +62,7 @@ export function buildOracle(): Promise<string> {
 }
 
 /** Runs one oracle command; its JSON output. */
-export async function oracle<T>(command: 'yaml' | 'template' | 'labels', args: readonly string[], input?: unknown): Promise<T> {
+export async function oracle<T>(command: 'yaml' | 'template' | 'labels' | 'dns', args: readonly string[], input?: unknown): Promise<T> {
   const bin = await buildOracle();
   const r = await run(bin, [command, ...args], { timeoutMs: 120_000, ...(input === undefined ? {} : { input: JSON.stringify(input) }) });
   if (r.code !== 0) throw new Error(`registrar oracle ${command} failed (exit ${String(r.code)}): ${r.stderr}`);

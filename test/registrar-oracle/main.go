@@ -7,6 +7,7 @@
 //	                      spire-controller-manager does (api/v1alpha1/clusterspiffeid_webhook.go,
 //	                      pkg/spireentry/entries.go), with that data shape
 //	oracle labels         (stdin JSON) each label selector through metav1.LabelSelectorAsSelector
+//	oracle dns            (stdin JSON) each DNS name through SPIRE v1.15.3's x509util.ValidateLabel
 //
 // Output is JSON on stdout.
 package main
@@ -24,6 +25,7 @@ import (
 	"time"
 
 	"github.com/spiffe/go-spiffe/v2/spiffeid"
+	"github.com/spiffe/spire/pkg/common/x509util"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -246,6 +248,25 @@ func labelsCmd(in []json.RawMessage) []labelsResult {
 	return out
 }
 
+type dnsResult struct {
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+}
+
+// dnsCmd runs SPIRE's own check of an entry's DNS names (pkg/common/x509util/dns.go, called by
+// pkg/server/api/entry.go).
+func dnsCmd(in []string) []dnsResult {
+	out := []dnsResult{}
+	for _, name := range in {
+		if err := x509util.ValidateLabel(name); err != nil {
+			out = append(out, dnsResult{Error: err.Error()})
+		} else {
+			out = append(out, dnsResult{OK: true})
+		}
+	}
+	return out
+}
+
 func main() {
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: oracle yaml FILE... | template | labels")
@@ -262,6 +283,13 @@ func main() {
 			os.Exit(2)
 		}
 		result = templateCmd(in)
+	case "dns":
+		var in []string
+		if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		result = dnsCmd(in)
 	case "labels":
 		var in []json.RawMessage
 		if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {

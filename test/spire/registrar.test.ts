@@ -12,6 +12,9 @@ import { ownedEntryId } from '../../src/registrar/owner.js';
 import { renderEntryCreateData } from '../../src/registrar/render-spire-cli.js';
 import { checkDeclaredIdentities } from '../../src/registrar/self-check.js';
 import type { RegistrationEntry } from '../../src/registrar/types.js';
+import { emptyServerEntry, type ServerEntry } from '../../src/registrar/entry-codec.js';
+import { validateManifest } from '../../src/registrar/validate.js';
+import { DNS_CASES } from '../helpers/registrar-cases.js';
 import { AGENT_ID, SpireHarness, spireBinaries, TRUST_DOMAIN, waitFor } from './harness.js';
 
 const OWNER = 'spiffe-kit.';
@@ -315,5 +318,41 @@ describe('real SPIRE server: registrar plan / apply', () => {
     expect(JSON.parse(out.join(''))).toMatchObject({ applied: true, result: { ok: true, items: [] } });
     const left = await client.listEntries();
     for (const id of foreignIds) expect(left.map((e) => e.id)).toContain(id);
+  });
+  it('validation rules agree with the server both ways: each case is sent to BatchCreateEntry and SPIRE\'s per-item verdict matches validateManifest', async () => {
+    interface Case { what: string; raw: Record<string, unknown> }
+    const cases: Case[] = [];
+    const add = (what: string, raw: Record<string, unknown>): void => void cases.push({ what, raw });
+    for (const d of DNS_CASES) add(`dnsNames ${JSON.stringify(d)}`, { dnsNames: [d] });
+    for (const [label, hint] of [['1024 ASCII bytes', 'h'.repeat(1024)], ['1025 ASCII bytes', 'h'.repeat(1025)], ['512 × é = 1024 bytes', 'é'.repeat(512)], ['512 × é + x = 1025 bytes', `${'é'.repeat(512)}x`], ['256 emoji = 1024 bytes', '😀'.repeat(256)], ['257 emoji', '😀'.repeat(257)], ['1000 × é = 2000 bytes, 1000 characters', 'é'.repeat(1000)]] as const) add(`hint ${label}`, { hint });
+    for (const sel of ['k8s:image-signature:verified', 'k8s:image-attestations:verified', 'k8s:image-signature-subject:ci@example.org', 'k8s:image-signature-issuer:https://token.actions.githubusercontent.com', 'k8s:image-signature-value:MEUCIQ', 'k8s:image-signature-log-id:c0d23d6a', 'k8s:image-signature-log-index:42', 'k8s:image-signature-integrated-time:1700000000', 'k8s:image-signature-signed-entry-timestamp:MEYC', 'docker:image-signature:verified', 'docker:image-signature-subject:ci@example.org', 'docker:image-signature-issuer:https://accounts.google.com']) add(`selector ${sel}`, { extraSelectors: [sel] });
+    add('selector with an empty value', { extraSelectors: [{ type: 'k8s', value: '' }] });
+    add('selector with an empty type', { extraSelectors: [{ type: '', value: 'x' }] });
+    for (const path of ['/spire', '/spire/x', '/spire/agent/x', '/spirex', '/x/spire', '/SPIRE/x']) add(`spiffeId path ${path}`, { spiffeId: `spiffe://${TRUST_DOMAIN}${path}` });
+    add('spiffeId without a path', { spiffeId: `spiffe://${TRUST_DOMAIN}` });
+    add('spiffeId in another trust domain', { spiffeId: 'spiffe://other.test/x' });
+    add('parentId without a path', { parentId: `spiffe://${TRUST_DOMAIN}` });
+    add('parentId in another trust domain', { parentId: 'spiffe://other.test/agent' });
+    add('parentId under /spire/agent', { parentId: `spiffe://${TRUST_DOMAIN}/spire/agent/x` });
+    add('federatesWith not a trust domain', { federatesWith: ['UPPER.example'] });
+
+    const server: ServerEntry[] = [];
+    const ours: boolean[] = [];
+    cases.forEach((c, i) => {
+      const uid = 700_000 + i;
+      const { extraSelectors, ...fields } = c.raw as { extraSelectors?: unknown[] } & Record<string, unknown>;
+      const raw: Record<string, unknown> & { selectors: unknown[] } = { spiffeId: `spiffe://${TRUST_DOMAIN}/rules/${i}`, parentId: AGENT_ID, selectors: [`unix:uid:${uid}`, ...(extraSelectors ?? [])], ...fields };
+      ours.push(validateManifest({ trustDomain: TRUST_DOMAIN, entries: [raw] }).ok);
+      const selectors = raw.selectors.map((s) => (typeof s === 'string' ? { type: s.slice(0, s.indexOf(':')), value: s.slice(s.indexOf(':') + 1) } : (s as { type: string; value: string })));
+      server.push({ ...emptyServerEntry(), spiffeId: String(raw['spiffeId']), parentId: String(raw['parentId']), selectors, dnsNames: (raw['dnsNames'] as string[] | undefined) ?? [], hint: (raw['hint'] as string | undefined) ?? '', federatesWith: (raw['federatesWith'] as string[] | undefined) ?? [] });
+    });
+    const results = await client.batchCreate(server);
+    const verdicts = cases.map((c, i) => ({ what: c.what, spire: results[i]!.status.code === 0 ? 'accepted' : `refused (${results[i]!.status.code} ${results[i]!.status.message})`, ours: ours[i] ? 'accepted' : 'refused' }));
+    const disagree = verdicts.filter((v) => (v.spire === 'accepted') !== (v.ours === 'accepted'));
+    expect(disagree).toEqual([]);
+    expect(verdicts.filter((v) => v.ours === 'accepted').length).toBeGreaterThan(20);
+    expect(verdicts.filter((v) => v.ours === 'refused').length).toBeGreaterThan(20);
+    const made = results.map((r) => r.entry?.id).filter((id): id is string => id !== undefined && id !== '');
+    expect((await client.batchDelete(made)).every((r) => r.status.code === 0)).toBe(true);
   });
 });
