@@ -113,13 +113,18 @@ describe('SPIFFE IDs and parent IDs (the SPIRE server rules)', () => {
     expect(codes(issuesOf({ spiffeIdTemplate: 'spiffe://{{ .TrustDomain }}/x' }))).toEqual(['entries[0] ERR_REGISTRAR_ID_AND_TEMPLATE']);
   });
 
-  it('templates: spiffe:// scheme, balanced {{ }}, at least one action, a path', () => {
+  it('templates: Go template syntax, a SPIFFE ID in the trust domain, a path outside /spire', () => {
     const t = (spiffeIdTemplate: string) => codes(issuesOf({ spiffeId: undefined, parentId: undefined, spiffeIdTemplate }));
     expect(t('spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}')).toEqual([]);
     expect(t('https://{{ .TrustDomain }}/x')).toEqual(['entries[0].spiffeIdTemplate ERR_REGISTRAR_TEMPLATE']);
     expect(t('spiffe://{{ .TrustDomain }}/{{ .PodMeta.Name }')).toEqual(['entries[0].spiffeIdTemplate ERR_REGISTRAR_TEMPLATE']);
-    expect(t('spiffe://example.org/fixed')).toEqual(['entries[0].spiffeIdTemplate ERR_REGISTRAR_TEMPLATE']);
-    expect(t('spiffe://{{ .TrustDomain }}')).toEqual(['entries[0].spiffeIdTemplate ERR_REGISTRAR_EMPTY_PATH']);
+    // The controller renders a template without actions too (every selected pod gets that ID).
+    expect(t('spiffe://example.org/fixed')).toEqual([]);
+    expect(codes(issuesOf({ spiffeId: undefined, parentId: undefined, spiffeIdTemplate: 'spiffe://other.org/{{ .PodMeta.Name }}' }, { trustDomain: 'example.org' }))).toEqual(['entries[0].spiffeIdTemplate ERR_REGISTRAR_TEMPLATE']);
+    expect(t('spiffe://{{ .TrustDomain }}')).toEqual(['entries[0].spiffeIdTemplate ERR_REGISTRAR_TEMPLATE']);
+    expect(t('spiffe://{{ .TrustDomain }}/spire/{{ .PodMeta.Name }}')).toEqual(['entries[0].spiffeIdTemplate ERR_REGISTRAR_TEMPLATE']);
+    expect(t('spiffe://{{ .TrustDomain }}/{{ .Pod.Name }}')).toEqual(['entries[0].spiffeIdTemplate ERR_REGISTRAR_TEMPLATE']);
+    expect(t('spiffe://{{ .TrustDomain }}/{{ .PodMeta.Name | lower }}')).toEqual(['entries[0].spiffeIdTemplate ERR_REGISTRAR_TEMPLATE']);
     expect(t('spiffe://{{ .TrustDomain }}/a\nb')).toEqual(['entries[0].spiffeIdTemplate ERR_REGISTRAR_TEMPLATE']);
   });
 });
@@ -231,7 +236,11 @@ describe('TTLs, DNS names, federatesWith, hint, flags', () => {
   it('admin and downstream are booleans; label selectors belong to templates', () => {
     expect(codes(issuesOf({ admin: 'yes', downstream: 1 }))).toEqual(['entries[0].admin ERR_REGISTRAR_TYPE', 'entries[0].downstream ERR_REGISTRAR_TYPE']);
     expect(codes(issuesOf({ podSelector: { matchLabels: { app: 'web' } } }))).toEqual(['entries[0] ERR_REGISTRAR_LABEL_SELECTOR']);
-    expect(codes(issuesOf({ spiffeId: undefined, spiffeIdTemplate: 'spiffe://{{ .TrustDomain }}/x', podSelector: { matchLabels: { app: 1 } } }))).toEqual(['entries[0].podSelector.matchLabels ERR_REGISTRAR_LABEL_SELECTOR']);
+    expect(codes(issuesOf({ spiffeId: undefined, parentId: undefined, spiffeIdTemplate: 'spiffe://{{ .TrustDomain }}/x', podSelector: { matchLabels: { app: 1 } } }))).toEqual(['entries[0].podSelector.matchLabels ERR_REGISTRAR_LABEL_SELECTOR']);
+    // spire-controller-manager ignores a parentId on a template entry: say so.
+    const parent = issuesOf({ spiffeId: undefined, spiffeIdTemplate: 'spiffe://{{ .TrustDomain }}/x' });
+    expect(codes(parent)).toEqual(['entries[0].parentId ERR_REGISTRAR_TEMPLATE_PARENT']);
+    expect(parent[0]?.message).toContain('would ignore it');
   });
 });
 

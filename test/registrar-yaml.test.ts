@@ -114,7 +114,7 @@ describe('rendered manifests read the same under YAML 1.1 (Kubernetes, go-yaml v
       ...(h === '' || /[\t]/.test(h) ? {} : { hint: h }),
       ...(/^[a-z0-9]+$/.test(h) ? { dnsNames: [h], federatesWith: [`${h}`] } : {}),
     }));
-    const templates = ['yes', 'on', '1_000', '~', '2001-12-14'].map((h, i) => ({
+    const templates = ['yes', 'on', '1_000', 'Off', '2001-12-14', '0x1F', '012', 'N'].map((h, i) => ({
       name: `t-${i}`,
       spiffeIdTemplate: `spiffe://{{ .TrustDomain }}/t${i}/{{ .PodMeta.Name }}`,
       podSelector: { matchLabels: { [h]: h }, matchExpressions: [{ key: h, operator: 'In', values: [h, 'no'] }] },

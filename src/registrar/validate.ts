@@ -19,6 +19,8 @@ import { TrustDomain } from '../spiffeid/trust-domain.js';
 import { parseTtl } from './duration.js';
 import { RegistrarValidationError, type ValidationIssue, type ValidationIssueCode } from './errors.js';
 import { dnsNameProblem } from './dns-name.js';
+import { labelSelectorProblems } from './label-selector.js';
+import { templateProblem } from './template.js';
 import { DEFAULT_OWNER_PREFIX, entryKey, OWNER_PREFIX_PATTERN } from './owner.js';
 import { selector as parseSelector, selectorProblem } from './selectors.js';
 import type { LabelSelector, Registration, RegistrationEntry, Selector } from './types.js';
@@ -126,17 +128,10 @@ function checkId(c: Collector, path: string, text: string, role: 'spiffeId' | 'p
   return id;
 }
 
-function checkTemplate(c: Collector, path: string, text: string): void {
-  if (!text.startsWith('spiffe://')) c.add(path, 'ERR_REGISTRAR_TEMPLATE', `${show(text)} must start with spiffe://`);
-  if (CONTROL.test(text)) c.add(path, 'ERR_REGISTRAR_TEMPLATE', 'the template contains a control character');
-  const opens = text.split('{{').length - 1;
-  const closes = text.split('}}').length - 1;
-  if (opens !== closes) c.add(path, 'ERR_REGISTRAR_TEMPLATE', `unbalanced {{ }} in ${show(text)}`);
-  if (opens === 0) c.add(path, 'ERR_REGISTRAR_TEMPLATE', `${show(text)} has no {{ }} action; use spiffeId for a fixed ID`);
-  const afterScheme = text.slice('spiffe://'.length);
-  if (/^\s*$/.test(afterScheme.replace(/\{\{[^}]*\}\}/g, 'x').split('/').slice(1).join('/'))) {
-    c.add(path, 'ERR_REGISTRAR_EMPTY_PATH', `${show(text)} has no path`);
-  }
+function checkTemplate(c: Collector, path: string, text: string, trustDomain: string | undefined): void {
+  if (CONTROL.test(text)) return c.add(path, 'ERR_REGISTRAR_TEMPLATE', 'the template contains a control character');
+  const problem = templateProblem('spiffeId', text, trustDomain);
+  if (problem !== undefined) c.add(path, 'ERR_REGISTRAR_TEMPLATE', `${show(text)}: ${problem}`);
 }
 
 function checkTtl(c: Collector, path: string, v: unknown): number {
@@ -171,7 +166,8 @@ function checkSelectors(c: Collector, path: string, v: unknown, template: boolea
       return;
     }
     // Template entries (ClusterSPIFFEID workloadSelectorTemplates) may hold {{ }} actions.
-    const problem = template && s.value.includes('{{') ? (s.type === '' || s.type.includes(':') ? 'the selector type is invalid' : undefined) : selectorProblem(s);
+    const text = `${s.type}:${s.value}`;
+    const problem = template && text.includes('{{') ? templateProblem('selector', text, undefined) : selectorProblem(s);
     if (problem !== undefined) c.add(p, 'ERR_REGISTRAR_SELECTOR', problem);
     else out.push({ type: s.type, value: s.value });
   });
@@ -194,7 +190,9 @@ function checkLabelSelector(c: Collector, path: string, v: unknown): LabelSelect
   optArray(c, `${path}.matchExpressions`, exprs).forEach((e, i) => {
     const ok = isRecord(e) && typeof e['key'] === 'string' && ['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e['operator'] as string) && (e['values'] === undefined || (Array.isArray(e['values']) && e['values'].every((x) => typeof x === 'string')));
     if (!ok) c.add(`${path}.matchExpressions[${i}]`, 'ERR_REGISTRAR_LABEL_SELECTOR', 'must be { key, operator: In | NotIn | Exists | DoesNotExist, values? }');
+    else unknownKeys(c, `${path}.matchExpressions[${i}]`, e, new Set(['key', 'operator', 'values']));
   });
+  for (const p of labelSelectorProblems(v, path)) c.add(p.path, 'ERR_REGISTRAR_LABEL_SELECTOR', p.message);
   return v as LabelSelector;
 }
 
@@ -240,10 +238,15 @@ function checkEntry(c: Collector, path: string, raw: unknown, index: number, def
       spiffeId = id.toString();
     }
   }
-  if (isTemplate) checkTemplate(c, `${path}.spiffeIdTemplate`, template);
+  if (isTemplate) checkTemplate(c, `${path}.spiffeIdTemplate`, template, trustDomain.name);
 
+  // spire-controller-manager sets the parent of a ClusterSPIFFEID's entries itself (the agent of
+  // the pod's node, pkg/spireentry/entries.go renderPodEntry); a parentId there would be ignored.
+  if (isTemplate && raw['parentId'] !== undefined) {
+    c.add(`${path}.parentId`, 'ERR_REGISTRAR_TEMPLATE_PARENT', 'a template entry has no parentId: spire-controller-manager gives each rendered entry the agent of the pod\'s node as parent (spiffe://<td>/spire/agent/k8s_psat/<cluster>/<node UID>) and would ignore it; remove it');
+  }
   const parentPath = raw['parentId'] === undefined && defaults.parentId !== undefined ? 'defaults.parentId' : `${path}.parentId`;
-  const parentText = optString(c, parentPath, raw['parentId'] === undefined ? defaults.parentId : raw['parentId']);
+  const parentText = isTemplate ? undefined : optString(c, parentPath, raw['parentId'] === undefined ? defaults.parentId : raw['parentId']);
   let parentId: string | undefined;
   if (parentText !== undefined) {
     const id = checkId(c, parentPath, parentText, 'parentId');
@@ -263,7 +266,7 @@ function checkEntry(c: Collector, path: string, raw: unknown, index: number, def
   optArray(c, `${path}.dnsNames`, raw['dnsNames']).forEach((d, i) => {
     const p = `${path}.dnsNames[${i}]`;
     if (typeof d !== 'string') return c.add(p, 'ERR_REGISTRAR_TYPE', `must be a string, got ${describe(d)}`);
-    const problem = isTemplate && d.includes('{{') ? undefined : dnsNameProblem(d);
+    const problem = isTemplate && d.includes('{{') ? templateProblem('dnsName', d, trustDomain.name) : dnsNameProblem(d);
     if (problem !== undefined) c.add(p, 'ERR_REGISTRAR_DNS_NAME', problem);
     else dnsNames.add(isTemplate ? d : d.toLowerCase());
   });
