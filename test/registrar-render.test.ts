@@ -166,3 +166,22 @@ describe('the example app', () => {
     }
   });
 });
+
+describe('cluster-federated-trust-domain', () => {
+  it('renders declared relationships, and names the trust domains SPIRE still needs a bundle for', () => {
+    const out = render(registration, 'cluster-federated-trust-domain');
+    expect(out.files.map((f) => f.fileName)).toEqual(['partner.example.yaml', 'web-pki.example.yaml']);
+    expect(parseYaml(out.files[0]!.content)).toEqual({
+      apiVersion: 'spire.spiffe.io/v1alpha1',
+      kind: 'ClusterFederatedTrustDomain',
+      metadata: { name: 'partner.example' },
+      spec: { trustDomain: 'partner.example', bundleEndpointURL: 'https://spire.partner.example:8443', bundleEndpointProfile: { type: 'https_spiffe', endpointSPIFFEID: 'spiffe://partner.example/spire/server' } },
+    });
+    expect(out.files[0]!.content).toContain('SPIRE refuses entries that federate with partner.example until it holds its bundle');
+    expect(out.files[0]!.content).toContain('(needed by web)');
+    // web also federates with other.example, which has no declared bundle endpoint.
+    expect(out.skipped).toEqual([{ name: 'other.example', reason: expect.stringContaining('SPIRE needs its bundle before web can be created') as unknown }]);
+    // And the entry itself says so.
+    expect(render(registration, 'cluster-static-entry').files.find((f) => f.fileName === 'web.yaml')?.content).toContain('SPIRE creates this entry only once it holds the bundle of other.example, partner.example');
+  });
+});

@@ -364,7 +364,7 @@ describe('the published JSON Schema agrees with the validator', () => {
     const unknownFields = validateManifest({ entries: [withAll] }).issues.filter((i) => i.code === 'ERR_REGISTRAR_UNKNOWN_FIELD');
     expect(unknownFields).toEqual([]);
     expect(entryKeys.sort()).toEqual(['admin', 'dnsNames', 'downstream', 'federatesWith', 'hint', 'jwtSvidTtl', 'name', 'namespaceSelector', 'parentId', 'podSelector', 'selectors', 'spiffeId', 'spiffeIdTemplate', 'x509SvidTtl']);
-    expect(Object.keys(schema.properties).sort()).toEqual(['$schema', 'defaults', 'entries', 'ownerPrefix', 'trustDomain']);
+    expect(Object.keys(schema.properties).sort()).toEqual(['$schema', 'defaults', 'entries', 'federation', 'ownerPrefix', 'trustDomain']);
   });
 
   it('its patterns accept what the validator accepts and refuse the obvious mistakes', () => {
@@ -382,5 +382,30 @@ describe('the published JSON Schema agrees with the validator', () => {
     const text = readFileSync(fileURLToPath(new URL('./fixtures/registrar/manifest.yaml', import.meta.url)), 'utf8');
     expect(text).toContain('$schema: ../../../schema/registrar-manifest.schema.json');
     expect((await loadManifest(fileURLToPath(new URL('./fixtures/registrar/manifest.yaml', import.meta.url)))).entries).toHaveLength(6);
+  });
+});
+
+describe('federation (ClusterFederatedTrustDomain), as the controller webhook checks it', () => {
+  const base = { trustDomain: 'example.org', entries: [{ spiffeId: 'spiffe://example.org/a', parentId: PARENT, selectors: ['unix:uid:1'], federatesWith: ['partner.example'] }] };
+  const fed = (federation: unknown) => validateManifest({ ...base, federation });
+  it('accepts https_spiffe with an endpoint ID and https_web without', () => {
+    const r = fed({ 'partner.example': { bundleEndpointURL: 'https://spire.partner.example:8443', bundleEndpointProfile: { type: 'https_spiffe', endpointSPIFFEID: 'spiffe://partner.example/spire/server' } }, 'web.example': { bundleEndpointURL: 'https://web.example/b', bundleEndpointProfile: { type: 'https_web' } } });
+    expect(r.issues).toEqual([]);
+    expect(r.registration?.federation?.map((f) => [f.trustDomain, f.bundleEndpointProfile.type])).toEqual([['partner.example', 'https_spiffe'], ['web.example', 'https_web']]);
+  });
+  it.each([
+    [{ 'partner.example': { bundleEndpointURL: 'http://p.example', bundleEndpointProfile: { type: 'https_web' } } }, 'federation.partner.example.bundleEndpointURL ERR_REGISTRAR_FEDERATION'],
+    [{ 'partner.example': { bundleEndpointURL: 'https://user:pw@p.example', bundleEndpointProfile: { type: 'https_web' } } }, 'federation.partner.example.bundleEndpointURL ERR_REGISTRAR_FEDERATION'],
+    [{ 'partner.example': { bundleEndpointURL: 'not a url', bundleEndpointProfile: { type: 'https_web' } } }, 'federation.partner.example.bundleEndpointURL ERR_REGISTRAR_FEDERATION'],
+    [{ 'partner.example': { bundleEndpointURL: 'https://p.example', bundleEndpointProfile: { type: 'https_web', endpointSPIFFEID: 'spiffe://p/x' } } }, 'federation.partner.example.bundleEndpointProfile.endpointSPIFFEID ERR_REGISTRAR_FEDERATION'],
+    [{ 'partner.example': { bundleEndpointURL: 'https://p.example', bundleEndpointProfile: { type: 'https_spiffe' } } }, 'federation.partner.example.bundleEndpointProfile.endpointSPIFFEID ERR_REGISTRAR_FEDERATION'],
+    [{ 'partner.example': { bundleEndpointURL: 'https://p.example', bundleEndpointProfile: { type: 'spiffe' } } }, 'federation.partner.example.bundleEndpointProfile.type ERR_REGISTRAR_FEDERATION'],
+    [{ 'Partner.Example': { bundleEndpointURL: 'https://p.example', bundleEndpointProfile: { type: 'https_web' } } }, 'federation.Partner.Example ERR_REGISTRAR_FEDERATION'],
+    [{ 'example.org': { bundleEndpointURL: 'https://p.example', bundleEndpointProfile: { type: 'https_web' } } }, 'federation.example.org ERR_REGISTRAR_FEDERATION'],
+    [{ 'partner.example': { bundleEndpointURL: 'https://p.example' } }, 'federation.partner.example.bundleEndpointProfile ERR_REGISTRAR_REQUIRED'],
+    [{ 'partner.example': { bundleEndpointURL: 'https://p.example', bundleEndpointProfile: { type: 'https_web' }, trustDomainBundle: '{' } }, 'federation.partner.example.trustDomainBundle ERR_REGISTRAR_FEDERATION'],
+    [[], 'federation ERR_REGISTRAR_TYPE'],
+  ])('%j is refused', (federation, code) => {
+    expect(codes(fed(federation).issues)).toEqual([code]);
   });
 });

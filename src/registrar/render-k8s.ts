@@ -1,12 +1,13 @@
 /**
  * Renders entries for spire-controller-manager (`spire.spiffe.io/v1alpha1`): a ClusterStaticEntry
  * per fixed-ID entry, one YAML document per file (what the controller's static mode reads from
- * `staticManifestPath`), and a ClusterSPIFFEID per template entry.
+ * `staticManifestPath`), a ClusterSPIFFEID per template entry, and a ClusterFederatedTrustDomain
+ * per trust domain the entries federate with.
  *
  * @module
  */
 import { goDuration } from './duration.js';
-import type { Registration, RegistrationEntry } from './types.js';
+import type { FederatedTrustDomain, Registration, RegistrationEntry } from './types.js';
 import { toK8sYaml } from './yaml-out.js';
 
 /**
@@ -69,6 +70,11 @@ export function clusterStaticEntry(e: RegistrationEntry, options: K8sRenderOptio
   return { apiVersion: API_VERSION, kind: 'ClusterStaticEntry', metadata: { name: e.name }, spec };
 }
 
+function federationNote(e: RegistrationEntry): string {
+  if (e.federatesWith.length === 0) return '';
+  return `# SPIRE creates this entry only once it holds the bundle of ${e.federatesWith.join(', ')} (a ClusterFederatedTrustDomain, format cluster-federated-trust-domain, or spire-server bundle set).\n`;
+}
+
 /**
  * One ClusterStaticEntry YAML file per fixed-ID entry (`<name>.yaml`, a single document each,
  * as spire-controller-manager's `staticManifestPath` mode requires).
@@ -81,7 +87,7 @@ export function clusterStaticEntry(e: RegistrationEntry, options: K8sRenderOptio
 export function renderClusterStaticEntries(registration: Registration, options: K8sRenderOptions = {}): RenderedFile[] {
   return registration.entries
     .filter((e) => e.spiffeId !== undefined)
-    .map((e) => ({ fileName: `${e.name}.yaml`, content: HEADER + toYaml(clusterStaticEntry(e, options)) }));
+    .map((e) => ({ fileName: `${e.name}.yaml`, content: HEADER + federationNote(e) + toYaml(clusterStaticEntry(e, options)) }));
 }
 
 /**
@@ -118,5 +124,56 @@ export function clusterSpiffeId(e: RegistrationEntry, options: K8sRenderOptions 
 export function renderClusterSpiffeIds(registration: Registration, options: K8sRenderOptions = {}): RenderedFile[] {
   return registration.entries
     .filter((e) => e.spiffeIdTemplate !== undefined)
-    .map((e) => ({ fileName: `${e.name}.yaml`, content: HEADER + toYaml(clusterSpiffeId(e, options)) }));
+    .map((e) => ({ fileName: `${e.name}.yaml`, content: HEADER + federationNote(e) + toYaml(clusterSpiffeId(e, options)) }));
+}
+
+/**
+ * The ClusterFederatedTrustDomain object of a federation declaration (`trustDomain`,
+ * `bundleEndpointURL`, `bundleEndpointProfile`, optional `trustDomainBundle`).
+ *
+ * @example
+ * ```ts
+ * const obj = clusterFederatedTrustDomain(registration.federation[0]);
+ * ```
+ */
+export function clusterFederatedTrustDomain(f: FederatedTrustDomain, options: K8sRenderOptions = {}): Record<string, unknown> {
+  const profile: Record<string, unknown> = { type: f.bundleEndpointProfile.type };
+  if (f.bundleEndpointProfile.endpointSPIFFEID !== undefined) profile['endpointSPIFFEID'] = f.bundleEndpointProfile.endpointSPIFFEID;
+  const spec: Record<string, unknown> = { trustDomain: f.trustDomain, bundleEndpointURL: f.bundleEndpointURL, bundleEndpointProfile: profile };
+  if (f.trustDomainBundle !== undefined) spec['trustDomainBundle'] = f.trustDomainBundle;
+  if (options.className !== undefined) spec['className'] = options.className;
+  return { apiVersion: API_VERSION, kind: 'ClusterFederatedTrustDomain', metadata: { name: federationObjectName(f.trustDomain) }, spec };
+}
+
+/** A Kubernetes object name for a trust domain (`[a-z0-9.-]`, starting and ending alphanumeric). */
+function federationObjectName(td: string): string {
+  return td.replace(/_/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '') || 'trust-domain';
+}
+
+/**
+ * One ClusterFederatedTrustDomain YAML file per declared federation relationship
+ * (`<trust domain>.yaml`); every trust domain some entry federates with but that has no declared
+ * bundle endpoint is listed in `skipped`. SPIRE refuses an entry that federates with a trust
+ * domain whose bundle it does not hold, so these relationships (or `spire-server bundle set`)
+ * come first, and the entries can be created once the controller has fetched each bundle.
+ *
+ * @example
+ * ```ts
+ * const { files, skipped } = renderClusterFederatedTrustDomains(registration);
+ * ```
+ */
+export function renderClusterFederatedTrustDomains(registration: Registration, options: K8sRenderOptions = {}): { files: RenderedFile[]; skipped: { name: string; reason: string }[] } {
+  const declared = new Map((registration.federation ?? []).map((f) => [f.trustDomain, f]));
+  const users = new Map<string, string[]>();
+  for (const e of registration.entries) for (const td of e.federatesWith) users.set(td, [...(users.get(td) ?? []), e.name]);
+  const files = [...declared.values()].map((f) => {
+    const names = users.get(f.trustDomain) ?? [];
+    const note = `# SPIRE refuses entries that federate with ${f.trustDomain} until it holds its bundle: apply this first; the controller then fetches the bundle from ${f.bundleEndpointURL}${names.length > 0 ? ` (needed by ${names.join(', ')})` : ''}.\n`;
+    return { fileName: `${federationObjectName(f.trustDomain)}.yaml`, content: HEADER + note + toYaml(clusterFederatedTrustDomain(f, options)) };
+  });
+  const skipped = [...users.entries()]
+    .filter(([td]) => !declared.has(td))
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([td, names]) => ({ name: td, reason: `no bundle endpoint declared for ${td} (manifest federation.${td}): SPIRE needs its bundle before ${names.join(', ')} can be created; declare it, or give SPIRE the bundle with spire-server bundle set` }));
+  return { files, skipped };
 }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type K8sRenderOptions, type RenderedFile, renderClusterSpiffeIds, renderClusterStaticEntries } from './render-k8s.js';
+import { type K8sRenderOptions, type RenderedFile, renderClusterFederatedTrustDomains, renderClusterSpiffeIds, renderClusterStaticEntries } from './render-k8s.js';
 import {
   type LegacyRenderOptions,
   renderK8sRegistrarAnnotation,
@@ -23,7 +23,7 @@ import type { Registration } from './types.js';
  * const f: RenderFormat = 'cluster-static-entry';
  * ```
  */
-export type RenderFormat = 'cmd' | 'json' | 'cluster-static-entry' | 'cluster-spiffeid' | 'k8s-registrar-crd' | 'k8s-registrar-annotation' | 'k8s-registrar-label' | 'k8s-registrar-sa';
+export type RenderFormat = 'cmd' | 'json' | 'cluster-static-entry' | 'cluster-spiffeid' | 'cluster-federated-trust-domain' | 'k8s-registrar-crd' | 'k8s-registrar-annotation' | 'k8s-registrar-label' | 'k8s-registrar-sa';
 
 /**
  * Every {@link RenderFormat}, in the order `--help` lists them.
@@ -33,7 +33,7 @@ export type RenderFormat = 'cmd' | 'json' | 'cluster-static-entry' | 'cluster-sp
  * RENDER_FORMATS.includes('json'); // true
  * ```
  */
-export const RENDER_FORMATS: readonly RenderFormat[] = Object.freeze(['cmd', 'json', 'cluster-static-entry', 'cluster-spiffeid', 'k8s-registrar-crd', 'k8s-registrar-annotation', 'k8s-registrar-label', 'k8s-registrar-sa']);
+export const RENDER_FORMATS: readonly RenderFormat[] = Object.freeze(['cmd', 'json', 'cluster-static-entry', 'cluster-spiffeid', 'cluster-federated-trust-domain', 'k8s-registrar-crd', 'k8s-registrar-annotation', 'k8s-registrar-label', 'k8s-registrar-sa']);
 
 /**
  * Options of every renderer together.
@@ -82,6 +82,8 @@ export function render(registration: Registration, format: RenderFormat, options
         files: renderClusterSpiffeIds(registration, options),
         skipped: registration.entries.filter((e) => e.spiffeIdTemplate === undefined).map((e) => ({ name: e.name, reason: 'a fixed-ID entry renders to ClusterStaticEntry (cluster-static-entry)' })),
       };
+    case 'cluster-federated-trust-domain':
+      return renderClusterFederatedTrustDomains(registration, options);
     case 'k8s-registrar-crd':
       return renderK8sRegistrarCrd(registration, options);
     case 'k8s-registrar-annotation':

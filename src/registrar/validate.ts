@@ -23,7 +23,7 @@ import { labelSelectorProblems } from './label-selector.js';
 import { templateProblem } from './template.js';
 import { DEFAULT_OWNER_PREFIX, entryKey, OWNER_PREFIX_PATTERN } from './owner.js';
 import { selector as parseSelector, selectorProblem } from './selectors.js';
-import type { LabelSelector, Registration, RegistrationEntry, Selector } from './types.js';
+import type { FederatedTrustDomain, LabelSelector, Registration, RegistrationEntry, Selector } from './types.js';
 
 export { dnsNameProblem } from './dns-name.js';
 
@@ -49,7 +49,7 @@ export const MAX_HINT_LENGTH = 1024;
  */
 export type ValidationResult = { readonly ok: true; readonly registration: Registration; readonly issues: readonly [] } | { readonly ok: false; readonly registration: undefined; readonly issues: readonly ValidationIssue[] };
 
-const MANIFEST_KEYS = new Set(['$schema', 'trustDomain', 'ownerPrefix', 'defaults', 'entries']);
+const MANIFEST_KEYS = new Set(['$schema', 'trustDomain', 'ownerPrefix', 'defaults', 'federation', 'entries']);
 const DEFAULT_KEYS = new Set(['parentId', 'x509SvidTtl', 'jwtSvidTtl']);
 const ENTRY_KEYS = new Set([
   'name', 'spiffeId', 'spiffeIdTemplate', 'parentId', 'selectors', 'x509SvidTtl', 'jwtSvidTtl', 'dnsNames',
@@ -327,6 +327,84 @@ function checkEntry(c: Collector, path: string, raw: unknown, index: number, def
 }
 
 /**
+ * The `federation` map, checked as spire-controller-manager's ClusterFederatedTrustDomain webhook
+ * does (api/v1alpha1/clusterfederatedtrustdomain_webhook.go, pkg/spireapi/types.go
+ * ValidateBundleEndpointURL): a trust domain name, an https URL with a host and no user info,
+ * `https_spiffe` with a SPIFFE ID or `https_web` without one.
+ */
+function checkFederation(c: Collector, v: unknown, own: string | undefined): readonly FederatedTrustDomain[] | undefined {
+  if (v === undefined) return undefined;
+  if (!isRecord(v)) {
+    c.add('federation', 'ERR_REGISTRAR_TYPE', `must map trust domain names to bundle endpoints, got ${describe(v)}`);
+    return undefined;
+  }
+  const out: FederatedTrustDomain[] = [];
+  for (const [name, decl] of Object.entries(v)) {
+    const path = `federation.${name}`;
+    let tdName: string | undefined;
+    try {
+      tdName = TrustDomain.parse(name).name;
+      if (name.startsWith('spiffe://')) throw new Error('use the trust domain name as the key, without spiffe://');
+      if (tdName === own) throw new Error("it is the entries' own trust domain");
+    } catch (err) {
+      c.add(path, 'ERR_REGISTRAR_FEDERATION', `${show(name)} is not a trust domain to federate with: ${err instanceof Error ? err.message : String(err)}`);
+      continue;
+    }
+    if (!isRecord(decl)) {
+      c.add(path, 'ERR_REGISTRAR_TYPE', `must be { bundleEndpointURL, bundleEndpointProfile }, got ${describe(decl)}`);
+      continue;
+    }
+    unknownKeys(c, path, decl, new Set(['bundleEndpointURL', 'bundleEndpointProfile', 'trustDomainBundle']));
+    const url = optString(c, `${path}.bundleEndpointURL`, decl['bundleEndpointURL']);
+    if (url === undefined) c.add(`${path}.bundleEndpointURL`, 'ERR_REGISTRAR_REQUIRED', 'bundleEndpointURL is required');
+    else {
+      let u: URL | undefined;
+      try {
+        u = new URL(url);
+      } catch {
+        u = undefined;
+      }
+      if (u === undefined) c.add(`${path}.bundleEndpointURL`, 'ERR_REGISTRAR_FEDERATION', `${show(url)} is not a URL`);
+      else if (u.protocol !== 'https:') c.add(`${path}.bundleEndpointURL`, 'ERR_REGISTRAR_FEDERATION', `${show(url)}: the scheme must be https`);
+      else if (u.hostname === '') c.add(`${path}.bundleEndpointURL`, 'ERR_REGISTRAR_FEDERATION', `${show(url)}: a host is required`);
+      else if (u.username !== '' || u.password !== '' || /^https:\/\/[^/]*@/.test(url)) c.add(`${path}.bundleEndpointURL`, 'ERR_REGISTRAR_FEDERATION', `${show(url)} must not contain user info`);
+    }
+    const profile = decl['bundleEndpointProfile'];
+    let type: 'https_spiffe' | 'https_web' | undefined;
+    let endpointId: string | undefined;
+    if (!isRecord(profile)) c.add(`${path}.bundleEndpointProfile`, 'ERR_REGISTRAR_REQUIRED', 'bundleEndpointProfile { type: https_spiffe | https_web, endpointSPIFFEID? } is required');
+    else {
+      unknownKeys(c, `${path}.bundleEndpointProfile`, profile, new Set(['type', 'endpointSPIFFEID']));
+      const t = profile['type'];
+      const id = optString(c, `${path}.bundleEndpointProfile.endpointSPIFFEID`, profile['endpointSPIFFEID']);
+      if (t === 'https_web') {
+        type = t;
+        if (id !== undefined && id !== '') c.add(`${path}.bundleEndpointProfile.endpointSPIFFEID`, 'ERR_REGISTRAR_FEDERATION', 'not applicable to the https_web profile');
+      } else if (t === 'https_spiffe') {
+        type = t;
+        try {
+          endpointId = SpiffeId.parse(id ?? '').toString();
+        } catch (err) {
+          c.add(`${path}.bundleEndpointProfile.endpointSPIFFEID`, 'ERR_REGISTRAR_FEDERATION', `the https_spiffe profile needs the bundle endpoint's SPIFFE ID: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      } else c.add(`${path}.bundleEndpointProfile.type`, 'ERR_REGISTRAR_FEDERATION', `must be https_spiffe or https_web, got ${typeof t === 'string' ? show(t) : describe(t)}`);
+    }
+    const bundle = optString(c, `${path}.trustDomainBundle`, decl['trustDomainBundle']);
+    if (bundle !== undefined) {
+      try {
+        JSON.parse(bundle);
+      } catch {
+        c.add(`${path}.trustDomainBundle`, 'ERR_REGISTRAR_FEDERATION', 'must be a SPIFFE bundle (JSON)');
+      }
+    }
+    if (tdName !== undefined && url !== undefined && type !== undefined) {
+      out.push(Object.freeze({ trustDomain: tdName, bundleEndpointURL: url, bundleEndpointProfile: Object.freeze(type === 'https_spiffe' ? { type, endpointSPIFFEID: endpointId } : { type }), ...(bundle === undefined ? {} : { trustDomainBundle: bundle }) }));
+    }
+  }
+  return Object.freeze(out.sort((a, b) => (a.trustDomain < b.trustDomain ? -1 : 1)));
+}
+
+/**
  * Validates a manifest (from {@link defineEntries}'s argument, or parsed from a file) and
  * returns every problem at once.
  *
@@ -387,8 +465,9 @@ export function validateManifest(input: unknown): ValidationResult {
     }
     entries.push(e);
   });
+  const federation = checkFederation(c, input['federation'], td.name);
   if (c.issues.length > 0) return { ok: false, registration: undefined, issues: c.issues };
-  return { ok: true, registration: Object.freeze({ trustDomain: td.name, ownerPrefix, entries: Object.freeze(entries) }), issues: [] };
+  return { ok: true, registration: Object.freeze({ trustDomain: td.name, ownerPrefix, entries: Object.freeze(entries), ...(federation === undefined ? {} : { federation }) }), issues: [] };
 }
 
 /**
