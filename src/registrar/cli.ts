@@ -145,10 +145,11 @@ async function renderCommand(args: readonly string[], io: CliIo): Promise<number
       return ExitCode.failed;
     }
   }
-  if (json) io.stdout(`${JSON.stringify({ format, files: out.files, skipped: out.skipped }, null, 2)}\n`);
+  if (json) io.stdout(`${JSON.stringify({ format, files: out.files, skipped: out.skipped, dropped: out.dropped }, null, 2)}\n`);
   else if (dir !== undefined) io.stdout(out.files.map((f) => `wrote ${join(dir, f.fileName)}\n`).join(''));
   else io.stdout(out.files.length === 1 ? (out.files[0]?.content ?? '') : out.files.map((f) => f.content).join('---\n'));
   if (!json) for (const s of out.skipped) io.stderr(`spiffe registrar render: skipped ${s.name}: ${s.reason}\n`);
+  if (!json) for (const d of out.dropped) io.stderr(`spiffe registrar render: ${d.name}: ${d.field} dropped: ${d.reason}\n`);
   return ExitCode.ok;
 }
 

@@ -30,6 +30,7 @@ export { shellQuote } from './shell-quote.js';
 export { entryCreateArgs, renderEntryCreateCommands, renderEntryCreateData, type SpireCliInput, type SpireCliRenderOptions } from './render-spire-cli.js';
 export { clusterFederatedTrustDomain, clusterSpiffeId, clusterStaticEntry, type K8sRenderOptions, type RenderedFile, renderClusterFederatedTrustDomains, renderClusterSpiffeIds, renderClusterStaticEntries } from './render-k8s.js';
 export {
+  type DroppedField,
   type LegacyRender,
   type LegacyRenderOptions,
   renderK8sRegistrarAnnotation,

@@ -6,6 +6,19 @@
  * `spiffe://<td>/ns/<ns>/sa/<sa>`). For those modes the output says what each workload's pod
  * needs, and which entries the mode cannot express.
  *
+ * The mapping follows k8s-workload-registrar as of SPIRE v1.5.6 (support/k8s/k8s-workload-registrar):
+ * a `SpiffeID`'s `selector.arbitrary` values always get the `k8s` type (spiffeid_utils.go
+ * TypesSelector), so only `k8s` selectors and `k8s_psat:cluster` / `k8s_psat:agent_node_uid`
+ * (its `cluster` and `agent_node_uid` fields) can be expressed; its webhook (spiffeid_webhook.go)
+ * refuses a `SpiffeID` whose `selector.namespace` is not the namespace of the object, unless it uses
+ * `cluster` / `agent_node_uid`, which only objects in the registrar's own namespace may. A
+ * `SpiffeID` has no TTLs, hint or admin flag. In the pod label, annotation and service-account modes
+ * the registrar makes the entry itself (pod_controller.go): parent = the node's agent, selectors =
+ * the pod's UID or name and namespace, DNS names from the pod, federation only from the
+ * `spiffe.io/federatesWith` annotation (crd mode), and it ignores the `disabled_namespaces`
+ * (default `kube-system`, `kube-public`). Every declared field such a format cannot carry is
+ * reported in `dropped`; every entry it cannot express at all in `skipped`.
+ *
  * @module
  */
 import type { RenderedFile } from './render-k8s.js';
@@ -26,17 +39,36 @@ export interface SkippedEntry {
 }
 
 /**
+ * A declared field (or selector) of an entry that a format renders without: the entry is
+ * rendered, but SPIRE will not get this part of it from there.
+ *
+ * @example
+ * ```ts
+ * for (const d of out.dropped) console.error(`${d.name}: ${d.field} dropped: ${d.reason}`);
+ * ```
+ */
+export interface DroppedField {
+  readonly name: string;
+  readonly field: string;
+  readonly reason: string;
+}
+
+/**
  * What a legacy renderer produces.
  *
  * @example
  * ```ts
- * const { files, skipped } = renderK8sRegistrarCrd(registration);
+ * const { files, skipped, dropped } = renderK8sRegistrarCrd(registration);
  * ```
  */
 export interface LegacyRender {
   readonly files: RenderedFile[];
   readonly skipped: SkippedEntry[];
+  readonly dropped: DroppedField[];
 }
+
+/** k8s-workload-registrar config.go defaultDisabledNamespaces (metav1.NamespaceSystem, NamespacePublic). */
+const DISABLED_NAMESPACES = new Set(['kube-system', 'kube-public']);
 
 /**
  * Options of the legacy renderers.
@@ -80,31 +112,52 @@ const idPath = (e: RegistrationEntry): string => (e.spiffeId ?? '').replace(/^sp
 
 /**
  * `SpiffeID` resources (`spiffeid.spiffe.io/v1beta1`) of the registrar's `crd` mode, one file per
- * entry: `k8s` selectors map to the structured `selector` fields, every other selector to
- * `selector.arbitrary`.
+ * entry: `k8s` selectors map to the structured `selector` fields (a second value of the same field
+ * and any other `k8s` selector to `selector.arbitrary`, which the registrar types `k8s`),
+ * `k8s_psat:cluster` / `k8s_psat:agent_node_uid` to `cluster` / `agent_node_uid`. An entry with any
+ * other selector type, or without a `k8s:ns` selector (and no `cluster` / `agent_node_uid`), is
+ * skipped: the registrar cannot express it, or its webhook refuses it. The object lives in the
+ * entry's namespace, or with `cluster` / `agent_node_uid` in the registrar's (`options.namespace`,
+ * default `spire`). TTLs, hint and admin are reported in `dropped`.
  *
  * @example
  * ```ts
- * const { files } = renderK8sRegistrarCrd(registration, { namespace: 'spire' });
+ * const { files, skipped, dropped } = renderK8sRegistrarCrd(registration, { namespace: 'spire' });
  * ```
  */
 export function renderK8sRegistrarCrd(registration: Registration, options: LegacyRenderOptions = {}): LegacyRender {
   const skipped: SkippedEntry[] = [];
-  const files = fixedOnly(registration, skipped).map((e) => {
+  const dropped: DroppedField[] = [];
+  const files: RenderedFile[] = [];
+  const fields: Record<string, string> = { ns: 'namespace', sa: 'serviceAccount', 'pod-name': 'podName', 'pod-uid': 'podUid', 'container-name': 'containerName', 'container-image': 'containerImage', 'node-name': 'nodeName' };
+  for (const e of fixedOnly(registration, skipped)) {
     const selector: Record<string, unknown> = {};
     const podLabel: Record<string, string> = {};
     const arbitrary: string[] = [];
-    const fields: Record<string, string> = { ns: 'namespace', sa: 'serviceAccount', 'pod-name': 'podName', 'pod-uid': 'podUid', 'container-name': 'containerName', 'container-image': 'containerImage', 'node-name': 'nodeName' };
+    const inexpressible: string[] = [];
     for (const s of e.selectors) {
       const colon = s.value.indexOf(':');
-      const key = s.value.slice(0, colon);
-      const rest = s.value.slice(colon + 1);
-      const field = s.type === 'k8s' ? fields[key] : undefined;
-      if (field !== undefined && selector[field] === undefined) selector[field] = rest;
-      else if (s.type === 'k8s' && key === 'pod-label') {
+      const key = colon < 0 ? s.value : s.value.slice(0, colon);
+      const rest = colon < 0 ? '' : s.value.slice(colon + 1);
+      if (s.type === 'k8s') {
+        const field = fields[key];
         const c = rest.indexOf(':');
-        podLabel[rest.slice(0, c)] = rest.slice(c + 1);
-      } else arbitrary.push(`${s.type}:${s.value}`);
+        if (field !== undefined && selector[field] === undefined) selector[field] = rest;
+        else if (key === 'pod-label' && c > 0 && podLabel[rest.slice(0, c)] === undefined) podLabel[rest.slice(0, c)] = rest.slice(c + 1);
+        else arbitrary.push(s.value); // typed k8s by the registrar
+      } else if (s.type === 'k8s_psat' && key === 'cluster' && selector['cluster'] === undefined) selector['cluster'] = rest;
+      else if (s.type === 'k8s_psat' && key === 'agent_node_uid' && selector['agent_node_uid'] === undefined) selector['agent_node_uid'] = rest;
+      else inexpressible.push(`${s.type}:${s.value}`);
+    }
+    if (inexpressible.length > 0) {
+      skipped.push({ name: e.name, reason: `the selectors ${inexpressible.join(', ')} cannot be expressed: a SpiffeID's arbitrary selectors always get the k8s type (only k8s, k8s_psat:cluster and k8s_psat:agent_node_uid map)` });
+      continue;
+    }
+    const psat = selector['cluster'] !== undefined || selector['agent_node_uid'] !== undefined;
+    const ns = selector['namespace'] as string | undefined;
+    if (!psat && ns === undefined) {
+      skipped.push({ name: e.name, reason: "no k8s:ns selector: the registrar's webhook refuses a SpiffeID whose selector.namespace is not the namespace of the object" });
+      continue;
     }
     if (Object.keys(podLabel).length > 0) selector['podLabel'] = podLabel;
     if (arbitrary.length > 0) selector['arbitrary'] = arbitrary;
@@ -112,17 +165,62 @@ export function renderK8sRegistrarCrd(registration: Registration, options: Legac
     if (e.dnsNames.length > 0) spec['dnsNames'] = [...e.dnsNames];
     if (e.federatesWith.length > 0) spec['federatesWith'] = e.federatesWith.map((f) => `spiffe://${f}`);
     if (e.downstream) spec['downstream'] = true;
-    const dropped = [e.x509SvidTtl !== 0 && 'x509SvidTtl', e.jwtSvidTtl !== 0 && 'jwtSvidTtl', e.hint !== '' && 'hint', e.admin && 'admin'].filter((x): x is string => typeof x === 'string');
-    const note = dropped.length > 0 ? `# Not expressible in a SpiffeID resource (set on the server instead): ${dropped.join(', ')}\n` : '';
-    const doc = { apiVersion: 'spiffeid.spiffe.io/v1beta1', kind: 'SpiffeID', metadata: { name: e.name, namespace: k8sValue(e, 'ns') ?? options.namespace ?? 'spire' }, spec };
-    return { fileName: `${e.name}.yaml`, content: `${HEADER} (crd mode).\n${note}${toYaml(doc)}` };
-  });
-  return { files, skipped };
+    const lost = droppedFields(e, ['x509SvidTtl', 'jwtSvidTtl', 'hint', 'admin'], 'a SpiffeID has no such field; set it on the server');
+    dropped.push(...lost);
+    const note = lost.length > 0 ? `# Not expressible in a SpiffeID resource (set on the server instead): ${lost.map((d) => d.field).join(', ')}\n` : '';
+    const namespace = psat ? (options.namespace ?? 'spire') : ns;
+    const doc = { apiVersion: 'spiffeid.spiffe.io/v1beta1', kind: 'SpiffeID', metadata: { name: e.name, namespace }, spec };
+    files.push({ fileName: `${e.name}.yaml`, content: `${HEADER} (crd mode).\n${note}${toYaml(doc)}` });
+  }
+  return { files, skipped, dropped };
+}
+
+type DroppableField = 'x509SvidTtl' | 'jwtSvidTtl' | 'hint' | 'admin' | 'downstream' | 'dnsNames' | 'federatesWith';
+
+function droppedFields(e: RegistrationEntry, which: readonly DroppableField[], reason: string): DroppedField[] {
+  const set: Record<DroppableField, boolean> = {
+    x509SvidTtl: e.x509SvidTtl !== 0,
+    jwtSvidTtl: e.jwtSvidTtl !== 0,
+    hint: e.hint !== '',
+    admin: e.admin,
+    downstream: e.downstream,
+    dnsNames: e.dnsNames.length > 0,
+    federatesWith: e.federatesWith.length > 0,
+  };
+  return which.filter((f) => set[f]).map((field) => ({ name: e.name, field, reason }));
+}
+
+/**
+ * What the pod label, annotation and service-account modes do not carry: the registrar makes the
+ * entry from the pod (pod_controller.go), so only the ID (and `k8s:ns`, plus `k8s:sa` in the
+ * service-account mode) come from the declaration. An entry in a disabled namespace is skipped.
+ */
+function inDisabledNamespace(e: RegistrationEntry, skipped: SkippedEntry[]): boolean {
+  const ns = k8sValue(e, 'ns');
+  if (ns === undefined || !DISABLED_NAMESPACES.has(ns)) return false;
+  skipped.push({ name: e.name, reason: `the registrar ignores pods in ${ns} by default (disabled_namespaces: kube-system, kube-public)` });
+  return true;
+}
+
+function autoMode(e: RegistrationEntry, kept: readonly string[], skipped: SkippedEntry[], dropped: DroppedField[]): boolean {
+  if (inDisabledNamespace(e, skipped)) return false;
+  dropped.push(...droppedFields(e, ['dnsNames'], 'the registrar derives DNS names from the pod'));
+  dropped.push(...droppedFields(e, ['x509SvidTtl', 'jwtSvidTtl', 'hint', 'admin', 'downstream'], 'the entries this mode creates never set it'));
+  dropped.push(...droppedFields(e, ['federatesWith'], 'only the pod annotation spiffe.io/federatesWith carries it, and only the crd mode reads it (added to the patch)'));
+  dropped.push({ name: e.name, field: 'parentId', reason: "the registrar uses the agent of the pod's node as parent" });
+  for (const s of e.selectors) {
+    const key = s.value.slice(0, Math.max(0, s.value.indexOf(':')));
+    if (s.type === 'k8s' && kept.includes(key)) continue;
+    dropped.push({ name: e.name, field: `selectors: ${s.type}:${s.value}`, reason: "the registrar selects the pod by its UID (or name) and namespace; this selector is not used" });
+  }
+  return true;
 }
 
 function podPatch(e: RegistrationEntry, where: 'labels' | 'annotations', key: string, value: string): string {
   const ns = k8sValue(e, 'ns');
-  const doc = { metadata: { [where]: { [key]: value } } };
+  const meta: Record<string, Record<string, string>> = { [where]: { [key]: value } };
+  if (e.federatesWith.length > 0) meta['annotations'] = { ...(meta['annotations'] ?? {}), 'spiffe.io/federatesWith': e.federatesWith.join(',') };
+  const doc = { metadata: meta };
   return `# ${e.name}: add to the pod template of the workload${ns === undefined ? '' : ` in namespace ${ns}`}; the registrar then issues ${e.spiffeId}\n${toYaml(doc)}`;
 }
 
@@ -138,9 +236,12 @@ function podPatch(e: RegistrationEntry, where: 'labels' | 'annotations', key: st
 export function renderK8sRegistrarAnnotation(registration: Registration, options: LegacyRenderOptions = {}): LegacyRender {
   const key = options.annotation ?? 'spiffe.io/spiffe-id';
   const skipped: SkippedEntry[] = [];
-  const docs = podEntries(registration, skipped).map((e) => podPatch(e, 'annotations', key, idPath(e)));
+  const dropped: DroppedField[] = [];
+  const docs = podEntries(registration, skipped)
+    .filter((e) => autoMode(e, ['ns'], skipped, dropped))
+    .map((e) => podPatch(e, 'annotations', key, idPath(e)));
   const content = `${HEADER} (pod_annotation mode).\n# Registrar configuration: pod_annotation = ${JSON.stringify(key)}\n---\n${docs.join('---\n')}`;
-  return { files: [{ fileName: 'pod-annotations.yaml', content }], skipped };
+  return { files: [{ fileName: 'pod-annotations.yaml', content }], skipped, dropped };
 }
 
 /**
@@ -156,17 +257,23 @@ export function renderK8sRegistrarAnnotation(registration: Registration, options
 export function renderK8sRegistrarLabel(registration: Registration, options: LegacyRenderOptions = {}): LegacyRender {
   const key = options.label ?? 'spiffe.io/spiffe-id';
   const skipped: SkippedEntry[] = [];
+  const dropped: DroppedField[] = [];
   const docs: string[] = [];
   for (const e of podEntries(registration, skipped)) {
     const value = idPath(e);
+    if (inDisabledNamespace(e, [])) {
+      autoMode(e, ['ns'], skipped, dropped);
+      continue;
+    }
     if (!/^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/.test(value)) {
       skipped.push({ name: e.name, reason: `the path ${JSON.stringify(value)} is not a valid label value (one segment, at most 63 characters)` });
       continue;
     }
+    if (!autoMode(e, ['ns'], skipped, dropped)) continue;
     docs.push(podPatch(e, 'labels', key, value));
   }
   const content = `${HEADER} (pod_label mode).\n# Registrar configuration: pod_label = ${JSON.stringify(key)}\n---\n${docs.join('---\n')}`;
-  return { files: [{ fileName: 'pod-labels.yaml', content }], skipped };
+  return { files: [{ fileName: 'pod-labels.yaml', content }], skipped, dropped };
 }
 
 /**
@@ -181,6 +288,7 @@ export function renderK8sRegistrarLabel(registration: Registration, options: Leg
  */
 export function renderK8sRegistrarServiceAccount(registration: Registration): LegacyRender {
   const skipped: SkippedEntry[] = [];
+  const dropped: DroppedField[] = [];
   const covered: Record<string, unknown>[] = [];
   for (const e of fixedOnly(registration, skipped)) {
     const ns = k8sValue(e, 'ns');
@@ -188,8 +296,9 @@ export function renderK8sRegistrarServiceAccount(registration: Registration): Le
     const derived = ns === undefined || sa === undefined ? undefined : `spiffe://${registration.trustDomain ?? ''}/ns/${ns}/sa/${sa}`;
     if (derived === undefined) skipped.push({ name: e.name, reason: 'no k8s:ns and k8s:sa selectors' });
     else if (derived !== e.spiffeId) skipped.push({ name: e.name, reason: `the service-account mode would issue ${derived}, not ${e.spiffeId ?? ''}` });
-    else covered.push({ name: e.name, namespace: ns, serviceAccount: sa, spiffeId: e.spiffeId });
+    else if (autoMode(e, ['ns', 'sa'], skipped, dropped)) covered.push({ name: e.name, namespace: ns, serviceAccount: sa, spiffeId: e.spiffeId });
   }
-  const content = `${HEADER} (service-account mode: pod_label and pod_annotation unset).\n# These workloads get their declared ID from their service account; nothing else to create.\n${toYaml({ workloads: covered })}`;
-  return { files: [{ fileName: 'service-accounts.yaml', content }], skipped };
+  const lost = dropped.length > 0 ? `# The registrar makes these entries itself: the fields listed as dropped (spiffe registrar render reports them) are not applied.\n` : '';
+  const content = `${HEADER} (service-account mode: pod_label and pod_annotation unset).\n# These workloads get their declared ID from their service account.\n${lost}${toYaml({ workloads: covered })}`;
+  return { files: [{ fileName: 'service-accounts.yaml', content }], skipped, dropped };
 }

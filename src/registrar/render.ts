@@ -5,6 +5,7 @@
  */
 import { type K8sRenderOptions, type RenderedFile, renderClusterFederatedTrustDomains, renderClusterSpiffeIds, renderClusterStaticEntries } from './render-k8s.js';
 import {
+  type DroppedField,
   type LegacyRenderOptions,
   renderK8sRegistrarAnnotation,
   renderK8sRegistrarCrd,
@@ -46,7 +47,8 @@ export const RENDER_FORMATS: readonly RenderFormat[] = Object.freeze(['cmd', 'js
 export type RenderOptions = SpireCliRenderOptions & K8sRenderOptions & LegacyRenderOptions;
 
 /**
- * What {@link render} produces: files, and the entries the format cannot express.
+ * What {@link render} produces: files, the entries the format cannot express, and the declared
+ * fields it renders without.
  *
  * @example
  * ```ts
@@ -56,6 +58,8 @@ export type RenderOptions = SpireCliRenderOptions & K8sRenderOptions & LegacyRen
 export interface RenderOutput {
   readonly files: readonly RenderedFile[];
   readonly skipped: readonly SkippedEntry[];
+  /** Declared fields the format renders without (the old registrar's formats); empty otherwise. */
+  readonly dropped: readonly DroppedField[];
 }
 
 const templateSkips = (r: Registration): SkippedEntry[] => r.entries.filter((e) => e.spiffeId === undefined).map((e) => ({ name: e.name, reason: 'a template entry renders to ClusterSPIFFEID only' }));
@@ -70,6 +74,11 @@ const templateSkips = (r: Registration): SkippedEntry[] => r.entries.filter((e) 
  * ```
  */
 export function render(registration: Registration, format: RenderFormat, options: RenderOptions = {}): RenderOutput {
+  const out = renderFormat(registration, format, options);
+  return { files: out.files, skipped: out.skipped, dropped: 'dropped' in out ? out.dropped : [] };
+}
+
+function renderFormat(registration: Registration, format: RenderFormat, options: RenderOptions): { files: readonly RenderedFile[]; skipped: readonly SkippedEntry[]; dropped?: readonly DroppedField[] } {
   switch (format) {
     case 'cmd':
       return { files: [{ fileName: 'entries.sh', content: renderEntryCreateCommands(registration, options) }], skipped: templateSkips(registration) };
