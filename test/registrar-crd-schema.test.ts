@@ -3,7 +3,9 @@
  * ClusterSPIFFEID and ClusterFederatedTrustDomain, read as Kubernetes reads it (YAML 1.1), must
  * validate against the openAPIV3Schema of spire-controller-manager's CRD
  * (test/fixtures/registrar/crds/, copied from github.com/spiffe/spire-controller-manager
- * config/crd/bases at 430567cc, July 2026), as the API server checks it on `kubectl apply`.
+ * config/crd/bases at 430567cc, July 2026), and each SpiffeID of the old registrar's crd mode
+ * against its CRD (SPIRE v1.5.6 support/k8s/k8s-workload-registrar/mode-crd/config), as the API
+ * server checks them on `kubectl apply`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,7 +63,7 @@ function validate(schema: Schema, v: unknown, path: string, errors: string[]): v
 const validators = new Map<string, (v: unknown) => string[]>();
 for (const f of readdirSync(join(fixtures, 'crds'))) {
   const crd = parse(readFileSync(join(fixtures, 'crds', f), 'utf8')) as Crd;
-  const v = crd.spec.versions.find((x) => x.name === 'v1alpha1');
+  const v = crd.spec.versions.find((x) => x.name === 'v1alpha1' || x.name === 'v1beta1');
   if (v !== undefined) {
     const schema = v.schema.openAPIV3Schema as Schema;
     validators.set(crd.spec.names.kind, (obj) => {
@@ -75,7 +77,7 @@ for (const f of readdirSync(join(fixtures, 'crds'))) {
 function manifests(dir: string): { file: string; text: string }[] {
   const out: { file: string; text: string }[] = [];
   for (const sub of readdirSync(dir, { withFileTypes: true })) {
-    if (!sub.isDirectory() || !/^cluster-/.test(sub.name)) continue;
+    if (!sub.isDirectory() || !/^(cluster-|k8s-registrar-crd$)/.test(sub.name)) continue;
     for (const f of readdirSync(join(dir, sub.name))) if (f.endsWith('.yaml')) out.push({ file: join(sub.name, f), text: readFileSync(join(dir, sub.name, f), 'utf8') });
   }
   return out;
@@ -86,7 +88,7 @@ function checkAgainstCrds(text: string, where: string): number {
   for (const doc of parseAllDocuments(text, { version: '1.1' })) {
     const obj = doc.toJS() as { apiVersion?: string; kind?: string } | null;
     if (obj === null) continue;
-    expect(obj.apiVersion, where).toBe('spire.spiffe.io/v1alpha1');
+    expect(obj.apiVersion, where).toBe(obj.kind === 'SpiffeID' ? 'spiffeid.spiffe.io/v1beta1' : 'spire.spiffe.io/v1alpha1');
     const check = validators.get(obj.kind ?? '');
     expect(check, `${where}: no CRD for kind ${String(obj.kind)}`).toBeDefined();
     expect(check!(obj), `${where}\n${text}`).toEqual([]);
@@ -96,8 +98,8 @@ function checkAgainstCrds(text: string, where: string): number {
 }
 
 describe('rendered objects validate against the CRD schemas', () => {
-  it('has the three CRDs', () => {
-    expect([...validators.keys()].sort()).toEqual(['ClusterFederatedTrustDomain', 'ClusterSPIFFEID', 'ClusterStaticEntry']);
+  it('has the four CRDs', () => {
+    expect([...validators.keys()].sort()).toEqual(['ClusterFederatedTrustDomain', 'ClusterSPIFFEID', 'ClusterStaticEntry', 'SpiffeID']);
   });
 
   it('the golden files and the example rendered files', () => {
