@@ -89,6 +89,15 @@ describe('spiffe registrar render', () => {
     }
   });
 
+  it('the old registrar formats report every dropped field on stderr and in --json', async () => {
+    const r = await run(['render', '--format', 'k8s-registrar-crd', '--manifest', manifest]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('spiffe registrar render: web: hint dropped: a SpiffeID has no such field; set it on the server');
+    expect(r.stderr).toContain('spiffe registrar render: skipped payments-db: the selectors unix:path:');
+    const j = JSON.parse((await run(['render', '--format', 'k8s-registrar-sa', '--manifest', manifest, '--json'])).stdout) as { dropped: { name: string; field: string }[] };
+    expect(j.dropped).toEqual(JSON.parse(readFileSync(join(fixtures, 'golden', 'k8s-registrar-sa', 'dropped.json'), 'utf8')));
+  });
+
   it('--out writes one file per object; the shell script is executable', async () => {
     const out = join(dir, 'out');
     const r = await run(['render', '--format', 'cluster-static-entry', '--manifest', manifest, '--out', out]);

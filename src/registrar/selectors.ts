@@ -196,9 +196,14 @@ const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
 
 /**
  * Why a selector is not one SPIRE (or the attestor it names) accepts, or `undefined` when it is
- * fine. SPIRE itself requires a type without `:` and a non-empty value; for the `unix`, `k8s`,
- * `docker` and `systemd` attestors the key and the shape of the value are checked too, so typos
- * such as `k8s:namespace:shop` are caught before they silently match nothing.
+ * fine. SPIRE itself requires a non-empty type without `:` and a non-empty value (v1.15.3
+ * pkg/server/api/selector.go SelectorsFromProto). The registrar's own rules go further, on
+ * selectors SPIRE would store but no attestor it ships ever emits, so they would silently match
+ * nothing: a type of letters, digits, `_` and `-` (the names of SPIRE's attestor plugins), no
+ * control characters, a value of at most 1024 characters (SQLite takes any length, the MySQL
+ * datastore 255), and for the `unix`, `k8s`, `docker` and `systemd` attestors the keys and value
+ * shapes they emit (pkg/agent/plugin/workloadattestor/…, pkg/agent/common/sigstore), so typos
+ * such as `k8s:namespace:shop` are caught.
  *
  * @example
  * ```ts

@@ -352,7 +352,13 @@ describe('real SPIRE server: registrar plan / apply', () => {
     expect(disagree).toEqual([]);
     expect(verdicts.filter((v) => v.ours === 'accepted').length).toBeGreaterThan(20);
     expect(verdicts.filter((v) => v.ours === 'refused').length).toBeGreaterThan(20);
-    const made = results.map((r) => r.entry?.id).filter((id): id is string => id !== undefined && id !== '');
+    // The registrar's own, stricter selector rules (documented in selectors.ts): SPIRE stores these,
+    // no attestor it ships emits them. The divergence is deliberate and shown here.
+    const stricter = ['my.plugin:x', 'k8s:namespace:shop', 'unix:uid:root', `custom:${'v'.repeat(1025)}`, 'unix:user:a\u0007b'];
+    const strictResults = await client.batchCreate(stricter.map((sel, i) => ({ ...emptyServerEntry(), spiffeId: `spiffe://${TRUST_DOMAIN}/stricter/${i}`, parentId: AGENT_ID, selectors: [{ type: sel.slice(0, sel.indexOf(':')), value: sel.slice(sel.indexOf(':') + 1) }] })));
+    expect(strictResults.map((r) => r.status.code)).toEqual(stricter.map(() => 0));
+    for (const sel of stricter) expect(validateManifest({ trustDomain: TRUST_DOMAIN, entries: [{ spiffeId: `spiffe://${TRUST_DOMAIN}/x`, parentId: AGENT_ID, selectors: [sel] }] }).issues.map((i) => i.code), sel).toEqual(['ERR_REGISTRAR_SELECTOR']);
+    const made = [...results, ...strictResults].map((r) => r.entry?.id).filter((id): id is string => id !== undefined && id !== '');
     expect((await client.batchDelete(made)).every((r) => r.status.code === 0)).toBe(true);
   });
 });
