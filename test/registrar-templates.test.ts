@@ -8,8 +8,10 @@
  * top. Label selectors go through metav1.LabelSelectorAsSelector. Both directions: what the
  * controller renders is accepted, what it refuses or fails to render is refused.
  */
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dnsNameProblem } from '../src/registrar/dns-name.js';
+import { parseGoTemplate } from '../src/registrar/go-template.js';
 import { labelSelectorProblems } from '../src/registrar/label-selector.js';
 import { templateProblem, type TemplateKind } from '../src/registrar/template.js';
 import { SpiffeId } from '../src/spiffeid/spiffe-id.js';
@@ -138,6 +140,22 @@ describe('templates: templateProblem agrees with spire-controller-manager (Go te
       expect(rows.some((r) => r.ours !== 'renders')).toBe(true);
     });
   }
+});
+
+describe('Go template syntax: parseGoTemplate refuses exactly what text/template/parse refuses', () => {
+  it('property: random actions built from the pieces of the grammar', async () => {
+    const inner = fc.constantFrom(' ', '.', '.PodMeta', '.PodMeta.Name', '.Name', '$', '$x', ' $x := ', ' | ', '(', ')', '"s"', '`r`', 'if ', 'end', 'else', 'else if ', 'range ', 'with ', 'printf ', 'len ', 'index ', 'x', '/*', '*/', '1', '-1', '1.5e3', '0x1F', 'nil', 'true', 'lower', ',', ' = ', "'a'", 'break', 'continue', 'define "a"', 'template "a"', 'block "b" .', '-', '"a\\qb"', '.A.B', ').X', '$.TrustDomain');
+    const action = fc.tuple(fc.constantFrom('{{', '{{- ', '{{-'), fc.array(inner, { minLength: 0, maxLength: 5 }), fc.constantFrom('}}', ' -}}', '-}}')).map(([a, b, c]) => a + b.join('') + c);
+    const texts = fc.sample(fc.array(fc.oneof(action, action, fc.constantFrom('x', '/', ' ')), { minLength: 1, maxLength: 4 }).map((a) => a.join('')), { numRuns: 5000, seed: 13 });
+    const go = await oracle<GoTemplateResult[]>('template', [], { trustDomain: TD, clusterName: 'prod', clusterDomain: 'cluster.local', cases: texts.map((text) => ({ kind: 'dnsName', text })) });
+    const rows = texts.map((t, i) => {
+      const r = parseGoTemplate(t);
+      return { t, go: go[i]!.parsed ? 'ok' : go[i]!.error, ours: r.ok ? 'ok' : r.error };
+    });
+    expect(rows.filter((r) => (r.go === 'ok') !== (r.ours === 'ok'))).toEqual([]);
+    expect(rows.filter((r) => r.go === 'ok').length).toBeGreaterThan(300);
+    expect(rows.filter((r) => r.go !== 'ok').length).toBeGreaterThan(2000);
+  });
 });
 
 const LABEL_SELECTORS: Record<string, unknown>[] = [

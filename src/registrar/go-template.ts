@@ -49,6 +49,8 @@ export type GoTemplateInfo =
       readonly ok: true;
       readonly fields: readonly FieldUse[];
       readonly functions: readonly string[];
+      /** Errors Go reports whenever the template is executed, whatever the data ("nil is not a command"). */
+      readonly execErrors: readonly string[];
       /** Number of actions (comments excluded). */
       readonly actions: number;
       /**
@@ -61,7 +63,7 @@ export type GoTemplateInfo =
     }
   | { readonly ok: false; readonly error: string };
 
-type Tok =
+type Tok = (
   | { k: 'field'; v: string } // ".A.B" (v = "A.B"), or "." (v = "")
   | { k: 'var'; v: string } // "$x" or "$"
   | { k: 'ident'; v: string }
@@ -72,7 +74,8 @@ type Tok =
   | { k: 'declare' }
   | { k: 'assign' }
   | { k: 'comma' }
-  | { k: 'chain'; v: string }; // ".A.B" right after ")" or a variable without space
+  | { k: 'chain'; v: string } // ".A.B" right after ")" or a variable without space
+) & { sp?: boolean }; // sp: preceded by a space
 
 class TemplateSyntaxError extends Error {}
 function fail(msg: string): never {
@@ -124,6 +127,17 @@ function lex(src: string): { texts: string[]; actions: (Tok[] | null)[] } {
       continue;
     }
     const toks: Tok[] = [];
+    let spaced = false;
+    const push = (t: Tok): void => {
+      toks.push({ ...t, sp: spaced });
+      spaced = false;
+    };
+    // lex.go atTerminator: what may follow a field, variable or identifier.
+    const terminated = (at: number): void => {
+      const n = src[at] ?? '';
+      if (n === '' || SPACE.test(n) || '.,|:()'.includes(n) || src.startsWith('}}', at)) return;
+      fail(`bad character ${JSON.stringify(n)}`);
+    };
     let depth = 0;
     let closed = false;
     let trimAfter = false;
@@ -139,10 +153,7 @@ function lex(src: string): { texts: string[]; actions: (Tok[] | null)[] } {
           closed = true;
           break;
         }
-        if (src.startsWith('}}', s) || !(src[s] === '.' && toks.length > 0)) {
-          j = s;
-          continue;
-        }
+        spaced = true;
         j = s;
         continue;
       }
@@ -152,31 +163,31 @@ function lex(src: string): { texts: string[]; actions: (Tok[] | null)[] } {
         break;
       }
       if (c === '|') {
-        toks.push({ k: 'pipe' });
+        push({ k: 'pipe' });
         j++;
       } else if (c === '(') {
         depth++;
-        toks.push({ k: 'lparen' });
+        push({ k: 'lparen' });
         j++;
       } else if (c === ')') {
         depth--;
         if (depth < 0) fail(`unexpected right paren`);
-        toks.push({ k: 'rparen' });
+        push({ k: 'rparen' });
         j++;
         if (src[j] === '.') {
           const m = /^(\.[\p{L}_][\p{L}\p{Nd}_]*)+/u.exec(src.slice(j));
           if (m === null) fail('bad character after )');
-          toks.push({ k: 'chain', v: m![0].slice(1) });
+          push({ k: 'chain', v: m![0].slice(1) });
           j += m![0].length;
         }
       } else if (c === ':' && src[j + 1] === '=') {
-        toks.push({ k: 'declare' });
+        push({ k: 'declare' });
         j += 2;
       } else if (c === '=') {
-        toks.push({ k: 'assign' });
+        push({ k: 'assign' });
         j++;
       } else if (c === ',') {
-        toks.push({ k: 'comma' });
+        push({ k: 'comma' });
         j++;
       } else if (c === '"') {
         let e = j + 1;
@@ -193,51 +204,58 @@ function lex(src: string): { texts: string[]; actions: (Tok[] | null)[] } {
         } catch {
           value = undefined;
         }
-        toks.push(value === undefined ? { k: 'lit' } : { k: 'lit', s: value });
+        push(value === undefined ? { k: 'lit' } : { k: 'lit', s: value });
         j = e + 1;
       } else if (c === '`') {
         const e = src.indexOf('`', j + 1);
         if (e < 0) fail('unterminated raw quoted string');
-        toks.push({ k: 'lit', s: src.slice(j + 1, e).replace(/\r/g, '') });
+        push({ k: 'lit', s: src.slice(j + 1, e).replace(/\r/g, '') });
         j = e + 1;
       } else if (c === "'") {
         const m = /^'(\\.[^']*|[^'\\\n])'/su.exec(src.slice(j));
         if (m === null) fail('unterminated character constant');
-        toks.push({ k: 'lit' });
+        push({ k: 'lit' });
         j += m![0].length;
       } else if (/[0-9]/.test(c) || ((c === '-' || c === '+') && /[0-9.]/.test(src[j + 1] ?? '')) || (c === '.' && /[0-9]/.test(src[j + 1] ?? ''))) {
         const m = /^[+-]?(0[xX][0-9a-fA-F_]+(\.[0-9a-fA-F_]*)?([pP][+-]?[0-9_]+)?|0[bB][01_]+|0[oO][0-7_]+|([0-9][0-9_]*)?\.?[0-9_]*([eE][+-]?[0-9_]+)?)i?/.exec(src.slice(j));
         const num = m?.[0] ?? '';
-        if (num === '' || num === '+' || num === '-' || ALNUM.test(src[j + num.length] ?? '')) fail(`bad number syntax: "${src.slice(j, j + num.length + 1)}"`);
-        toks.push({ k: 'lit' });
+        if (num === '' || num === '+' || num === '-' || ALNUM.test(src[j + num.length] ?? '') || src[j + num.length] === '.') fail(`bad number syntax: "${src.slice(j, j + num.length + 1)}"`);
+        // What strconv then accepts (parse/node.go newNumber): a digit somewhere, hex floats with a p exponent.
+        const body = num.replace(/^[+-]/, '').replace(/i$/, '');
+        if (!/[0-9]/.test(body) || (/^0[xX]/.test(body) && body.includes('.') && !/[pP]/.test(body)) || /^\.?[eE_]/.test(body) || /_$|__|_\.|\._/.test(body)) fail(`illegal number syntax: "${num}"`);
+        push({ k: 'lit' });
         j += num.length;
       } else if (c === '.') {
         const m = /^(\.[\p{L}_][\p{L}\p{Nd}_]*)*/u.exec(src.slice(j));
         const chain = m?.[0] ?? '';
         if (chain === '') {
           if (ALNUM.test(src[j + 1] ?? '')) fail('bad character after .');
-          toks.push({ k: 'field', v: '' });
+          terminated(j + 1);
+          push({ k: 'field', v: '' });
           j++;
         } else {
-          toks.push({ k: 'field', v: chain.slice(1) });
+          push({ k: 'field', v: chain.slice(1) });
           j += chain.length;
+          terminated(j);
         }
       } else if (c === '$') {
         const m = /^\$[\p{L}\p{Nd}_]*/u.exec(src.slice(j));
         const name = m?.[0] ?? '$';
-        toks.push({ k: 'var', v: name });
+        push({ k: 'var', v: name });
         j += name.length;
         if (src[j] === '.' && /[\p{L}_]/u.test(src[j + 1] ?? '')) {
           const c2 = /^(\.[\p{L}_][\p{L}\p{Nd}_]*)+/u.exec(src.slice(j));
-          toks.push({ k: 'chain', v: (c2?.[0] ?? '').slice(1) });
+          push({ k: 'chain', v: (c2?.[0] ?? '').slice(1) });
           j += (c2?.[0] ?? '').length;
         }
+        terminated(j);
       } else if (/[\p{L}_]/u.test(c)) {
         const m = /^[\p{L}_][\p{L}\p{Nd}_]*/u.exec(src.slice(j));
         const name = m?.[0] ?? '';
         j += name.length;
         if (src[j] === '.' && /[\p{L}_]/u.test(src[j + 1] ?? '') && !KEYWORDS.has(name)) fail(`unexpected . after term "${name}"`);
-        toks.push({ k: 'ident', v: name });
+        terminated(j);
+        push({ k: 'ident', v: name });
       } else fail(`unrecognized character in action: ${JSON.stringify(c)}`);
     }
     if (!closed) fail('unclosed action');
@@ -279,6 +297,7 @@ function parse(src: string): GoTemplateInfo {
   const { texts, actions } = lex(src);
   const fields: FieldUse[] = [];
   const functions = new Set<string>();
+  const execErrors = new Set<string>();
   // The control stack: what each open block is, and whether dot is still the data inside it.
   const stack: { kind: string; dotIsData: boolean; vars: Set<string>; sawElse: boolean }[] = [];
   const root = { vars: new Set<string>(['$']) };
@@ -318,7 +337,14 @@ function parse(src: string): GoTemplateInfo {
       if (t.k === 'pipe' && depth === 0) cmds.push([]);
       else cmds[cmds.length - 1]?.push(t);
     }
-    cmds.forEach((cmd, idx) => command(cmd, idx > 0));
+    // parse.go pipeline: a pipe may end the pipeline ("{{ x | }}"), but no command may be empty
+    // before it; only the first command may start with a non-executable operand (checkPipeline).
+    if (cmds.length > 1 && cmds[cmds.length - 1]?.length === 0) cmds.pop();
+    cmds.forEach((cmd, idx) => {
+      const h = cmd[0];
+      if (idx > 0 && h !== undefined && (h.k === 'lit' || (h.k === 'field' && h.v === '') || (h.k === 'ident' && CONSTANTS.has(h.v)))) fail(`non executable command in pipeline stage ${idx + 1}`);
+      command(cmd, idx > 0);
+    });
   };
 
   const command = (cmd: Tok[], piped: boolean): void => {
@@ -343,7 +369,7 @@ function parse(src: string): GoTemplateInfo {
           break;
         case 'ident':
           if (CONSTANTS.has(t!.v)) {
-            if (t!.v === 'nil' && first && cmd.length === 1) fail('nil is not a command');
+            if (t!.v === 'nil' && first && cmd.length === 1 && !piped) execErrors.add('nil is not a command');
             break;
           }
           if (KEYWORDS.has(t!.v)) fail(`unexpected <${t!.v}> in command`);
@@ -377,10 +403,12 @@ function parse(src: string): GoTemplateInfo {
     // Only a function (or a method/field via chain) takes arguments; a literal or field with
     // arguments is refused at execution, not parse time, except for plain literals.
     while (q < cmd.length) {
-      if (head?.k === 'lit' || (head?.k === 'ident' && CONSTANTS.has(head.v))) fail(`can't give argument to non-function`);
+      // parse.go command: after an operand comes a space, a pipe, ")" or the end of the action.
+      if (cmd[q]?.sp !== true) fail(`unexpected ${cmd[q]?.k ?? 'token'} in operand`);
+      // Parsed, but always an error when executed (exec.go evalCommand / evalArg).
+      if (head?.k === 'lit' || (head?.k === 'ident' && CONSTANTS.has(head.v))) execErrors.add("can't give argument to non-function");
       operand(false);
     }
-    void piped;
   };
 
   texts.forEach((t, idx) => {
@@ -450,5 +478,5 @@ function parse(src: string): GoTemplateInfo {
     }
   });
   if (stack.length > 0) fail(`unexpected EOF (an {{${stack[stack.length - 1]?.kind ?? ''}}} has no {{end}})`);
-  return { ok: true, fields, functions: [...functions], actions: count, parts: control ? undefined : parts };
+  return { ok: true, fields, functions: [...functions], execErrors: [...execErrors], actions: count, parts: control ? undefined : parts };
 }

@@ -93,6 +93,8 @@ export type TemplateKind = 'spiffeId' | 'selector' | 'dnsName';
 export function templateProblem(kind: TemplateKind, text: string, trustDomain: string | undefined): string | undefined {
   const info = parseGoTemplate(text);
   if (!info.ok) return `Go's text/template refuses it: ${info.error}`;
+  const always = info.execErrors[0];
+  if (always !== undefined) return `it always fails when executed: ${always}`;
   for (const use of info.fields) {
     const p = fieldProblem(use);
     if (p !== undefined) return p;
