@@ -329,6 +329,9 @@ describe('real SPIRE server: registrar plan / apply', () => {
     add('selector with an empty value', { extraSelectors: [{ type: 'k8s', value: '' }] });
     add('selector with an empty type', { extraSelectors: [{ type: '', value: 'x' }] });
     for (const path of ['/spire', '/spire/x', '/spire/agent/x', '/spirex', '/x/spire', '/SPIRE/x']) add(`spiffeId path ${path}`, { spiffeId: `spiffe://${TRUST_DOMAIN}${path}` });
+    for (const path of ['/a/', '/a//b', '/a/../b', '/a/./b', '/%41', '/a b', '/A_b-c.d/E', '/é', `/${'a'.repeat(2000)}`]) add(`spiffeId path ${JSON.stringify(path.slice(0, 20))}`, { spiffeId: `spiffe://${TRUST_DOMAIN}${path}` });
+    for (const id of [`spiffe://${TRUST_DOMAIN.toUpperCase()}/x`, `SPIFFE://${TRUST_DOMAIN}/x`, `spiffe://${TRUST_DOMAIN}:8080/x`, `spiffe://user@${TRUST_DOMAIN}/x`, `spiffe://${TRUST_DOMAIN}/x?q`, `spiffe://${TRUST_DOMAIN}/x#f`]) add(`spiffeId ${id}`, { spiffeId: id });
+    for (const [field, ttl] of [['x509SvidTtl', -1], ['jwtSvidTtl', -1], ['x509SvidTtl', 2 ** 31 - 1], ['jwtSvidTtl', 1]] as const) add(`${field} ${ttl}`, { [field]: ttl });
     add('spiffeId without a path', { spiffeId: `spiffe://${TRUST_DOMAIN}` });
     add('spiffeId in another trust domain', { spiffeId: 'spiffe://other.test/x' });
     add('parentId without a path', { parentId: `spiffe://${TRUST_DOMAIN}` });
@@ -344,7 +347,7 @@ describe('real SPIRE server: registrar plan / apply', () => {
       const raw: Record<string, unknown> & { selectors: unknown[] } = { spiffeId: `spiffe://${TRUST_DOMAIN}/rules/${i}`, parentId: AGENT_ID, selectors: [`unix:uid:${uid}`, ...(extraSelectors ?? [])], ...fields };
       ours.push(validateManifest({ trustDomain: TRUST_DOMAIN, entries: [raw] }).ok);
       const selectors = raw.selectors.map((s) => (typeof s === 'string' ? { type: s.slice(0, s.indexOf(':')), value: s.slice(s.indexOf(':') + 1) } : (s as { type: string; value: string })));
-      server.push({ ...emptyServerEntry(), spiffeId: String(raw['spiffeId']), parentId: String(raw['parentId']), selectors, dnsNames: (raw['dnsNames'] as string[] | undefined) ?? [], hint: (raw['hint'] as string | undefined) ?? '', federatesWith: (raw['federatesWith'] as string[] | undefined) ?? [] });
+      server.push({ ...emptyServerEntry(), spiffeId: String(raw['spiffeId']), parentId: String(raw['parentId']), selectors, dnsNames: (raw['dnsNames'] as string[] | undefined) ?? [], hint: (raw['hint'] as string | undefined) ?? '', federatesWith: (raw['federatesWith'] as string[] | undefined) ?? [], x509SvidTtl: (raw['x509SvidTtl'] as number | undefined) ?? 0, jwtSvidTtl: (raw['jwtSvidTtl'] as number | undefined) ?? 0 });
     });
     const results = await client.batchCreate(server);
     const verdicts = cases.map((c, i) => ({ what: c.what, spire: results[i]!.status.code === 0 ? 'accepted' : `refused (${results[i]!.status.code} ${results[i]!.status.message})`, ours: ours[i] ? 'accepted' : 'refused' }));
