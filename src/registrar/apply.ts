@@ -140,6 +140,11 @@ export async function apply(client: EntryWriter, p: Plan, options: ApplyOptions 
       } else if (r.status.code === ItemStatus.ALREADY_EXISTS) {
         status = { code: r.status.code, message: `${r.status.message}: entry ID ${c.id} is held by an entry with other values (edited since the plan was made?); plan again to update it back` };
       }
+      // SPIRE refuses an entry federating with a trust domain whose bundle it lacks
+      // (sqlstore.go: "unable to find federated bundle"): say what to do.
+      if (outcome === 'failed' && c.entry.federatesWith.length > 0 && status.message.includes('federated bundle')) {
+        status = { code: status.code, message: `${status.message} (SPIRE needs the bundle of ${c.entry.federatesWith.join(', ')} before this entry can be created: a ClusterFederatedTrustDomain or federation relationship, or spire-server bundle set)` };
+      }
       items.push({ action: 'create', id: c.id, spiffeId: c.entry.spiffeId ?? '', outcome, status, entry: r.entry });
       // An owned entry made meanwhile (another run) with other values: bring it to the declaration.
       if (outcome === 'exists' && r.entry !== null) {

@@ -241,6 +241,7 @@ describe('real SPIRE server: registrar plan / apply', () => {
     expect(refused.ok).toBe(false);
     expect(refused.counts.failed).toBe(1);
     expect(refused.failures[0]?.status.message).toMatch(new RegExp(FEDERATED_TD.replace(/\./g, '\\.')));
+    expect(refused.failures[0]?.status.message).toContain(`SPIRE needs the bundle of ${FEDERATED_TD} before this entry can be created`);
     expect((await client.listEntries()).some((e) => e.spiffeId === ID_FEDERATED)).toBe(false);
 
     // The operator adds the other trust domain's bundle; the same declaration now applies.
