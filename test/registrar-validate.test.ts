@@ -237,6 +237,12 @@ describe('TTLs, DNS names, federatesWith, hint, flags', () => {
     expect(codes(issuesOf({ admin: 'yes', downstream: 1 }))).toEqual(['entries[0].admin ERR_REGISTRAR_TYPE', 'entries[0].downstream ERR_REGISTRAR_TYPE']);
     expect(codes(issuesOf({ podSelector: { matchLabels: { app: 'web' } } }))).toEqual(['entries[0] ERR_REGISTRAR_LABEL_SELECTOR']);
     expect(codes(issuesOf({ spiffeId: undefined, parentId: undefined, spiffeIdTemplate: 'spiffe://{{ .TrustDomain }}/x', podSelector: { matchLabels: { app: 1 } } }))).toEqual(['entries[0].podSelector.matchLabels ERR_REGISTRAR_LABEL_SELECTOR']);
+    // Selector templates: the controller's rules, and the registrar's typo check on a literal key.
+    const sel = (selectors: string[]) => codes(issuesOf({ spiffeId: undefined, parentId: undefined, spiffeIdTemplate: 'spiffe://{{ .TrustDomain }}/x', selectors }));
+    expect(sel(['k8s:ns:{{ .PodMeta.Namespace }}', 'k8s:pod-uid:{{ .PodMeta.UID }}', '{{ "k8s" }}:sa:{{ .PodSpec.ServiceAccountName }}'])).toEqual([]);
+    expect(sel(['k8s:namespace:{{ .PodMeta.Namespace }}'])).toEqual(['entries[0].selectors[0] ERR_REGISTRAR_SELECTOR']);
+    expect(sel(['k8s:ns:{{ .PodMeta.Namespac }}'])).toEqual(['entries[0].selectors[0] ERR_REGISTRAR_SELECTOR']);
+    expect(sel(['k8s:{{ "" }}'])).toEqual(['entries[0].selectors[0] ERR_REGISTRAR_SELECTOR']);
     // spire-controller-manager ignores a parentId on a template entry: say so.
     const parent = issuesOf({ spiffeId: undefined, spiffeIdTemplate: 'spiffe://{{ .TrustDomain }}/x' });
     expect(codes(parent)).toEqual(['entries[0].parentId ERR_REGISTRAR_TEMPLATE_PARENT']);

@@ -167,7 +167,15 @@ function checkSelectors(c: Collector, path: string, v: unknown, template: boolea
     }
     // Template entries (ClusterSPIFFEID workloadSelectorTemplates) may hold {{ }} actions.
     const text = `${s.type}:${s.value}`;
-    const problem = template && text.includes('{{') ? templateProblem('selector', text, undefined) : selectorProblem(s);
+    let problem = template && text.includes('{{') ? templateProblem('selector', text, undefined) : selectorProblem(s);
+    // The registrar's typo check on a template's literal type and key (`k8s:namespace:{{ … }}`
+    // renders, and matches nothing).
+    if (problem === undefined && template && text.includes('{{') && !s.type.includes('{{')) {
+      const colon = s.value.indexOf(':');
+      const key = colon < 0 ? s.value : s.value.slice(0, colon);
+      const keyProblem = colon < 0 || key.includes('{{') ? undefined : selectorProblem({ type: s.type, value: `${key}:x` });
+      if (keyProblem?.includes(' is not a ') === true) problem = keyProblem;
+    }
     if (problem !== undefined) c.add(p, 'ERR_REGISTRAR_SELECTOR', problem);
     else out.push({ type: s.type, value: s.value });
   });
