@@ -89,6 +89,15 @@ describe('spiffe registrar render', () => {
     }
   });
 
+  it('the old registrar formats report every dropped field on stderr and in --json', async () => {
+    const r = await run(['render', '--format', 'k8s-registrar-crd', '--manifest', manifest]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('spiffe registrar render: web: hint dropped: a SpiffeID has no such field; set it on the server');
+    expect(r.stderr).toContain('spiffe registrar render: skipped payments-db: the selectors unix:path:');
+    const j = JSON.parse((await run(['render', '--format', 'k8s-registrar-sa', '--manifest', manifest, '--json'])).stdout) as { dropped: { name: string; field: string }[] };
+    expect(j.dropped).toEqual(JSON.parse(readFileSync(join(fixtures, 'golden', 'k8s-registrar-sa', 'dropped.json'), 'utf8')));
+  });
+
   it('--out writes one file per object; the shell script is executable', async () => {
     const out = join(dir, 'out');
     const r = await run(['render', '--format', 'cluster-static-entry', '--manifest', manifest, '--out', out]);
@@ -174,17 +183,21 @@ describe('spiffe registrar render', () => {
   it('fields a k8s-registrar mode cannot carry are named on stderr (and in --json), the entry rendered without them', async () => {
     const r = await run(['render', '--format', 'k8s-registrar-annotation', '--manifest', manifest]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain("spiffe registrar render: web rendered without x509SvidTtl, jwtSvidTtl, dnsNames, federatesWith, hint: the registrar's pod_annotation mode makes the entry from the pod");
-    expect(r.stderr).toContain('spiffe registrar render: downstream-spire rendered without jwtSvidTtl, admin, downstream: ');
+    for (const field of ['dnsNames', 'x509SvidTtl', 'jwtSvidTtl', 'hint', 'federatesWith', 'parentId']) {
+      expect(r.stderr).toContain(`spiffe registrar render: web: ${field} dropped: `);
+    }
+    for (const field of ['jwtSvidTtl', 'admin', 'downstream']) expect(r.stderr).toContain(`spiffe registrar render: downstream-spire: ${field} dropped: `);
     const crd = await run(['render', '--format', 'k8s-registrar-crd', '--manifest', manifest, '--json']);
-    const out = JSON.parse(crd.stdout) as { dropped: { name: string; fields: string[] }[] };
-    expect(out.dropped.find((d) => d.name === 'web')).toEqual({ name: 'web', fields: ['x509SvidTtl', 'jwtSvidTtl', 'hint'], reason: 'not expressible in a SpiffeID resource (set them on the server instead)' });
-    expect(crd.stderr).toContain('web rendered without x509SvidTtl, jwtSvidTtl, hint: not expressible in a SpiffeID resource');
+    const out = JSON.parse(crd.stdout) as { dropped: { name: string; field: string; reason: string }[] };
+    expect(out.dropped.filter((d) => d.name === 'web')).toEqual(
+      ['x509SvidTtl', 'jwtSvidTtl', 'hint'].map((field) => ({ name: 'web', field, reason: 'a SpiffeID has no such field; set it on the server' })),
+    );
+    expect(crd.stderr).toContain('spiffe registrar render: web: hint dropped: a SpiffeID has no such field');
     // Formats that carry every field drop nothing.
     for (const format of ['cmd', 'json', 'cluster-static-entry', 'cluster-spiffeid']) {
       const j = await run(['render', '--format', format, '--manifest', manifest, '--json']);
       expect((JSON.parse(j.stdout) as { dropped: unknown[] }).dropped).toEqual([]);
-      expect(j.stderr).not.toMatch(/rendered without/);
+      expect(j.stderr).not.toMatch(/ dropped: /);
     }
   });
 

@@ -324,6 +324,98 @@ describe('plan and apply against the fake Entry API', () => {
     expect(r.failures).toMatchObject([{ action: 'update', outcome: 'failed', status: { code: 5 } }]);
   });
 
+  it('drift: an owned entry whose selectors were edited on the server is updated back, never pruned', async () => {
+    const declared = [reg('svc/a', { selectors: [{ type: 'unix', value: 'uid:1000' }, { type: 'unix', value: 'gid:5' }] }), reg('svc/b')];
+    await apply(client, await plan(client, declared, { ownerPrefix: OWNER }));
+    const id = ownedEntryId(OWNER, declared[0]!);
+    // An operator edits the entry on the server (spire-server entry update -entryID … -selector …).
+    fake.entries.set(id, { ...fake.entries.get(id)!, selectors: [{ type: 'unix', value: 'uid:0' }] });
+    for (const prune of [false, true]) {
+      const p = await plan(client, declared, { ownerPrefix: OWNER, prune });
+      expect(p.creates).toEqual([]);
+      expect(p.deletes).toEqual([]);
+      expect(p.orphans).toEqual([]);
+      expect(p.updates.map((u) => [u.id, u.changes])).toEqual([[id, [{ field: 'selectors', from: ['unix:uid:0'], to: ['unix:gid:5', 'unix:uid:1000'] }]]]);
+      expect(formatPlan(p)).toContain('    selectors: ["unix:uid:0"] -> ["unix:gid:5","unix:uid:1000"]');
+    }
+    const r = await apply(client, await plan(client, declared, { ownerPrefix: OWNER, prune: true }));
+    expect(r.ok).toBe(true);
+    expect(r.counts).toMatchObject({ updated: 1, deleted: 0, created: 0 });
+    expect(fake.entries.get(id)?.selectors).toEqual(declared[0]!.selectors);
+    expect((await plan(client, declared, { ownerPrefix: OWNER, prune: true })).unchanged).toHaveLength(2);
+  });
+
+  it('drift in every field (SPIFFE ID, parent, selectors, TTLs, DNS names, federation, hint, flags, storeSvid, expiry) is updated back with a full mask', async () => {
+    const entry = reg('svc/a', { x509SvidTtl: 600, dnsNames: ['a.example.org'], hint: 'h' });
+    await apply(client, await plan(client, [entry], { ownerPrefix: OWNER }));
+    const id = ownedEntryId(OWNER, entry);
+    fake.entries.set(id, { ...fake.entries.get(id)!, spiffeId: `spiffe://${TD}/svc/evil`, parentId: `spiffe://${TD}/other-agent`, selectors: [{ type: 'unix', value: 'uid:0' }], x509SvidTtl: 1, jwtSvidTtl: 2, dnsNames: ['evil.example.org'], federatesWith: ['evil.org'], hint: 'x', admin: true, downstream: true, storeSvid: true, expiresAt: 1_700_000_000 });
+    const p = await plan(client, [entry], { ownerPrefix: OWNER, prune: true });
+    expect(p.deletes).toEqual([]);
+    expect(p.updates[0]?.changes.map((c) => c.field)).toEqual(['spiffeId', 'parentId', 'selectors', 'x509SvidTtl', 'jwtSvidTtl', 'dnsNames', 'federatesWith', 'hint', 'admin', 'downstream', 'storeSvid', 'expiresAt']);
+    expect((await apply(client, p)).ok).toBe(true);
+    expect(fake.entries.get(id)).toMatchObject({ spiffeId: entry.spiffeId, parentId: PARENT, selectors: entry.selectors, x509SvidTtl: 600, jwtSvidTtl: 0, dnsNames: ['a.example.org'], federatesWith: [], hint: 'h', admin: false, downstream: false, storeSvid: false, expiresAt: 0 });
+    expect((await plan(client, [entry], { ownerPrefix: OWNER })).unchanged).toHaveLength(1);
+  });
+
+  it('a stale plan: the create of an ID held by an edited entry is a failure (not "exists"), and the same plan does not prune it', async () => {
+    const entry = reg('svc/a');
+    const id = ownedEntryId(OWNER, entry);
+    // Planned before the entry existed; meanwhile an entry with that ID but other selectors appeared.
+    const p = await plan(client, [entry], { ownerPrefix: OWNER });
+    fake.seed({ id, spiffeId: entry.spiffeId!, parentId: PARENT, selectors: [{ type: 'unix', value: 'uid:0' }] });
+    const hand = { ...p, deletes: [{ id, current: fake.entries.get(id)! }] };
+    const r = await apply(client, hand);
+    expect(r.ok).toBe(false);
+    expect(r.items.map((i) => [i.action, i.outcome])).toEqual([['create', 'failed'], ['delete', 'failed']]);
+    expect(r.failures[0]?.status.message).toContain(`entry ID ${id} is held by an entry with other values`);
+    expect(r.failures[1]?.status.message).toContain('the same plan creates or updates this entry');
+    expect(fake.entries.has(id)).toBe(true);
+    // Planning again finds it by its ID and updates it back.
+    const p2 = await plan(client, [entry], { ownerPrefix: OWNER, prune: true });
+    expect(p2.updates.map((u) => u.id)).toEqual([id]);
+    expect((await apply(client, p2)).ok).toBe(true);
+    expect(fake.entries.get(id)?.selectors).toEqual(entry.selectors);
+  });
+
+  it('ALREADY_EXISTS naming a similar entry under a longer prefix of another tool is a failure (the plan ownership rule, not a bare prefix)', async () => {
+    const p = await plan(client, [reg('svc/a')], { ownerPrefix: OWNER });
+    const other = fake.seed({ id: `${OWNER}team.${'c'.repeat(32)}`, spiffeId: `spiffe://${TD}/svc/a`, parentId: PARENT, selectors: [{ type: 'unix', value: 'uid:1000' }] });
+    const r = await apply(client, { ...p, prune: true });
+    expect(r.ok).toBe(false);
+    expect(r.items.map((i) => [i.action, i.outcome])).toEqual([['create', 'failed']]);
+    expect(r.failures[0]?.status.message).toContain(`entry ${other.id} is not owned by this tool`);
+    expect(fake.entries.get(other.id)).toEqual(other);
+  });
+
+  it('an owned entry edited into a copy of another declared entry: that one keeps it, the other is an id-taken conflict, nothing is deleted', async () => {
+    const a = reg('svc/a');
+    const b = reg('svc/b', { selectors: [{ type: 'unix', value: 'uid:2000' }] });
+    await apply(client, await plan(client, [a], { ownerPrefix: OWNER }));
+    const idA = ownedEntryId(OWNER, a);
+    fake.entries.set(idA, { ...fake.entries.get(idA)!, spiffeId: b.spiffeId!, selectors: b.selectors.slice() });
+    const p = await plan(client, [a, b], { ownerPrefix: OWNER, prune: true });
+    expect(p.unchanged.map((u) => [u.id, u.entry.name])).toEqual([[idA, b.name]]);
+    expect(p.conflicts.map((c) => [c.entry.name, c.reason, c.current.id])).toEqual([[a.name, 'id-taken', idA]]);
+    expect(p.creates).toEqual([]);
+    expect(p.deletes).toEqual([]);
+    expect(formatPlan(p)).toContain(`its entry ID ${idA} holds another declared entry`);
+    expect(planToJson(p)).toMatchObject({ conflicts: [{ reason: 'id-taken', existingId: idA }] });
+  });
+
+  it('an owned entry at its own ID wins over an edited duplicate: the duplicate is pruned, never the right one', async () => {
+    const a = reg('svc/a');
+    const b = reg('svc/b', { selectors: [{ type: 'unix', value: 'uid:2000' }] });
+    await apply(client, await plan(client, [a, b], { ownerPrefix: OWNER }));
+    const idA = ownedEntryId(OWNER, a);
+    const idB = ownedEntryId(OWNER, b);
+    // A edited into a copy of B, and A no longer declared.
+    fake.entries.set(idA, { ...fake.entries.get(idA)!, spiffeId: b.spiffeId!, selectors: b.selectors.slice() });
+    const p = await plan(client, [b], { ownerPrefix: OWNER, prune: true });
+    expect(p.unchanged.map((u) => u.id)).toEqual([idB]);
+    expect(p.deletes.map((d) => d.id)).toEqual([idA]);
+  });
+
   it('template entries are skipped', async () => {
     const p = await plan(client, [reg('svc/a', { spiffeId: undefined, spiffeIdTemplate: 'spiffe://{{ .TrustDomain }}/x', parentId: undefined, name: 'tpl' })], { ownerPrefix: OWNER });
     expect(p.skipped.map((s) => s.name)).toEqual(['tpl']);

@@ -43,6 +43,7 @@ describe('golden output of every format', () => {
       const dir = join(goldenDir, format);
       const actual = new Map(out.files.map((f) => [f.fileName, f.content]));
       actual.set('skipped.json', `${JSON.stringify(out.skipped, null, 2)}\n`);
+      if (out.dropped.length > 0) actual.set('dropped.json', `${JSON.stringify(out.dropped, null, 2)}\n`);
       if (update) {
         rmSync(dir, { recursive: true, force: true });
         mkdirSync(dir, { recursive: true });
@@ -125,12 +126,13 @@ describe('Kubernetes YAML', () => {
 
   it('strings that look like YAML syntax stay strings', () => {
     const tricky = ['yes', 'null', '~', '- x', 'key: value', '#comment', '*alias', '&anchor', '!tag x', '|', '>', '"q"', "'s'", '0x10', '1e3', '2026-01-01', '{{ .PodMeta.Name }}', '%TAG', '--- x', '... x', '@x', '`x`', 'ä ö'];
-    const reg = defineEntries({ entries: tricky.map((hint, i) => ({ name: `e${i}`, spiffeId: `spiffe://example.org/e${i}`, parentId: 'spiffe://example.org/agent', selectors: [`docker:label:k:${hint}`], hint })) });
-    for (const format of ['cluster-static-entry', 'k8s-registrar-crd'] as const) {
-      const docs = render(reg, format).files.map((f) => parseYaml(f.content) as { spec: { hint?: string; selectors?: string[]; selector?: { arbitrary: string[] } } });
-      if (format === 'cluster-static-entry') expect(docs.map((d) => d.spec.hint)).toEqual(tricky);
-      expect(docs.map((d) => (d.spec.selectors ?? d.spec.selector?.arbitrary)?.[0])).toEqual(tricky.map((h) => `docker:label:k:${h}`));
-    }
+    const reg = defineEntries({ entries: tricky.map((hint, i) => ({ name: `e${i}`, spiffeId: `spiffe://example.org/e${i}`, parentId: 'spiffe://example.org/agent', selectors: ['k8s:ns:shop', `k8s:pod-image:${hint}`], hint })) });
+    const static_ = render(reg, 'cluster-static-entry').files.map((f) => parseYaml(f.content) as { spec: { hint: string; selectors: string[] } });
+    expect(static_.map((d) => d.spec.hint)).toEqual(tricky);
+    expect(static_.map((d) => d.spec.selectors[1])).toEqual(tricky.map((h) => `k8s:pod-image:${h}`));
+    // The old registrar types every arbitrary selector k8s: the value goes without the type.
+    const crd = render(reg, 'k8s-registrar-crd').files.map((f) => parseYaml(f.content) as { spec: { selector: { arbitrary: string[] } } });
+    expect(crd.map((d) => d.spec.selector.arbitrary[0])).toEqual(tricky.map((h) => `pod-image:${h}`));
   });
 
   it('pod_label mode: multi-segment paths cannot be label values and are reported', () => {
@@ -164,5 +166,68 @@ describe('the example app', () => {
       expect(readdirSync(join(root, 'rendered', format)).sort()).toEqual(files.map((f) => f.fileName).sort());
       for (const f of files) expect(readFileSync(join(root, 'rendered', format, f.fileName), 'utf8'), `${format}/${f.fileName}`).toBe(f.content);
     }
+  });
+});
+
+describe('the old k8s-workload-registrar (SPIRE v1.5.6) formats', () => {
+  const parent = 'spiffe://example.org/spire/agent/k8s_psat/prod/node-1';
+  it('crd: k8s selectors map to fields or untyped arbitrary values; k8s_psat:cluster to cluster; other types and a missing namespace are skipped', () => {
+    const reg = defineEntries({ entries: [
+      { name: 'img', spiffeId: 'spiffe://example.org/img', parentId: parent, selectors: ['k8s:ns:shop', 'k8s:ns:zone', 'k8s:pod-image:reg/web:1', 'k8s:pod-label:app:web', 'k8s:pod-label:app:api'], x509SvidTtl: 60, hint: 'h', admin: true },
+      { name: 'psat', spiffeId: 'spiffe://example.org/psat', parentId: parent, selectors: ['k8s_psat:cluster:prod', 'k8s_psat:agent_node_uid:1234'] },
+      { name: 'unix', spiffeId: 'spiffe://example.org/unix', parentId: parent, selectors: ['k8s:ns:shop', 'unix:uid:0'] },
+      { name: 'psat-ns', spiffeId: 'spiffe://example.org/psat-ns', parentId: parent, selectors: ['k8s_psat:agent_ns:spire'] },
+      { name: 'no-ns', spiffeId: 'spiffe://example.org/no-ns', parentId: parent, selectors: ['k8s:sa:web'] },
+    ] });
+    const out = render(reg, 'k8s-registrar-crd', { namespace: 'spire-system' });
+    const docs = Object.fromEntries(out.files.map((f) => [f.fileName, parseYaml(f.content) as { metadata: { namespace: string }; spec: { selector: Record<string, unknown> } }]));
+    expect(Object.keys(docs)).toEqual(['img.yaml', 'psat.yaml']);
+    expect(docs['img.yaml']?.metadata.namespace).toBe('shop');
+    expect(docs['img.yaml']?.spec.selector).toEqual({ namespace: 'shop', podLabel: { app: 'api' }, arbitrary: ['ns:zone', 'pod-image:reg/web:1', 'pod-label:app:web'] });
+    expect(docs['psat.yaml']?.metadata.namespace).toBe('spire-system');
+    expect(docs['psat.yaml']?.spec.selector).toEqual({ agent_node_uid: '1234', cluster: 'prod' });
+    expect(out.skipped.map((s) => [s.name, s.reason.split(':')[0]])).toEqual([['unix', 'the selectors unix'], ['psat-ns', 'the selectors k8s_psat'], ['no-ns', 'no k8s']]);
+    expect(out.dropped.map((d) => [d.name, d.field])).toEqual([['img', 'x509SvidTtl'], ['img', 'hint'], ['img', 'admin']]);
+  });
+
+  it('pod_label / pod_annotation / service-account: every field the registrar does not carry is reported, kube-system entries are skipped', () => {
+    const reg = defineEntries({ trustDomain: 'example.org', entries: [
+      { name: 'web', spiffeId: 'spiffe://example.org/ns/shop/sa/web', parentId: parent, selectors: ['k8s:ns:shop', 'k8s:sa:web', 'k8s:container-name:app'], dnsNames: ['web.shop.svc'], x509SvidTtl: 600, federatesWith: ['partner.example'] },
+      { name: 'dns', spiffeId: 'spiffe://example.org/ns/kube-system/sa/coredns', parentId: parent, selectors: ['k8s:ns:kube-system', 'k8s:sa:coredns'] },
+    ] });
+    const single = defineEntries({ trustDomain: 'example.org', entries: [
+      { name: 'web', spiffeId: 'spiffe://example.org/web', parentId: parent, selectors: ['k8s:ns:shop', 'k8s:sa:web', 'k8s:container-name:app'], dnsNames: ['web.shop.svc'], x509SvidTtl: 600, federatesWith: ['partner.example'] },
+      { name: 'dns', spiffeId: 'spiffe://example.org/coredns', parentId: parent, selectors: ['k8s:ns:kube-system', 'k8s:sa:coredns'] },
+    ] });
+    for (const format of ['k8s-registrar-label', 'k8s-registrar-annotation', 'k8s-registrar-sa'] as const) {
+      const out = render(format === 'k8s-registrar-sa' ? reg : single, format);
+      expect(out.skipped.map((s) => s.name), format).toContain('dns');
+      expect(out.skipped.find((s) => s.name === 'dns')?.reason, format).toContain('ignores pods in kube-system');
+      const fields = out.dropped.filter((d) => d.name === 'web').map((d) => d.field);
+      expect(fields, format).toEqual(expect.arrayContaining(['dnsNames', 'x509SvidTtl', 'federatesWith', 'parentId', 'selectors: k8s:container-name:app']));
+      expect(fields.includes('selectors: k8s:sa:web'), format).toBe(format !== 'k8s-registrar-sa');
+      expect(out.files.map((f) => f.content).join(''), format).not.toContain('coredns');
+    }
+    // The federation annotation goes into the patch.
+    expect(render(reg, 'k8s-registrar-annotation').files[0]?.content).toContain('spiffe.io/federatesWith: partner.example');
+  });
+});
+
+describe('cluster-federated-trust-domain', () => {
+  it('renders declared relationships, and names the trust domains SPIRE still needs a bundle for', () => {
+    const out = render(registration, 'cluster-federated-trust-domain');
+    expect(out.files.map((f) => f.fileName)).toEqual(['partner.example.yaml', 'web-pki.example.yaml']);
+    expect(parseYaml(out.files[0]!.content)).toEqual({
+      apiVersion: 'spire.spiffe.io/v1alpha1',
+      kind: 'ClusterFederatedTrustDomain',
+      metadata: { name: 'partner.example' },
+      spec: { trustDomain: 'partner.example', bundleEndpointURL: 'https://spire.partner.example:8443', bundleEndpointProfile: { type: 'https_spiffe', endpointSPIFFEID: 'spiffe://partner.example/spire/server' } },
+    });
+    expect(out.files[0]!.content).toContain('SPIRE refuses entries that federate with partner.example until it holds its bundle');
+    expect(out.files[0]!.content).toContain('(needed by web)');
+    // web also federates with other.example, which has no declared bundle endpoint.
+    expect(out.skipped).toEqual([{ name: 'other.example', reason: expect.stringContaining('SPIRE needs its bundle before web can be created') as unknown }]);
+    // And the entry itself says so.
+    expect(render(registration, 'cluster-static-entry').files.find((f) => f.fileName === 'web.yaml')?.content).toContain('SPIRE creates this entry only once it holds the bundle of other.example, partner.example');
   });
 });

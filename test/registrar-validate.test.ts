@@ -113,13 +113,18 @@ describe('SPIFFE IDs and parent IDs (the SPIRE server rules)', () => {
     expect(codes(issuesOf({ spiffeIdTemplate: 'spiffe://{{ .TrustDomain }}/x' }))).toEqual(['entries[0] ERR_REGISTRAR_ID_AND_TEMPLATE']);
   });
 
-  it('templates: spiffe:// scheme, balanced {{ }}, at least one action, a path', () => {
+  it('templates: Go template syntax, a SPIFFE ID in the trust domain, a path outside /spire', () => {
     const t = (spiffeIdTemplate: string) => codes(issuesOf({ spiffeId: undefined, parentId: undefined, spiffeIdTemplate }));
     expect(t('spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}')).toEqual([]);
     expect(t('https://{{ .TrustDomain }}/x')).toEqual(['entries[0].spiffeIdTemplate ERR_REGISTRAR_TEMPLATE']);
     expect(t('spiffe://{{ .TrustDomain }}/{{ .PodMeta.Name }')).toEqual(['entries[0].spiffeIdTemplate ERR_REGISTRAR_TEMPLATE']);
-    expect(t('spiffe://example.org/fixed')).toEqual(['entries[0].spiffeIdTemplate ERR_REGISTRAR_TEMPLATE']);
-    expect(t('spiffe://{{ .TrustDomain }}')).toEqual(['entries[0].spiffeIdTemplate ERR_REGISTRAR_EMPTY_PATH']);
+    // The controller renders a template without actions too (every selected pod gets that ID).
+    expect(t('spiffe://example.org/fixed')).toEqual([]);
+    expect(codes(issuesOf({ spiffeId: undefined, parentId: undefined, spiffeIdTemplate: 'spiffe://other.org/{{ .PodMeta.Name }}' }, { trustDomain: 'example.org' }))).toEqual(['entries[0].spiffeIdTemplate ERR_REGISTRAR_TEMPLATE']);
+    expect(t('spiffe://{{ .TrustDomain }}')).toEqual(['entries[0].spiffeIdTemplate ERR_REGISTRAR_TEMPLATE']);
+    expect(t('spiffe://{{ .TrustDomain }}/spire/{{ .PodMeta.Name }}')).toEqual(['entries[0].spiffeIdTemplate ERR_REGISTRAR_TEMPLATE']);
+    expect(t('spiffe://{{ .TrustDomain }}/{{ .Pod.Name }}')).toEqual(['entries[0].spiffeIdTemplate ERR_REGISTRAR_TEMPLATE']);
+    expect(t('spiffe://{{ .TrustDomain }}/{{ .PodMeta.Name | lower }}')).toEqual(['entries[0].spiffeIdTemplate ERR_REGISTRAR_TEMPLATE']);
     expect(t('spiffe://{{ .TrustDomain }}/a\nb')).toEqual(['entries[0].spiffeIdTemplate ERR_REGISTRAR_TEMPLATE']);
   });
 });
@@ -183,16 +188,23 @@ describe('TTLs, DNS names, federatesWith, hint, flags', () => {
     [''],
     ['a'.repeat(64) + '.example'],
     [`${'a'.repeat(60)}.`.repeat(5) + 'example'],
-    ['under_score.example'],
+    ['ab--cd.example'],
+    ['xn--zz.example'],
+    ['xn--Bcher-kva.example'],
     ['-lead.example'],
     ['trail-.example'],
     ['a..b'],
     ['a.*.example'],
     ['*'],
-    ['web.example;rm'],
+    ['*.*.example'],
+    ['example.'],
     ['wéb.example'],
   ])('DNS name %j is refused', (d) => {
     expect(codes(issuesOf({ dnsNames: [d] }))).toEqual(['entries[0].dnsNames[0] ERR_REGISTRAR_DNS_NAME']);
+  });
+
+  it.each([['under_score.example'], ['Web.Example'], ['xn--bcher-kva.example'], ['*.example.org'], ['abc--d.example'], ['web.example;rm']])('DNS name %j is accepted, as SPIRE accepts it', (d) => {
+    expect(issuesOf({ dnsNames: [d] })).toEqual([]);
   });
 
   it('federatesWith takes trust domains, bare or as spiffe://td, not IDs with a path', () => {
@@ -211,9 +223,12 @@ describe('TTLs, DNS names, federatesWith, hint, flags', () => {
     ]);
   });
 
-  it('hint: at most 1024 characters, no control characters', () => {
+  it('hint: at most 1024 bytes of UTF-8 (as SPIRE counts), no control characters', () => {
     expect(issuesOf({ hint: 'h'.repeat(1024) })).toEqual([]);
     expect(codes(issuesOf({ hint: 'h'.repeat(1025) }))).toEqual(['entries[0].hint ERR_REGISTRAR_HINT']);
+    expect(issuesOf({ hint: 'é'.repeat(512) })).toEqual([]);
+    expect(issuesOf({ hint: `${'é'.repeat(512)}x` })[0]?.message).toBe('the hint is 1025 bytes long in UTF-8; SPIRE allows at most 1024 bytes');
+    expect(codes(issuesOf({ hint: '😀'.repeat(257) }))).toEqual(['entries[0].hint ERR_REGISTRAR_HINT']);
     expect(codes(issuesOf({ hint: 'a\u0000b' }))).toEqual(['entries[0].hint ERR_REGISTRAR_HINT']);
     expect(codes(issuesOf({ hint: 'a\u2028b' }))).toEqual(['entries[0].hint ERR_REGISTRAR_HINT']);
   });
@@ -221,7 +236,17 @@ describe('TTLs, DNS names, federatesWith, hint, flags', () => {
   it('admin and downstream are booleans; label selectors belong to templates', () => {
     expect(codes(issuesOf({ admin: 'yes', downstream: 1 }))).toEqual(['entries[0].admin ERR_REGISTRAR_TYPE', 'entries[0].downstream ERR_REGISTRAR_TYPE']);
     expect(codes(issuesOf({ podSelector: { matchLabels: { app: 'web' } } }))).toEqual(['entries[0] ERR_REGISTRAR_LABEL_SELECTOR']);
-    expect(codes(issuesOf({ spiffeId: undefined, spiffeIdTemplate: 'spiffe://{{ .TrustDomain }}/x', podSelector: { matchLabels: { app: 1 } } }))).toEqual(['entries[0].podSelector.matchLabels ERR_REGISTRAR_LABEL_SELECTOR']);
+    expect(codes(issuesOf({ spiffeId: undefined, parentId: undefined, spiffeIdTemplate: 'spiffe://{{ .TrustDomain }}/x', podSelector: { matchLabels: { app: 1 } } }))).toEqual(['entries[0].podSelector.matchLabels ERR_REGISTRAR_LABEL_SELECTOR']);
+    // Selector templates: the controller's rules, and the registrar's typo check on a literal key.
+    const sel = (selectors: string[]) => codes(issuesOf({ spiffeId: undefined, parentId: undefined, spiffeIdTemplate: 'spiffe://{{ .TrustDomain }}/x', selectors }));
+    expect(sel(['k8s:ns:{{ .PodMeta.Namespace }}', 'k8s:pod-uid:{{ .PodMeta.UID }}', '{{ "k8s" }}:sa:{{ .PodSpec.ServiceAccountName }}'])).toEqual([]);
+    expect(sel(['k8s:namespace:{{ .PodMeta.Namespace }}'])).toEqual(['entries[0].selectors[0] ERR_REGISTRAR_SELECTOR']);
+    expect(sel(['k8s:ns:{{ .PodMeta.Namespac }}'])).toEqual(['entries[0].selectors[0] ERR_REGISTRAR_SELECTOR']);
+    expect(sel(['k8s:{{ "" }}'])).toEqual(['entries[0].selectors[0] ERR_REGISTRAR_SELECTOR']);
+    // spire-controller-manager ignores a parentId on a template entry: say so.
+    const parent = issuesOf({ spiffeId: undefined, spiffeIdTemplate: 'spiffe://{{ .TrustDomain }}/x' });
+    expect(codes(parent)).toEqual(['entries[0].parentId ERR_REGISTRAR_TEMPLATE_PARENT']);
+    expect(parent[0]?.message).toContain('would ignore it');
   });
 });
 
@@ -256,7 +281,7 @@ describe('the manifest as a whole', () => {
       trustDomain: 'example.org',
       entries: [
         { spiffeId: 'spiffe://example.org/spire/x', parentId: PARENT, selectors: [] },
-        { spiffeId: 'spiffe://example.org/ok', parentId: PARENT, selectors: ['k8s:ns:a'], x509SvidTtl: -1, dnsNames: ['bad_name'], hint: 'x'.repeat(2000) },
+        { spiffeId: 'spiffe://example.org/ok', parentId: PARENT, selectors: ['k8s:ns:a'], x509SvidTtl: -1, dnsNames: ['ba--dname'], hint: 'x'.repeat(2000) },
       ],
     };
     let err: unknown;
@@ -345,7 +370,7 @@ describe('the published JSON Schema agrees with the validator', () => {
     const unknownFields = validateManifest({ entries: [withAll] }).issues.filter((i) => i.code === 'ERR_REGISTRAR_UNKNOWN_FIELD');
     expect(unknownFields).toEqual([]);
     expect(entryKeys.sort()).toEqual(['admin', 'dnsNames', 'downstream', 'federatesWith', 'hint', 'jwtSvidTtl', 'name', 'namespaceSelector', 'parentId', 'podSelector', 'selectors', 'spiffeId', 'spiffeIdTemplate', 'x509SvidTtl']);
-    expect(Object.keys(schema.properties).sort()).toEqual(['$schema', 'defaults', 'entries', 'ownerPrefix', 'trustDomain']);
+    expect(Object.keys(schema.properties).sort()).toEqual(['$schema', 'defaults', 'entries', 'federation', 'ownerPrefix', 'trustDomain']);
   });
 
   it('its patterns accept what the validator accepts and refuse the obvious mistakes', () => {
@@ -363,5 +388,30 @@ describe('the published JSON Schema agrees with the validator', () => {
     const text = readFileSync(fileURLToPath(new URL('./fixtures/registrar/manifest.yaml', import.meta.url)), 'utf8');
     expect(text).toContain('$schema: ../../../schema/registrar-manifest.schema.json');
     expect((await loadManifest(fileURLToPath(new URL('./fixtures/registrar/manifest.yaml', import.meta.url)))).entries).toHaveLength(6);
+  });
+});
+
+describe('federation (ClusterFederatedTrustDomain), as the controller webhook checks it', () => {
+  const base = { trustDomain: 'example.org', entries: [{ spiffeId: 'spiffe://example.org/a', parentId: PARENT, selectors: ['unix:uid:1'], federatesWith: ['partner.example'] }] };
+  const fed = (federation: unknown) => validateManifest({ ...base, federation });
+  it('accepts https_spiffe with an endpoint ID and https_web without', () => {
+    const r = fed({ 'partner.example': { bundleEndpointURL: 'https://spire.partner.example:8443', bundleEndpointProfile: { type: 'https_spiffe', endpointSPIFFEID: 'spiffe://partner.example/spire/server' } }, 'web.example': { bundleEndpointURL: 'https://web.example/b', bundleEndpointProfile: { type: 'https_web' } } });
+    expect(r.issues).toEqual([]);
+    expect(r.registration?.federation?.map((f) => [f.trustDomain, f.bundleEndpointProfile.type])).toEqual([['partner.example', 'https_spiffe'], ['web.example', 'https_web']]);
+  });
+  it.each([
+    [{ 'partner.example': { bundleEndpointURL: 'http://p.example', bundleEndpointProfile: { type: 'https_web' } } }, 'federation.partner.example.bundleEndpointURL ERR_REGISTRAR_FEDERATION'],
+    [{ 'partner.example': { bundleEndpointURL: 'https://user:pw@p.example', bundleEndpointProfile: { type: 'https_web' } } }, 'federation.partner.example.bundleEndpointURL ERR_REGISTRAR_FEDERATION'],
+    [{ 'partner.example': { bundleEndpointURL: 'not a url', bundleEndpointProfile: { type: 'https_web' } } }, 'federation.partner.example.bundleEndpointURL ERR_REGISTRAR_FEDERATION'],
+    [{ 'partner.example': { bundleEndpointURL: 'https://p.example', bundleEndpointProfile: { type: 'https_web', endpointSPIFFEID: 'spiffe://p/x' } } }, 'federation.partner.example.bundleEndpointProfile.endpointSPIFFEID ERR_REGISTRAR_FEDERATION'],
+    [{ 'partner.example': { bundleEndpointURL: 'https://p.example', bundleEndpointProfile: { type: 'https_spiffe' } } }, 'federation.partner.example.bundleEndpointProfile.endpointSPIFFEID ERR_REGISTRAR_FEDERATION'],
+    [{ 'partner.example': { bundleEndpointURL: 'https://p.example', bundleEndpointProfile: { type: 'spiffe' } } }, 'federation.partner.example.bundleEndpointProfile.type ERR_REGISTRAR_FEDERATION'],
+    [{ 'Partner.Example': { bundleEndpointURL: 'https://p.example', bundleEndpointProfile: { type: 'https_web' } } }, 'federation.Partner.Example ERR_REGISTRAR_FEDERATION'],
+    [{ 'example.org': { bundleEndpointURL: 'https://p.example', bundleEndpointProfile: { type: 'https_web' } } }, 'federation.example.org ERR_REGISTRAR_FEDERATION'],
+    [{ 'partner.example': { bundleEndpointURL: 'https://p.example' } }, 'federation.partner.example.bundleEndpointProfile ERR_REGISTRAR_REQUIRED'],
+    [{ 'partner.example': { bundleEndpointURL: 'https://p.example', bundleEndpointProfile: { type: 'https_web' }, trustDomainBundle: '{' } }, 'federation.partner.example.trustDomainBundle ERR_REGISTRAR_FEDERATION'],
+    [[], 'federation ERR_REGISTRAR_TYPE'],
+  ])('%j is refused', (federation, code) => {
+    expect(codes(fed(federation).issues)).toEqual([code]);
   });
 });

@@ -1,14 +1,20 @@
 /**
  * Applying a {@link Plan}: creates, then updates, then deletes, in batches, with the per-item
- * status of every entry. ALREADY_EXISTS on a create whose existing entry is owned is success (a
- * concurrent or earlier run made it; it is updated if its fields differ); NOT_FOUND on a delete
- * is success (already gone). Running
+ * status of every entry. ALREADY_EXISTS on a create whose existing similar entry is owned (the
+ * same `<prefix><32 hex>` rule as the plan, {@link isOwnedEntryId}) is success (a concurrent or
+ * earlier run made it; it is updated if its fields differ). ALREADY_EXISTS without an entry is
+ * SPIRE refusing a second entry with the same ID (pkg/server/datastore/sqlstore/sqlstore.go maps
+ * the unique-constraint violation to AlreadyExists and createEntry in
+ * pkg/server/api/entry/v1/service.go returns no entry then): the ID is held by an entry with
+ * other values, edited since the plan was made, so it is a failure and the next plan updates it
+ * back. NOT_FOUND on a delete is success (already gone). Running
  * the same plan twice, or planning and applying again, changes nothing the second time.
  *
  * @module
  */
 import type { DeleteResults, EntryResults } from './entry-api.js';
 import type { EntryMask, EntryStatus, ServerEntry } from './entry-codec.js';
+import { isOwnedEntryId } from './owner.js';
 import { diffEntry, type Plan, type PlannedUpdate, toServerEntry, updateMask } from './plan.js';
 
 /**
@@ -129,12 +135,19 @@ export async function apply(client: EntryWriter, p: Plan, options: ApplyOptions 
     batch.forEach((c, i) => {
       const r = results[i] ?? { status: { code: ItemStatus.INTERNAL, message: 'no result' }, entry: null };
       let outcome: ItemOutcomeKind = 'failed';
+      let status = r.status;
       if (r.status.code === ItemStatus.OK) outcome = 'created';
-      else if (r.status.code === ItemStatus.ALREADY_EXISTS && (r.entry === null || r.entry.id.startsWith(p.ownerPrefix))) outcome = 'exists';
-      const status =
-        outcome === 'failed' && r.status.code === ItemStatus.ALREADY_EXISTS
-          ? { code: r.status.code, message: `${r.status.message}: entry ${r.entry?.id ?? '?'} is not owned by this tool (prefix ${p.ownerPrefix})` }
-          : r.status;
+      else if (r.status.code === ItemStatus.ALREADY_EXISTS && r.entry !== null && isOwnedEntryId(p.ownerPrefix, r.entry.id)) outcome = 'exists';
+      else if (r.status.code === ItemStatus.ALREADY_EXISTS && r.entry !== null) {
+        status = { code: r.status.code, message: `${r.status.message}: entry ${r.entry.id} is not owned by this tool (prefix ${p.ownerPrefix})` };
+      } else if (r.status.code === ItemStatus.ALREADY_EXISTS) {
+        status = { code: r.status.code, message: `${r.status.message}: entry ID ${c.id} is held by an entry with other values (edited since the plan was made?); plan again to update it back` };
+      }
+      // SPIRE refuses an entry federating with a trust domain whose bundle it lacks
+      // (sqlstore.go: "unable to find federated bundle"): say what to do.
+      if (outcome === 'failed' && c.entry.federatesWith.length > 0 && status.message.includes('federated bundle')) {
+        status = { code: status.code, message: `${status.message} (SPIRE needs the bundle of ${c.entry.federatesWith.join(', ')} before this entry can be created: a ClusterFederatedTrustDomain or federation relationship, or spire-server bundle set)` };
+      }
       items.push({ action: 'create', id: c.id, spiffeId: c.entry.spiffeId ?? '', outcome, status, entry: r.entry });
       // An owned entry made meanwhile (another run) with other values: bring it to the declaration.
       if (outcome === 'exists' && r.entry !== null) {
@@ -163,7 +176,12 @@ export async function apply(client: EntryWriter, p: Plan, options: ApplyOptions 
     }
   }
 
-  for (const batch of chunks(p.deletes, batchSize)) {
+  // Never delete what this apply creates or updates (a hand-made plan could list both).
+  const kept = new Set([...p.creates.map((c) => c.id), ...p.updates.map((u) => u.id), ...late.map((u) => u.id)]);
+  for (const d of p.deletes.filter((x) => kept.has(x.id))) {
+    items.push({ action: 'delete', id: d.id, spiffeId: d.current.spiffeId, outcome: 'failed', status: { code: ItemStatus.INVALID_ARGUMENT, message: 'not deleted: the same plan creates or updates this entry' }, entry: null });
+  }
+  for (const batch of chunks(p.deletes.filter((x) => !kept.has(x.id)), batchSize)) {
     const results = await client.batchDelete(batch.map((d) => d.id));
     batch.forEach((d, i) => {
       const r = results[i] ?? { status: { code: ItemStatus.INTERNAL, message: 'no result' }, id: d.id };

@@ -142,7 +142,7 @@ async function renderCommand(args: readonly string[], io: CliIo): Promise<number
   // Every skipped entry is named on stderr, after the output (stdout stays the output, or the JSON).
   const listSkipped = (): void => {
     for (const s of out.skipped) io.stderr(`spiffe registrar render: skipped ${s.name}: ${s.reason}\n`);
-    for (const d of out.dropped) io.stderr(`spiffe registrar render: ${d.name} rendered without ${d.fields.join(', ')}: ${d.reason}\n`);
+    for (const d of out.dropped) io.stderr(`spiffe registrar render: ${d.name}: ${d.field} dropped: ${d.reason}\n`);
   };
   if (out.rendered.length === 0) {
     listSkipped();

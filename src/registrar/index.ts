@@ -22,7 +22,7 @@
  * Manifest and validation errors, with stable codes and the path of every problem.
  * @module spiffe-kit/registrar
  */
-export type { EntryDeclaration, EntryDefaults, LabelSelector, Registration, RegistrarManifest, RegistrationEntry, Selector } from './types.js';
+export type { EntryDeclaration, EntryDefaults, FederatedTrustDomain, FederationDeclaration, LabelSelector, Registration, RegistrarManifest, RegistrationEntry, Selector } from './types.js';
 export { ManifestError, type ManifestErrorCode, RegistrarValidationError, type ValidationIssue, type ValidationIssueCode } from './errors.js';
 export { docker, k8s, selector, selectorProblem, selectorString, systemd, unix } from './selectors.js';
 export { goDuration, MAX_TTL_SECONDS, parseTtl } from './duration.js';
@@ -32,9 +32,9 @@ export { DEFAULT_MANIFEST_NAMES, findManifest, loadManifest, parseManifestText, 
 export { DEFAULT_OWNER_PREFIX, entryKey, isOwnedEntryId, OWNER_PREFIX_PATTERN, ownedEntryId, selectorStrings } from './owner.js';
 export { shellQuote } from './shell-quote.js';
 export { entryCreateArgs, renderEntryCreateCommands, renderEntryCreateData, type SpireCliInput, type SpireCliRenderOptions } from './render-spire-cli.js';
-export { clusterSpiffeId, clusterStaticEntry, type K8sRenderOptions, type RenderedFile, renderClusterSpiffeIds, renderClusterStaticEntries } from './render-k8s.js';
+export { clusterFederatedTrustDomain, clusterSpiffeId, clusterStaticEntry, type K8sRenderOptions, type RenderedFile, renderClusterFederatedTrustDomains, renderClusterSpiffeIds, renderClusterStaticEntries } from './render-k8s.js';
 export {
-  type DroppedFields,
+  type DroppedField,
   type LegacyRender,
   type LegacyRenderOptions,
   renderK8sRegistrarAnnotation,

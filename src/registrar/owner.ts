@@ -20,7 +20,8 @@ export const DEFAULT_OWNER_PREFIX = 'spiffe-kit.';
 
 /**
  * What an owner prefix may contain: SPIRE accepts custom entry IDs of at most 255 characters of
- * `[A-Za-z0-9._-]`; the prefix leaves room for the 32 hex digits of the hash.
+ * `[A-Za-z0-9._-]` (v1.15.3 pkg/server/datastore/sqlstore/sqlstore.go validateRegistrationEntry,
+ * validEntryIDChars); the prefix leaves room for the 32 hex digits of the hash.
  *
  * @example
  * ```ts

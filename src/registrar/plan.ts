@@ -1,9 +1,14 @@
 /**
  * Planning: what to create, update and delete on a SPIRE server so that it holds the declared
- * entries. Entries are matched by (spiffe_id, parent_id, sorted selectors), as SPIRE matches
- * "similar" entries; only entries whose ID starts with the owner prefix are ever updated or
- * deleted (the ownership model of spire-controller-manager). A similar entry owned by someone
- * else is reported as a conflict and left alone.
+ * entries. Only entries whose ID is the owner prefix followed by 32 hex digits are ever updated
+ * or deleted (the ownership model of spire-controller-manager). A declared entry is matched with
+ * an owned server entry first by its ID (the hash of its declaration, {@link ownedEntryId}) and
+ * the same (spiffe_id, parent_id, sorted selectors) key, then by that key alone (as SPIRE matches
+ * "similar" entries), then by its ID alone: an owned entry edited on the server (its selectors,
+ * SPIFFE ID or parent changed) is found by its ID and updated back to the declaration, in every
+ * field, instead of being left as it is (and later pruned). A similar entry owned by someone
+ * else is reported as a conflict and left alone. Prune never deletes an entry that the plan
+ * creates or updates.
  *
  * @module
  */
@@ -19,9 +24,14 @@ import type { Registration, RegistrationEntry, Selector } from './types.js';
  * const f: PlanField = 'hint';
  * ```
  */
-export type PlanField = 'x509SvidTtl' | 'jwtSvidTtl' | 'dnsNames' | 'federatesWith' | 'hint' | 'admin' | 'downstream';
+export type PlanField = 'spiffeId' | 'parentId' | 'selectors' | 'x509SvidTtl' | 'jwtSvidTtl' | 'dnsNames' | 'federatesWith' | 'hint' | 'admin' | 'downstream' | 'storeSvid' | 'expiresAt';
 
-const FIELDS: readonly PlanField[] = ['x509SvidTtl', 'jwtSvidTtl', 'dnsNames', 'federatesWith', 'hint', 'admin', 'downstream'];
+/**
+ * Every field of an entry that the declaration fixes: a server entry that differs in any of
+ * them is brought back. `storeSvid` and `expiresAt` are not declarable; they are declared as
+ * false / 0 (never expires), so an operator setting them on an owned entry is drift too.
+ */
+const FIELDS: readonly PlanField[] = ['spiffeId', 'parentId', 'selectors', 'x509SvidTtl', 'jwtSvidTtl', 'dnsNames', 'federatesWith', 'hint', 'admin', 'downstream', 'storeSvid', 'expiresAt'];
 
 /**
  * One field that differs between the server and the declaration.
@@ -92,17 +102,20 @@ export interface PlannedUnchanged {
 }
 
 /**
- * A declared entry for which the server holds a similar entry that this tool does not own: it
- * is never modified, and the declared entry is not created (SPIRE would refuse it).
+ * A declared entry that cannot be created: either the server holds a similar entry that this
+ * tool does not own (`similar`: it is never modified, and SPIRE would refuse the create), or the
+ * entry's ID is held by an owned entry that another declaration already matches (`id-taken`:
+ * an operator edited that entry into a copy of another declared entry).
  *
  * @example
  * ```ts
- * for (const c of p.conflicts) console.log(`${c.entry.spiffeId} is held by entry ${c.current.id}`);
+ * for (const c of p.conflicts) console.log(`${c.entry.spiffeId} is held by entry ${c.current.id} (${c.reason})`);
  * ```
  */
 export interface PlannedConflict {
   readonly entry: RegistrationEntry;
   readonly current: ServerEntry;
+  readonly reason: 'similar' | 'id-taken';
 }
 
 /**
@@ -167,6 +180,8 @@ function sortedUnique(list: readonly string[], map: (s: string) => string = (s) 
 
 function serverValue(current: ServerEntry, field: PlanField): unknown {
   switch (field) {
+    case 'selectors':
+      return sortedSelectors(current.selectors);
     case 'dnsNames':
       return sortedUnique(current.dnsNames, (d) => d.toLowerCase());
     case 'federatesWith':
@@ -178,6 +193,16 @@ function serverValue(current: ServerEntry, field: PlanField): unknown {
 
 function declaredValue(entry: RegistrationEntry, field: PlanField): unknown {
   switch (field) {
+    case 'spiffeId':
+      return entry.spiffeId ?? '';
+    case 'parentId':
+      return entry.parentId ?? '';
+    case 'selectors':
+      return sortedSelectors(entry.selectors);
+    case 'storeSvid':
+      return false;
+    case 'expiresAt':
+      return 0;
     case 'dnsNames':
       return sortedUnique(entry.dnsNames, (d) => d.toLowerCase());
     case 'federatesWith':
@@ -188,8 +213,9 @@ function declaredValue(entry: RegistrationEntry, field: PlanField): unknown {
 }
 
 /**
- * The fields of `current` that differ from `entry`. A TTL of 0 means "server default" and SPIRE
- * stores it as 0, so declaring 0 again after a TTL reverts the entry to the default.
+ * The fields of `current` that differ from `entry`, over the whole entry (SPIFFE ID, parent ID,
+ * selector set and every other field). A TTL of 0 means "server default" and SPIRE stores it as
+ * 0, so declaring 0 again after a TTL reverts the entry to the default.
  *
  * @example
  * ```ts
@@ -273,39 +299,74 @@ export async function plan(client: EntryLister, input: Registration | readonly R
   const prune = options.prune ?? false;
   const server = await client.listEntries();
 
-  const owned = new Map<string, ServerEntry>();
+  const ownedById = new Map<string, ServerEntry>();
+  const ownedByKey = new Map<string, ServerEntry[]>();
   const foreign = new Map<string, ServerEntry>();
-  for (const e of server) (isOwnedEntryId(ownerPrefix, e.id) ? owned : foreign).set(entryKey(e), e);
+  for (const e of server) {
+    if (!isOwnedEntryId(ownerPrefix, e.id)) {
+      foreign.set(entryKey(e), e);
+      continue;
+    }
+    ownedById.set(e.id, e);
+    const key = entryKey(e);
+    ownedByKey.set(key, [...(ownedByKey.get(key) ?? []), e]);
+  }
 
   const creates: PlannedCreate[] = [];
   const updates: PlannedUpdate[] = [];
   const unchanged: PlannedUnchanged[] = [];
   const conflicts: PlannedConflict[] = [];
   const skipped: RegistrationEntry[] = [];
-  const declared = new Set<string>();
+  const claimed = new Set<string>();
+  const matched = (entry: RegistrationEntry, current: ServerEntry): void => {
+    claimed.add(current.id);
+    const changes = diffEntry(current, entry);
+    if (changes.length === 0) unchanged.push({ id: current.id, entry });
+    else updates.push({ id: current.id, entry, current, changes });
+  };
 
+  // The declared entries, once each (the same entry declared twice counts once).
+  const pending: { entry: RegistrationEntry; key: string; id: string }[] = [];
+  const declared = new Set<string>();
   for (const entry of entries) {
     if (entry.spiffeId === undefined || entry.parentId === undefined) {
       skipped.push(entry);
       continue;
     }
     const key = entryKey(entry);
-    if (declared.has(key)) continue; // the same entry declared twice
+    if (declared.has(key)) continue;
     declared.add(key);
-    const mine = owned.get(key);
-    if (mine !== undefined) {
-      const changes = diffEntry(mine, entry);
-      if (changes.length === 0) unchanged.push({ id: mine.id, entry });
-      else updates.push({ id: mine.id, entry, current: mine, changes });
-      continue;
-    }
-    const theirs = foreign.get(key);
-    if (theirs !== undefined) conflicts.push({ entry, current: theirs });
-    else creates.push({ id: ownedEntryId(ownerPrefix, entry), entry });
+    pending.push({ entry, key, id: ownedEntryId(ownerPrefix, entry) });
+  }
+  // 1. Its own ID, holding the same key: the usual case.
+  const byKey: typeof pending = [];
+  for (const d of pending) {
+    const mine = ownedById.get(d.id);
+    if (mine !== undefined && entryKey(mine) === d.key) matched(d.entry, mine);
+    else byKey.push(d);
+  }
+  // 2. An owned entry with the same key under another ID (e.g. made under an older hash).
+  const byId: typeof pending = [];
+  for (const d of byKey) {
+    const mine = ownedByKey.get(d.key)?.find((e) => !claimed.has(e.id));
+    if (mine !== undefined) matched(d.entry, mine);
+    else byId.push(d);
+  }
+  // 3. A similar foreign entry: a conflict. Else its own ID edited on the server: drift, updated
+  //    back. Else nothing: created.
+  for (const d of byId) {
+    const theirs = foreign.get(d.key);
+    const drifted = ownedById.get(d.id);
+    if (theirs !== undefined) conflicts.push({ entry: d.entry, current: theirs, reason: 'similar' });
+    else if (drifted !== undefined && claimed.has(drifted.id)) conflicts.push({ entry: d.entry, current: drifted, reason: 'id-taken' });
+    else if (drifted !== undefined) matched(d.entry, drifted);
+    else creates.push({ id: d.id, entry: d.entry });
   }
 
+  // Never delete what this plan creates or updates (or an entry whose ID a conflict needs).
+  const kept = new Set<string>([...claimed, ...creates.map((c) => c.id)]);
   const stale: PlannedDelete[] = [];
-  for (const [key, e] of owned) if (!declared.has(key)) stale.push({ id: e.id, current: e });
+  for (const e of ownedById.values()) if (!kept.has(e.id)) stale.push({ id: e.id, current: e });
   return { ownerPrefix, prune, creates, updates, deletes: prune ? stale : [], unchanged, conflicts, orphans: prune ? [] : stale, skipped };
 }
 
@@ -332,7 +393,10 @@ export function formatPlan(p: Plan): string {
     for (const c of u.changes) lines.push(`    ${c.field}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`);
   }
   for (const d of p.deletes) lines.push(`- ${describeEntry(d.current)}  [${d.id}]`);
-  for (const c of p.conflicts) lines.push(`! ${describeEntry(c.entry)}: a similar entry ${c.current.id} exists and is not owned by this tool (prefix ${p.ownerPrefix}); left alone`);
+  for (const c of p.conflicts) {
+    if (c.reason === 'similar') lines.push(`! ${describeEntry(c.entry)}: a similar entry ${c.current.id} exists and is not owned by this tool (prefix ${p.ownerPrefix}); left alone`);
+    else lines.push(`! ${describeEntry(c.entry)}: its entry ID ${c.current.id} holds another declared entry (edited on the server into ${describeEntry(c.current)}); delete that entry and apply again`);
+  }
   for (const o of p.orphans) lines.push(`  (owned entry ${o.id} for ${o.current.spiffeId} is no longer declared; --prune deletes it)`);
   for (const s of p.skipped) lines.push(`  (skipped ${s.name}: template entries are for ClusterSPIFFEID only)`);
   lines.push(`Plan: ${p.creates.length} to create, ${p.updates.length} to update, ${p.deletes.length} to delete, ${p.unchanged.length} unchanged${p.conflicts.length > 0 ? `, ${p.conflicts.length} in conflict` : ''}.`);
@@ -356,7 +420,7 @@ export function planToJson(p: Plan): Record<string, unknown> {
     updates: p.updates.map((u) => ({ id: u.id, name: u.entry.name, ...ref(u.entry), changes: u.changes })),
     deletes: p.deletes.map((d) => ({ id: d.id, ...ref(d.current) })),
     unchanged: p.unchanged.map((u) => ({ id: u.id, name: u.entry.name, ...ref(u.entry) })),
-    conflicts: p.conflicts.map((c) => ({ name: c.entry.name, ...ref(c.entry), existingId: c.current.id })),
+    conflicts: p.conflicts.map((c) => ({ name: c.entry.name, ...ref(c.entry), existingId: c.current.id, reason: c.reason })),
     orphans: p.orphans.map((o) => ({ id: o.id, ...ref(o.current) })),
     skipped: p.skipped.map((s) => s.name),
   };

@@ -3,14 +3,14 @@
  *
  * @module
  */
-import { type K8sRenderOptions, type RenderedFile, renderClusterSpiffeIds, renderClusterStaticEntries } from './render-k8s.js';
+import { type K8sRenderOptions, type RenderedFile, renderClusterFederatedTrustDomains, renderClusterSpiffeIds, renderClusterStaticEntries } from './render-k8s.js';
 import {
+  type DroppedField,
   type LegacyRenderOptions,
   renderK8sRegistrarAnnotation,
   renderK8sRegistrarCrd,
   renderK8sRegistrarLabel,
   renderK8sRegistrarServiceAccount,
-  type DroppedFields,
   type SkippedEntry,
 } from './render-legacy.js';
 import { renderEntryCreateCommands, renderEntryCreateData, type SpireCliRenderOptions } from './render-spire-cli.js';
@@ -24,7 +24,7 @@ import type { Registration } from './types.js';
  * const f: RenderFormat = 'cluster-static-entry';
  * ```
  */
-export type RenderFormat = 'cmd' | 'json' | 'cluster-static-entry' | 'cluster-spiffeid' | 'k8s-registrar-crd' | 'k8s-registrar-annotation' | 'k8s-registrar-label' | 'k8s-registrar-sa';
+export type RenderFormat = 'cmd' | 'json' | 'cluster-static-entry' | 'cluster-spiffeid' | 'cluster-federated-trust-domain' | 'k8s-registrar-crd' | 'k8s-registrar-annotation' | 'k8s-registrar-label' | 'k8s-registrar-sa';
 
 /**
  * Every {@link RenderFormat}, in the order `--help` lists them.
@@ -34,7 +34,7 @@ export type RenderFormat = 'cmd' | 'json' | 'cluster-static-entry' | 'cluster-sp
  * RENDER_FORMATS.includes('json'); // true
  * ```
  */
-export const RENDER_FORMATS: readonly RenderFormat[] = Object.freeze(['cmd', 'json', 'cluster-static-entry', 'cluster-spiffeid', 'k8s-registrar-crd', 'k8s-registrar-annotation', 'k8s-registrar-label', 'k8s-registrar-sa']);
+export const RENDER_FORMATS: readonly RenderFormat[] = Object.freeze(['cmd', 'json', 'cluster-static-entry', 'cluster-spiffeid', 'cluster-federated-trust-domain', 'k8s-registrar-crd', 'k8s-registrar-annotation', 'k8s-registrar-label', 'k8s-registrar-sa']);
 
 /**
  * Options of every renderer together.
@@ -47,7 +47,8 @@ export const RENDER_FORMATS: readonly RenderFormat[] = Object.freeze(['cmd', 'js
 export type RenderOptions = SpireCliRenderOptions & K8sRenderOptions & LegacyRenderOptions;
 
 /**
- * What {@link render} produces: files, and the entries the format cannot express.
+ * What {@link render} produces: files, the entries the format cannot express, and the declared
+ * fields it renders without.
  *
  * @example
  * ```ts
@@ -60,8 +61,8 @@ export interface RenderOutput {
   readonly rendered: readonly string[];
   /** The entries the format cannot express, and why (they are in no file). */
   readonly skipped: readonly SkippedEntry[];
-  /** Declared fields of rendered entries that the format cannot carry (the k8s-registrar modes). */
-  readonly dropped: readonly DroppedFields[];
+  /** Declared fields the format renders without (the old registrar's formats); empty otherwise. */
+  readonly dropped: readonly DroppedField[];
 }
 
 const templateSkips = (r: Registration): SkippedEntry[] => r.entries.filter((e) => e.spiffeId === undefined).map((e) => ({ name: e.name, reason: 'a template entry renders to ClusterSPIFFEID only' }));
@@ -81,16 +82,13 @@ const templateSkips = (r: Registration): SkippedEntry[] => r.entries.filter((e) 
  * ```
  */
 export function render(registration: Registration, format: RenderFormat, options: RenderOptions = {}): RenderOutput {
-  const { files, skipped, dropped = [] } = renderFiles(registration, format, options);
-  const left = new Set(skipped.map((s) => s.name));
-  return { files, rendered: registration.entries.map((e) => e.name).filter((name) => !left.has(name)), skipped, dropped };
+  const out = renderFormat(registration, format, options);
+  const left = new Set(out.skipped.map((s) => s.name));
+  const dropped = 'dropped' in out ? (out.dropped ?? []) : [];
+  return { files: out.files, rendered: registration.entries.map((e) => e.name).filter((name) => !left.has(name)), skipped: out.skipped, dropped };
 }
 
-function renderFiles(
-  registration: Registration,
-  format: RenderFormat,
-  options: RenderOptions,
-): { files: readonly RenderedFile[]; skipped: readonly SkippedEntry[]; dropped?: readonly DroppedFields[] } {
+function renderFormat(registration: Registration, format: RenderFormat, options: RenderOptions): { files: readonly RenderedFile[]; skipped: readonly SkippedEntry[]; dropped?: readonly DroppedField[] } {
   switch (format) {
     case 'cmd':
       return { files: [{ fileName: 'entries.sh', content: renderEntryCreateCommands(registration, options) }], skipped: templateSkips(registration) };
@@ -103,6 +101,8 @@ function renderFiles(
         files: renderClusterSpiffeIds(registration, options),
         skipped: registration.entries.filter((e) => e.spiffeIdTemplate === undefined).map((e) => ({ name: e.name, reason: 'a fixed-ID entry renders to ClusterStaticEntry (cluster-static-entry)' })),
       };
+    case 'cluster-federated-trust-domain':
+      return renderClusterFederatedTrustDomains(registration, options);
     case 'k8s-registrar-crd':
       return renderK8sRegistrarCrd(registration, options);
     case 'k8s-registrar-annotation':

@@ -127,6 +127,20 @@ export function selectorString(s: Selector): string {
 // What the value of a selector of a known type must look like (key → value rule).
 type ValueRule = RegExp | undefined;
 const ANY = /^.+$/s;
+// The selectors the k8s and docker attestors add when sigstore verification is on (SPIRE v1.15.3
+// pkg/agent/common/sigstore/sigstore.go: `image-signature:verified`, `image-attestations:verified`,
+// and one `image-signature-<detail>:<value>` per detail of each signature).
+const SIGSTORE: Readonly<Record<string, ValueRule>> = {
+  'image-signature': /^verified$/,
+  'image-attestations': /^verified$/,
+  'image-signature-subject': ANY,
+  'image-signature-issuer': ANY,
+  'image-signature-value': ANY,
+  'image-signature-log-id': ANY,
+  'image-signature-log-index': ANY,
+  'image-signature-integrated-time': ANY,
+  'image-signature-signed-entry-timestamp': ANY,
+};
 const KNOWN: Readonly<Record<string, Readonly<Record<string, ValueRule>>>> = {
   unix: {
     uid: /^\d{1,10}$/,
@@ -154,12 +168,14 @@ const KNOWN: Readonly<Record<string, Readonly<Record<string, ValueRule>>>> = {
     'container-name': ANY,
     'container-image': ANY,
     'ns-label': /^[^:]+:.*$/s,
+    ...SIGSTORE,
   },
   docker: {
     label: /^[^:]+:.*$/s,
     env: /^[^=]+=.*$/s,
     image_id: ANY,
     image_config_digest: /^sha256:[0-9a-f]{64}$/,
+    ...SIGSTORE,
   },
   systemd: {
     id: ANY,
@@ -171,6 +187,7 @@ const VALUE_HINT: Readonly<Record<string, string>> = {
   'unix:uid': 'a number', 'unix:gid': 'a number', 'unix:supplementary_gid': 'a number', 'unix:path': 'an absolute path',
   'unix:sha256': '64 lowercase hex digits', 'k8s:pod-label': '<key>:<value>', 'k8s:ns-label': '<key>:<value>',
   'k8s:pod-owner': '<Kind>:<name>', 'k8s:pod-owner-uid': '<Kind>:<uid>', 'k8s:pod-image-count': 'a number', 'k8s:pod-init-image-count': 'a number',
+  'k8s:image-signature': '"verified"', 'k8s:image-attestations': '"verified"', 'docker:image-signature': '"verified"', 'docker:image-attestations': '"verified"',
   'docker:label': '<key>:<value>', 'docker:env': '<VAR>=<value>', 'docker:image_config_digest': 'sha256:<64 hex digits>', 'systemd:fragment_path': 'an absolute path',
 };
 
@@ -179,9 +196,14 @@ const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
 
 /**
  * Why a selector is not one SPIRE (or the attestor it names) accepts, or `undefined` when it is
- * fine. SPIRE itself requires a type without `:` and a non-empty value; for the `unix`, `k8s`,
- * `docker` and `systemd` attestors the key and the shape of the value are checked too, so typos
- * such as `k8s:namespace:shop` are caught before they silently match nothing.
+ * fine. SPIRE itself requires a non-empty type without `:` and a non-empty value (v1.15.3
+ * pkg/server/api/selector.go SelectorsFromProto). The registrar's own rules go further, on
+ * selectors SPIRE would store but no attestor it ships ever emits, so they would silently match
+ * nothing: a type of letters, digits, `_` and `-` (the names of SPIRE's attestor plugins), no
+ * control characters, a value of at most 1024 characters (SQLite takes any length, the MySQL
+ * datastore 255), and for the `unix`, `k8s`, `docker` and `systemd` attestors the keys and value
+ * shapes they emit (pkg/agent/plugin/workloadattestor/…, pkg/agent/common/sigstore), so typos
+ * such as `k8s:namespace:shop` are caught.
  *
  * @example
  * ```ts

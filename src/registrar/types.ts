@@ -59,7 +59,7 @@ export interface EntryDeclaration {
   readonly dnsNames?: readonly string[] | undefined;
   /** Trust domains whose bundles the workload receives (names or `spiffe://` IDs). */
   readonly federatesWith?: readonly string[] | undefined;
-  /** The Workload API `hint` (≤ 1024 characters). */
+  /** The Workload API `hint` (at most 1024 bytes of UTF-8, as SPIRE counts). */
   readonly hint?: string | undefined;
   /** Grants access to the SPIRE Server APIs. */
   readonly admin?: boolean | undefined;
@@ -158,7 +158,44 @@ export interface RegistrarManifest {
   /** Prefix of the entry IDs this tool creates and manages (default `spiffe-kit.`). */
   readonly ownerPrefix?: string | undefined;
   readonly defaults?: EntryDefaults | undefined;
+  /** Bundle endpoints of the trust domains the entries federate with, by trust domain name. */
+  readonly federation?: Readonly<Record<string, FederationDeclaration>> | undefined;
   readonly entries: readonly EntryDeclaration[];
+}
+
+/**
+ * How to get the bundle of a trust domain the entries federate with: spire-controller-manager's
+ * ClusterFederatedTrustDomain (`bundleEndpointURL`, `bundleEndpointProfile`). SPIRE refuses an
+ * entry whose `federatesWith` names a trust domain it has no bundle for, so the bundle must be
+ * there (this relationship, or `spire-server bundle set`) before such entries are created.
+ *
+ * @example
+ * ```ts
+ * const partner: FederationDeclaration = {
+ *   bundleEndpointURL: 'https://spire.partner.example:8443',
+ *   bundleEndpointProfile: { type: 'https_spiffe', endpointSPIFFEID: 'spiffe://partner.example/spire/server' },
+ * };
+ * ```
+ */
+export interface FederationDeclaration {
+  /** An `https://` URL without user info (spireapi.ValidateBundleEndpointURL). */
+  readonly bundleEndpointURL: string;
+  /** `https_spiffe` (with the endpoint's SPIFFE ID) or `https_web` (Web PKI, no SPIFFE ID). */
+  readonly bundleEndpointProfile: { readonly type: 'https_spiffe' | 'https_web'; readonly endpointSPIFFEID?: string | undefined };
+  /** The trust domain's bundle (SPIFFE bundle JSON), to start from before the first fetch. */
+  readonly trustDomainBundle?: string | undefined;
+}
+
+/**
+ * A validated federation declaration, with its trust domain name.
+ *
+ * @example
+ * ```ts
+ * for (const f of registration.federation ?? []) console.log(f.trustDomain, f.bundleEndpointURL);
+ * ```
+ */
+export interface FederatedTrustDomain extends FederationDeclaration {
+  readonly trustDomain: string;
 }
 
 /**
@@ -175,4 +212,6 @@ export interface Registration {
   readonly trustDomain: string | undefined;
   readonly ownerPrefix: string;
   readonly entries: readonly RegistrationEntry[];
+  /** The declared federation relationships, sorted by trust domain (absent: none). */
+  readonly federation?: readonly FederatedTrustDomain[] | undefined;
 }

@@ -1,8 +1,11 @@
 /**
  * Validation of declared entries with the rules the SPIRE server applies when it creates an
- * entry (SPIFFE ID in the server's trust domain, non-empty path, nothing under `/spire/`,
- * selectors `type:value` with a type without `:`, int32 TTLs, valid DNS names, hints of at most
- * 1024 characters), plus the registrar's own (known selector keys, unique names and entries).
+ * entry (SPIRE v1.15.3 pkg/server/api/entry.go `ProtoToRegistrationEntryWithMask`: SPIFFE ID in
+ * the server's trust domain with a non-empty path, nothing under `/spire/` (idutil.IsReservedPath),
+ * selectors `type:value` with a non-empty type without `:` and a non-empty value
+ * (api/selector.go), int32 TTLs, DNS names as x509util.ValidateLabel checks them (./dns-name.ts),
+ * hints of at most 1024 bytes of UTF-8), plus the registrar's own (selector keys and value shapes of
+ * the attestors SPIRE ships, no control characters, unique names and entries).
  * Every problem is reported at once, each with the path of the bad field.
  *
  * Input is `unknown`: a manifest read from a file is checked field by field, so hostile input
@@ -15,16 +18,22 @@ import { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { TrustDomain } from '../spiffeid/trust-domain.js';
 import { parseTtl } from './duration.js';
 import { RegistrarValidationError, type ValidationIssue, type ValidationIssueCode } from './errors.js';
+import { dnsNameProblem } from './dns-name.js';
+import { labelSelectorProblems } from './label-selector.js';
+import { templateProblem } from './template.js';
 import { DEFAULT_OWNER_PREFIX, entryKey, OWNER_PREFIX_PATTERN } from './owner.js';
 import { selector as parseSelector, selectorProblem } from './selectors.js';
-import type { LabelSelector, Registration, RegistrationEntry, Selector } from './types.js';
+import type { FederatedTrustDomain, LabelSelector, Registration, RegistrationEntry, Selector } from './types.js';
+
+export { dnsNameProblem } from './dns-name.js';
 
 /**
- * The longest hint SPIRE accepts.
+ * The longest hint SPIRE accepts, in bytes of UTF-8: pkg/server/api/entry.go refuses
+ * `len(e.Hint) > hintMaximumLength` (1024), and Go's `len` of a string counts bytes.
  *
  * @example
  * ```ts
- * if (hint.length > MAX_HINT_LENGTH) throw new Error('hint too long');
+ * if (Buffer.byteLength(hint, 'utf8') > MAX_HINT_LENGTH) throw new Error('hint too long');
  * ```
  */
 export const MAX_HINT_LENGTH = 1024;
@@ -40,7 +49,7 @@ export const MAX_HINT_LENGTH = 1024;
  */
 export type ValidationResult = { readonly ok: true; readonly registration: Registration; readonly issues: readonly [] } | { readonly ok: false; readonly registration: undefined; readonly issues: readonly ValidationIssue[] };
 
-const MANIFEST_KEYS = new Set(['$schema', 'trustDomain', 'ownerPrefix', 'defaults', 'entries']);
+const MANIFEST_KEYS = new Set(['$schema', 'trustDomain', 'ownerPrefix', 'defaults', 'federation', 'entries']);
 const DEFAULT_KEYS = new Set(['parentId', 'x509SvidTtl', 'jwtSvidTtl']);
 const ENTRY_KEYS = new Set([
   'name', 'spiffeId', 'spiffeIdTemplate', 'parentId', 'selectors', 'x509SvidTtl', 'jwtSvidTtl', 'dnsNames',
@@ -119,17 +128,10 @@ function checkId(c: Collector, path: string, text: string, role: 'spiffeId' | 'p
   return id;
 }
 
-function checkTemplate(c: Collector, path: string, text: string): void {
-  if (!text.startsWith('spiffe://')) c.add(path, 'ERR_REGISTRAR_TEMPLATE', `${show(text)} must start with spiffe://`);
-  if (CONTROL.test(text)) c.add(path, 'ERR_REGISTRAR_TEMPLATE', 'the template contains a control character');
-  const opens = text.split('{{').length - 1;
-  const closes = text.split('}}').length - 1;
-  if (opens !== closes) c.add(path, 'ERR_REGISTRAR_TEMPLATE', `unbalanced {{ }} in ${show(text)}`);
-  if (opens === 0) c.add(path, 'ERR_REGISTRAR_TEMPLATE', `${show(text)} has no {{ }} action; use spiffeId for a fixed ID`);
-  const afterScheme = text.slice('spiffe://'.length);
-  if (/^\s*$/.test(afterScheme.replace(/\{\{[^}]*\}\}/g, 'x').split('/').slice(1).join('/'))) {
-    c.add(path, 'ERR_REGISTRAR_EMPTY_PATH', `${show(text)} has no path`);
-  }
+function checkTemplate(c: Collector, path: string, text: string, trustDomain: string | undefined): void {
+  if (CONTROL.test(text)) return c.add(path, 'ERR_REGISTRAR_TEMPLATE', 'the template contains a control character');
+  const problem = templateProblem('spiffeId', text, trustDomain);
+  if (problem !== undefined) c.add(path, 'ERR_REGISTRAR_TEMPLATE', `${show(text)}: ${problem}`);
 }
 
 function checkTtl(c: Collector, path: string, v: unknown): number {
@@ -140,32 +142,6 @@ function checkTtl(c: Collector, path: string, v: unknown): number {
     return 0;
   }
   return r.seconds;
-}
-
-/**
- * Why `name` is not a DNS name SPIRE puts in an X.509-SVID, or `undefined` when it is fine:
- * at most 253 characters, labels of 1–63 letters, digits and `-` (not at either end), a `*`
- * only as the whole leftmost label.
- *
- * @example
- * ```ts
- * dnsNameProblem('web.shop.svc'); // undefined
- * dnsNameProblem('-bad.example'); // 'label "-bad" starts or ends with "-"'
- * ```
- */
-export function dnsNameProblem(name: string): string | undefined {
-  if (name === '') return 'the DNS name is empty';
-  if (name.length > 253) return `the DNS name is ${name.length} characters long; at most 253 are allowed`;
-  const labels = name.split('.');
-  for (let i = 0; i < labels.length; i++) {
-    const label = labels[i] ?? '';
-    if (label === '*' && i === 0 && labels.length > 1) continue;
-    if (label === '') return `${show(name)} has an empty label`;
-    if (label.length > 63) return `label ${show(label)} is over 63 characters`;
-    if (!/^[A-Za-z0-9-]+$/.test(label)) return `label ${show(label)} may contain only letters, digits and "-"${label.includes('*') ? ' (a wildcard must be the whole leftmost label)' : ''}`;
-    if (label.startsWith('-') || label.endsWith('-')) return `label ${show(label)} starts or ends with "-"`;
-  }
-  return undefined;
 }
 
 function checkSelectors(c: Collector, path: string, v: unknown, template: boolean): Selector[] {
@@ -190,7 +166,16 @@ function checkSelectors(c: Collector, path: string, v: unknown, template: boolea
       return;
     }
     // Template entries (ClusterSPIFFEID workloadSelectorTemplates) may hold {{ }} actions.
-    const problem = template && s.value.includes('{{') ? (s.type === '' || s.type.includes(':') ? 'the selector type is invalid' : undefined) : selectorProblem(s);
+    const text = `${s.type}:${s.value}`;
+    let problem = template && text.includes('{{') ? templateProblem('selector', text, undefined) : selectorProblem(s);
+    // The registrar's typo check on a template's literal type and key (`k8s:namespace:{{ … }}`
+    // renders, and matches nothing).
+    if (problem === undefined && template && text.includes('{{') && !s.type.includes('{{')) {
+      const colon = s.value.indexOf(':');
+      const key = colon < 0 ? s.value : s.value.slice(0, colon);
+      const keyProblem = colon < 0 || key.includes('{{') ? undefined : selectorProblem({ type: s.type, value: `${key}:x` });
+      if (keyProblem?.includes(' is not a ') === true) problem = keyProblem;
+    }
     if (problem !== undefined) c.add(p, 'ERR_REGISTRAR_SELECTOR', problem);
     else out.push({ type: s.type, value: s.value });
   });
@@ -213,7 +198,9 @@ function checkLabelSelector(c: Collector, path: string, v: unknown): LabelSelect
   optArray(c, `${path}.matchExpressions`, exprs).forEach((e, i) => {
     const ok = isRecord(e) && typeof e['key'] === 'string' && ['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e['operator'] as string) && (e['values'] === undefined || (Array.isArray(e['values']) && e['values'].every((x) => typeof x === 'string')));
     if (!ok) c.add(`${path}.matchExpressions[${i}]`, 'ERR_REGISTRAR_LABEL_SELECTOR', 'must be { key, operator: In | NotIn | Exists | DoesNotExist, values? }');
+    else unknownKeys(c, `${path}.matchExpressions[${i}]`, e, new Set(['key', 'operator', 'values']));
   });
+  for (const p of labelSelectorProblems(v, path)) c.add(p.path, 'ERR_REGISTRAR_LABEL_SELECTOR', p.message);
   return v as LabelSelector;
 }
 
@@ -259,10 +246,15 @@ function checkEntry(c: Collector, path: string, raw: unknown, index: number, def
       spiffeId = id.toString();
     }
   }
-  if (isTemplate) checkTemplate(c, `${path}.spiffeIdTemplate`, template);
+  if (isTemplate) checkTemplate(c, `${path}.spiffeIdTemplate`, template, trustDomain.name);
 
+  // spire-controller-manager sets the parent of a ClusterSPIFFEID's entries itself (the agent of
+  // the pod's node, pkg/spireentry/entries.go renderPodEntry); a parentId there would be ignored.
+  if (isTemplate && raw['parentId'] !== undefined) {
+    c.add(`${path}.parentId`, 'ERR_REGISTRAR_TEMPLATE_PARENT', 'a template entry has no parentId: spire-controller-manager gives each rendered entry the agent of the pod\'s node as parent (spiffe://<td>/spire/agent/k8s_psat/<cluster>/<node UID>) and would ignore it; remove it');
+  }
   const parentPath = raw['parentId'] === undefined && defaults.parentId !== undefined ? 'defaults.parentId' : `${path}.parentId`;
-  const parentText = optString(c, parentPath, raw['parentId'] === undefined ? defaults.parentId : raw['parentId']);
+  const parentText = isTemplate ? undefined : optString(c, parentPath, raw['parentId'] === undefined ? defaults.parentId : raw['parentId']);
   let parentId: string | undefined;
   if (parentText !== undefined) {
     const id = checkId(c, parentPath, parentText, 'parentId');
@@ -282,7 +274,7 @@ function checkEntry(c: Collector, path: string, raw: unknown, index: number, def
   optArray(c, `${path}.dnsNames`, raw['dnsNames']).forEach((d, i) => {
     const p = `${path}.dnsNames[${i}]`;
     if (typeof d !== 'string') return c.add(p, 'ERR_REGISTRAR_TYPE', `must be a string, got ${describe(d)}`);
-    const problem = isTemplate && d.includes('{{') ? undefined : dnsNameProblem(d);
+    const problem = isTemplate && d.includes('{{') ? templateProblem('dnsName', d, trustDomain.name) : dnsNameProblem(d);
     if (problem !== undefined) c.add(p, 'ERR_REGISTRAR_DNS_NAME', problem);
     else dnsNames.add(isTemplate ? d : d.toLowerCase());
   });
@@ -305,7 +297,10 @@ function checkEntry(c: Collector, path: string, raw: unknown, index: number, def
   });
 
   const hint = optString(c, `${path}.hint`, raw['hint']) ?? '';
-  if (hint.length > MAX_HINT_LENGTH) c.add(`${path}.hint`, 'ERR_REGISTRAR_HINT', `the hint is ${hint.length} characters long; at most ${MAX_HINT_LENGTH} are allowed`);
+  const hintBytes = Buffer.byteLength(hint, 'utf8');
+  if (hintBytes > MAX_HINT_LENGTH) c.add(`${path}.hint`, 'ERR_REGISTRAR_HINT', `the hint is ${hintBytes} bytes long in UTF-8; SPIRE allows at most ${MAX_HINT_LENGTH} bytes`);
+  // The registrar's own rule (SPIRE accepts them): a hint is shown to people and rendered into
+  // shell commands and YAML.
   else if (CONTROL.test(hint)) c.add(`${path}.hint`, 'ERR_REGISTRAR_HINT', 'the hint contains a control character');
 
   const admin = optBool(c, `${path}.admin`, raw['admin']);
@@ -337,6 +332,84 @@ function checkEntry(c: Collector, path: string, raw: unknown, index: number, def
     podSelector,
     namespaceSelector,
   });
+}
+
+/**
+ * The `federation` map, checked as spire-controller-manager's ClusterFederatedTrustDomain webhook
+ * does (api/v1alpha1/clusterfederatedtrustdomain_webhook.go, pkg/spireapi/types.go
+ * ValidateBundleEndpointURL): a trust domain name, an https URL with a host and no user info,
+ * `https_spiffe` with a SPIFFE ID or `https_web` without one.
+ */
+function checkFederation(c: Collector, v: unknown, own: string | undefined): readonly FederatedTrustDomain[] | undefined {
+  if (v === undefined) return undefined;
+  if (!isRecord(v)) {
+    c.add('federation', 'ERR_REGISTRAR_TYPE', `must map trust domain names to bundle endpoints, got ${describe(v)}`);
+    return undefined;
+  }
+  const out: FederatedTrustDomain[] = [];
+  for (const [name, decl] of Object.entries(v)) {
+    const path = `federation.${name}`;
+    let tdName: string | undefined;
+    try {
+      tdName = TrustDomain.parse(name).name;
+      if (name.startsWith('spiffe://')) throw new Error('use the trust domain name as the key, without spiffe://');
+      if (tdName === own) throw new Error("it is the entries' own trust domain");
+    } catch (err) {
+      c.add(path, 'ERR_REGISTRAR_FEDERATION', `${show(name)} is not a trust domain to federate with: ${err instanceof Error ? err.message : String(err)}`);
+      continue;
+    }
+    if (!isRecord(decl)) {
+      c.add(path, 'ERR_REGISTRAR_TYPE', `must be { bundleEndpointURL, bundleEndpointProfile }, got ${describe(decl)}`);
+      continue;
+    }
+    unknownKeys(c, path, decl, new Set(['bundleEndpointURL', 'bundleEndpointProfile', 'trustDomainBundle']));
+    const url = optString(c, `${path}.bundleEndpointURL`, decl['bundleEndpointURL']);
+    if (url === undefined) c.add(`${path}.bundleEndpointURL`, 'ERR_REGISTRAR_REQUIRED', 'bundleEndpointURL is required');
+    else {
+      let u: URL | undefined;
+      try {
+        u = new URL(url);
+      } catch {
+        u = undefined;
+      }
+      if (u === undefined) c.add(`${path}.bundleEndpointURL`, 'ERR_REGISTRAR_FEDERATION', `${show(url)} is not a URL`);
+      else if (u.protocol !== 'https:') c.add(`${path}.bundleEndpointURL`, 'ERR_REGISTRAR_FEDERATION', `${show(url)}: the scheme must be https`);
+      else if (u.hostname === '') c.add(`${path}.bundleEndpointURL`, 'ERR_REGISTRAR_FEDERATION', `${show(url)}: a host is required`);
+      else if (u.username !== '' || u.password !== '' || /^https:\/\/[^/]*@/.test(url)) c.add(`${path}.bundleEndpointURL`, 'ERR_REGISTRAR_FEDERATION', `${show(url)} must not contain user info`);
+    }
+    const profile = decl['bundleEndpointProfile'];
+    let type: 'https_spiffe' | 'https_web' | undefined;
+    let endpointId: string | undefined;
+    if (!isRecord(profile)) c.add(`${path}.bundleEndpointProfile`, 'ERR_REGISTRAR_REQUIRED', 'bundleEndpointProfile { type: https_spiffe | https_web, endpointSPIFFEID? } is required');
+    else {
+      unknownKeys(c, `${path}.bundleEndpointProfile`, profile, new Set(['type', 'endpointSPIFFEID']));
+      const t = profile['type'];
+      const id = optString(c, `${path}.bundleEndpointProfile.endpointSPIFFEID`, profile['endpointSPIFFEID']);
+      if (t === 'https_web') {
+        type = t;
+        if (id !== undefined && id !== '') c.add(`${path}.bundleEndpointProfile.endpointSPIFFEID`, 'ERR_REGISTRAR_FEDERATION', 'not applicable to the https_web profile');
+      } else if (t === 'https_spiffe') {
+        type = t;
+        try {
+          endpointId = SpiffeId.parse(id ?? '').toString();
+        } catch (err) {
+          c.add(`${path}.bundleEndpointProfile.endpointSPIFFEID`, 'ERR_REGISTRAR_FEDERATION', `the https_spiffe profile needs the bundle endpoint's SPIFFE ID: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      } else c.add(`${path}.bundleEndpointProfile.type`, 'ERR_REGISTRAR_FEDERATION', `must be https_spiffe or https_web, got ${typeof t === 'string' ? show(t) : describe(t)}`);
+    }
+    const bundle = optString(c, `${path}.trustDomainBundle`, decl['trustDomainBundle']);
+    if (bundle !== undefined) {
+      try {
+        JSON.parse(bundle);
+      } catch {
+        c.add(`${path}.trustDomainBundle`, 'ERR_REGISTRAR_FEDERATION', 'must be a SPIFFE bundle (JSON)');
+      }
+    }
+    if (tdName !== undefined && url !== undefined && type !== undefined) {
+      out.push(Object.freeze({ trustDomain: tdName, bundleEndpointURL: url, bundleEndpointProfile: Object.freeze(type === 'https_spiffe' ? { type, endpointSPIFFEID: endpointId } : { type }), ...(bundle === undefined ? {} : { trustDomainBundle: bundle }) }));
+    }
+  }
+  return Object.freeze(out.sort((a, b) => (a.trustDomain < b.trustDomain ? -1 : 1)));
 }
 
 /**
@@ -401,8 +474,9 @@ export function validateManifest(input: unknown): ValidationResult {
     }
     entries.push(e);
   });
+  const federation = checkFederation(c, input['federation'], td.name);
   if (c.issues.length > 0) return { ok: false, registration: undefined, issues: c.issues };
-  return { ok: true, registration: Object.freeze({ trustDomain: td.name, ownerPrefix, entries: Object.freeze(entries) }), issues: [] };
+  return { ok: true, registration: Object.freeze({ trustDomain: td.name, ownerPrefix, entries: Object.freeze(entries), ...(federation === undefined ? {} : { federation }) }), issues: [] };
 }
 
 /**

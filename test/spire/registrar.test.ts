@@ -12,6 +12,9 @@ import { ownedEntryId } from '../../src/registrar/owner.js';
 import { renderEntryCreateData } from '../../src/registrar/render-spire-cli.js';
 import { checkDeclaredIdentities } from '../../src/registrar/self-check.js';
 import type { RegistrationEntry } from '../../src/registrar/types.js';
+import { emptyServerEntry, type ServerEntry } from '../../src/registrar/entry-codec.js';
+import { validateManifest } from '../../src/registrar/validate.js';
+import { DNS_CASES } from '../helpers/registrar-cases.js';
 import { AGENT_ID, SpireHarness, spireBinaries, TRUST_DOMAIN, waitFor } from './harness.js';
 
 const OWNER = 'spiffe-kit.';
@@ -238,6 +241,7 @@ describe('real SPIRE server: registrar plan / apply', () => {
     expect(refused.ok).toBe(false);
     expect(refused.counts.failed).toBe(1);
     expect(refused.failures[0]?.status.message).toMatch(new RegExp(FEDERATED_TD.replace(/\./g, '\\.')));
+    expect(refused.failures[0]?.status.message).toContain(`SPIRE needs the bundle of ${FEDERATED_TD} before this entry can be created`);
     expect((await client.listEntries()).some((e) => e.spiffeId === ID_FEDERATED)).toBe(false);
 
     // The operator adds the other trust domain's bundle; the same declaration now applies.
@@ -264,6 +268,38 @@ describe('real SPIRE server: registrar plan / apply', () => {
     expect(gone.counts.deleted).toBe(1);
   });
 
+  it('drift: an owned entry edited with `spire-server entry update` is updated back by apply --prune, never deleted; a stale create of its ID fails instead of "exists"', async () => {
+    const entry = declared(565656, 'drift', { hint: 'drift' });
+    const first = await plan(client, [entry], { ownerPrefix: OWNER });
+    expect((await apply(client, first)).counts.created).toBe(1);
+    const id = ownedEntryId(OWNER, entry);
+    // The operator edits the owned entry on the server: other selector, a TTL, storeSVID.
+    const edit = await spireServer(['entry', 'update', '-socketPath', spire.serverSocket, '-entryID', id, '-spiffeID', entry.spiffeId!, '-parentID', AGENT_ID, '-selector', 'unix:uid:0', '-x509SVIDTTL', '77', '-hint', 'drift', '-storeSVID']);
+    expect(edit.code, edit.stderr + edit.stdout).toBe(0);
+    expect((await client.listEntries()).find((e) => e.id === id)).toMatchObject({ selectors: [{ type: 'unix', value: 'uid:0' }], x509SvidTtl: 77, storeSvid: true });
+
+    // The old plan (a create of that ID) again: SPIRE answers ALREADY_EXISTS without an entry (the
+    // ID is taken, no similar entry); that is a failure, not "already existed".
+    const stale = await apply(client, first);
+    expect(stale.items.map((i) => [i.action, i.outcome, i.status.code, i.entry])).toEqual([['create', 'failed', 6, null]]);
+    expect(stale.failures[0]?.status.message).toContain(`entry ID ${id} is held by an entry with other values`);
+
+    // A fresh plan with prune finds it by its ID, updates it back in every field, deletes nothing.
+    const p = await plan(client, [entry, declared(spire.uid, 'a', { hint: 'a', x509SvidTtl: 300 }), declared(spire.uid, 'admin', { hint: 'admin', admin: true })], { ownerPrefix: OWNER, prune: true });
+    expect(p.creates).toEqual([]);
+    expect(p.deletes).toEqual([]);
+    expect(p.updates.map((u) => [u.id, u.changes.map((c) => c.field)])).toEqual([[id, ['selectors', 'x509SvidTtl', 'storeSvid']]]);
+    const r = await apply(client, p);
+    expect(r.ok, JSON.stringify(r.failures)).toBe(true);
+    expect(r.counts).toMatchObject({ updated: 1, deleted: 0, created: 0 });
+    expect((await client.listEntries()).find((e) => e.id === id)).toMatchObject({ spiffeId: entry.spiffeId, parentId: AGENT_ID, selectors: [{ type: 'unix', value: 'uid:565656' }], x509SvidTtl: 0, storeSvid: false, hint: 'drift' });
+    expect((await plan(client, [entry], { ownerPrefix: OWNER })).unchanged.map((u) => u.id)).toEqual([id]);
+
+    // Leave the owned entries as the next test expects them: delete only this one.
+    const all = await plan(client, [], { ownerPrefix: OWNER, prune: true });
+    expect((await apply(client, { ...all, deletes: all.deletes.filter((d) => d.id === id) })).counts.deleted).toBe(1);
+  });
+
   it('the CLI: plan, apply without --yes changes nothing, apply --yes --prune, then nothing to do', async () => {
     const out: string[] = [];
     const err: string[] = [];
@@ -283,5 +319,50 @@ describe('real SPIRE server: registrar plan / apply', () => {
     expect(JSON.parse(out.join(''))).toMatchObject({ applied: true, result: { ok: true, items: [] } });
     const left = await client.listEntries();
     for (const id of foreignIds) expect(left.map((e) => e.id)).toContain(id);
+  });
+  it('validation rules agree with the server both ways: each case is sent to BatchCreateEntry and SPIRE\'s per-item verdict matches validateManifest', async () => {
+    interface Case { what: string; raw: Record<string, unknown> }
+    const cases: Case[] = [];
+    const add = (what: string, raw: Record<string, unknown>): void => void cases.push({ what, raw });
+    for (const d of DNS_CASES) add(`dnsNames ${JSON.stringify(d)}`, { dnsNames: [d] });
+    for (const [label, hint] of [['1024 ASCII bytes', 'h'.repeat(1024)], ['1025 ASCII bytes', 'h'.repeat(1025)], ['512 × é = 1024 bytes', 'é'.repeat(512)], ['512 × é + x = 1025 bytes', `${'é'.repeat(512)}x`], ['256 emoji = 1024 bytes', '😀'.repeat(256)], ['257 emoji', '😀'.repeat(257)], ['1000 × é = 2000 bytes, 1000 characters', 'é'.repeat(1000)]] as const) add(`hint ${label}`, { hint });
+    for (const sel of ['k8s:image-signature:verified', 'k8s:image-attestations:verified', 'k8s:image-signature-subject:ci@example.org', 'k8s:image-signature-issuer:https://token.actions.githubusercontent.com', 'k8s:image-signature-value:MEUCIQ', 'k8s:image-signature-log-id:c0d23d6a', 'k8s:image-signature-log-index:42', 'k8s:image-signature-integrated-time:1700000000', 'k8s:image-signature-signed-entry-timestamp:MEYC', 'docker:image-signature:verified', 'docker:image-signature-subject:ci@example.org', 'docker:image-signature-issuer:https://accounts.google.com']) add(`selector ${sel}`, { extraSelectors: [sel] });
+    add('selector with an empty value', { extraSelectors: [{ type: 'k8s', value: '' }] });
+    add('selector with an empty type', { extraSelectors: [{ type: '', value: 'x' }] });
+    for (const path of ['/spire', '/spire/x', '/spire/agent/x', '/spirex', '/x/spire', '/SPIRE/x']) add(`spiffeId path ${path}`, { spiffeId: `spiffe://${TRUST_DOMAIN}${path}` });
+    for (const path of ['/a/', '/a//b', '/a/../b', '/a/./b', '/%41', '/a b', '/A_b-c.d/E', '/é', `/${'a'.repeat(2000)}`]) add(`spiffeId path ${JSON.stringify(path.slice(0, 20))}`, { spiffeId: `spiffe://${TRUST_DOMAIN}${path}` });
+    for (const id of [`spiffe://${TRUST_DOMAIN.toUpperCase()}/x`, `SPIFFE://${TRUST_DOMAIN}/x`, `spiffe://${TRUST_DOMAIN}:8080/x`, `spiffe://user@${TRUST_DOMAIN}/x`, `spiffe://${TRUST_DOMAIN}/x?q`, `spiffe://${TRUST_DOMAIN}/x#f`]) add(`spiffeId ${id}`, { spiffeId: id });
+    for (const [field, ttl] of [['x509SvidTtl', -1], ['jwtSvidTtl', -1], ['x509SvidTtl', 2 ** 31 - 1], ['jwtSvidTtl', 1]] as const) add(`${field} ${ttl}`, { [field]: ttl });
+    add('spiffeId without a path', { spiffeId: `spiffe://${TRUST_DOMAIN}` });
+    add('spiffeId in another trust domain', { spiffeId: 'spiffe://other.test/x' });
+    add('parentId without a path', { parentId: `spiffe://${TRUST_DOMAIN}` });
+    add('parentId in another trust domain', { parentId: 'spiffe://other.test/agent' });
+    add('parentId under /spire/agent', { parentId: `spiffe://${TRUST_DOMAIN}/spire/agent/x` });
+    add('federatesWith not a trust domain', { federatesWith: ['UPPER.example'] });
+
+    const server: ServerEntry[] = [];
+    const ours: boolean[] = [];
+    cases.forEach((c, i) => {
+      const uid = 700_000 + i;
+      const { extraSelectors, ...fields } = c.raw as { extraSelectors?: unknown[] } & Record<string, unknown>;
+      const raw: Record<string, unknown> & { selectors: unknown[] } = { spiffeId: `spiffe://${TRUST_DOMAIN}/rules/${i}`, parentId: AGENT_ID, selectors: [`unix:uid:${uid}`, ...(extraSelectors ?? [])], ...fields };
+      ours.push(validateManifest({ trustDomain: TRUST_DOMAIN, entries: [raw] }).ok);
+      const selectors = raw.selectors.map((s) => (typeof s === 'string' ? { type: s.slice(0, s.indexOf(':')), value: s.slice(s.indexOf(':') + 1) } : (s as { type: string; value: string })));
+      server.push({ ...emptyServerEntry(), spiffeId: String(raw['spiffeId']), parentId: String(raw['parentId']), selectors, dnsNames: (raw['dnsNames'] as string[] | undefined) ?? [], hint: (raw['hint'] as string | undefined) ?? '', federatesWith: (raw['federatesWith'] as string[] | undefined) ?? [], x509SvidTtl: (raw['x509SvidTtl'] as number | undefined) ?? 0, jwtSvidTtl: (raw['jwtSvidTtl'] as number | undefined) ?? 0 });
+    });
+    const results = await client.batchCreate(server);
+    const verdicts = cases.map((c, i) => ({ what: c.what, spire: results[i]!.status.code === 0 ? 'accepted' : `refused (${results[i]!.status.code} ${results[i]!.status.message})`, ours: ours[i] ? 'accepted' : 'refused' }));
+    const disagree = verdicts.filter((v) => (v.spire === 'accepted') !== (v.ours === 'accepted'));
+    expect(disagree).toEqual([]);
+    expect(verdicts.filter((v) => v.ours === 'accepted').length).toBeGreaterThan(20);
+    expect(verdicts.filter((v) => v.ours === 'refused').length).toBeGreaterThan(20);
+    // The registrar's own, stricter selector rules (documented in selectors.ts): SPIRE stores these,
+    // no attestor it ships emits them. The divergence is deliberate and shown here.
+    const stricter = ['my.plugin:x', 'k8s:namespace:shop', 'unix:uid:root', `custom:${'v'.repeat(1025)}`, 'unix:user:a\u0007b'];
+    const strictResults = await client.batchCreate(stricter.map((sel, i) => ({ ...emptyServerEntry(), spiffeId: `spiffe://${TRUST_DOMAIN}/stricter/${i}`, parentId: AGENT_ID, selectors: [{ type: sel.slice(0, sel.indexOf(':')), value: sel.slice(sel.indexOf(':') + 1) }] })));
+    expect(strictResults.map((r) => r.status.code)).toEqual(stricter.map(() => 0));
+    for (const sel of stricter) expect(validateManifest({ trustDomain: TRUST_DOMAIN, entries: [{ spiffeId: `spiffe://${TRUST_DOMAIN}/x`, parentId: AGENT_ID, selectors: [sel] }] }).issues.map((i) => i.code), sel).toEqual(['ERR_REGISTRAR_SELECTOR']);
+    const made = [...results, ...strictResults].map((r) => r.entry?.id).filter((id): id is string => id !== undefined && id !== '');
+    expect((await client.batchDelete(made)).every((r) => r.status.code === 0)).toBe(true);
   });
 });
