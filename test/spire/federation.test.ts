@@ -262,7 +262,10 @@ describe('real SPIRE: federation both ways', () => {
           let body = '';
           res.setEncoding('utf8');
           res.on('data', (c: string) => (body += c));
-          res.on('end', () => resolve(body));
+          res.on('end', () => {
+            if (res.statusCode === 200) resolve(body);
+            else reject(Object.assign(new Error(`HTTP ${res.statusCode}: ${body}`), { status: res.statusCode, refusal: res.headers['spiffe-refusal'] }));
+          });
         });
         req.on('error', reject);
         req.end();
@@ -411,7 +414,10 @@ describe('real SPIRE: mTLS across two SPIRE trust domains, spiffe-kit client and
           let body = '';
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => (body += chunk));
-          res.on('end', () => resolve(body));
+          res.on('end', () => {
+            if (res.statusCode === 200) resolve(body);
+            else reject(Object.assign(new Error(`HTTP ${res.statusCode}: ${body}`), { status: res.statusCode, refusal: res.headers['spiffe-refusal'] }));
+          });
         });
         req.on('error', reject);
         req.end();
@@ -423,6 +429,7 @@ describe('real SPIRE: mTLS across two SPIRE trust domains, spiffe-kit client and
     await expect(get(port, authorizeId(`spiffe://${PARTNER_TD}/other`))).rejects.toMatchObject({ code: 'ERR_TLS_UNAUTHORIZED' });
     // A server that only admits its own trust domain refuses the example.org client.
     const ownOnly = await listen(authorizeMemberOf(PARTNER_TD));
-    await expect(get(ownOnly, authorizeId(SERVER_ID))).rejects.toThrow(/./);
+    // The refused client gets the server helper's 403 with the refusal code, and no handler runs.
+    await expect(get(ownOnly, authorizeId(SERVER_ID))).rejects.toMatchObject({ status: 403, refusal: 'ERR_TLS_UNAUTHORIZED' });
   });
 });
