@@ -40,7 +40,7 @@ newest_of_major() {
 }
 
 # The first lines of npm's error output (its code and message), on one line.
-npm_reason() { grep -m 2 -E '^npm (error|ERR!) (code|request|network|404|notarget|E[0-9])' "$1" | sed -e 's/^npm \(error\|ERR!\) //' | tr '\n' ' ' || true; }
+npm_reason() { grep -m 2 -E '^npm (error|ERR!) (code|request|network|404|notarget|FetchError)' "$1" | sed -e 's/^npm \(error\|ERR!\) //' | tr '\n' ' ' || true; }
 
 cached_versions() {
   [[ -d "$cache_root" ]] || return 0
