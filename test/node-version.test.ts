@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { runExample } from './helpers/run-example.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string }; scripts: Record<string, string> };
 
 /** A call that starts a bare `node` (whichever is first on PATH) instead of `process.execPath`. */
 const BARE_NODE = /\b(?:spawn|spawnSync|execFile|execFileSync|exec|execSync)\(\s*(['"`])node(?=\1|\s)/;
@@ -53,5 +54,19 @@ describe('one Node version per run', () => {
     expect(files.length).toBeGreaterThan(40);
     const offenders = files.filter((f) => f !== fileURLToPath(import.meta.url) && BARE_NODE.test(readFileSync(f, 'utf8'))).map((f) => relative(root, f));
     expect(offenders).toEqual([]);
+  });
+
+  it('the versions the matrix tests are the ones the README and engines promise', () => {
+    const list = (flag: string) => (new RegExp(`${flag} ([\\d,]+)`).exec(pkg.scripts['test:matrix'] ?? '')?.[1] ?? '').split(',').map(Number);
+    expect(list('--unit')).toEqual([20, 22, 24, 26]);
+    expect(list('--spire')).toEqual([20, 24]); // the oldest supported and the newest LTS
+    expect(pkg.scripts['test:all']).toBe('npm run build && npm run test:matrix');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const supported = /^Supported Node versions: (.*(?:\n.+)*)/m.exec(readme)?.[1] ?? '';
+    expect([...new Set([...supported.matchAll(/\b(\d\d)(?:\.\d+)?(?:\.x)?\b/g)].map((m) => Number(m[1])))].filter((n) => n >= 18 && n <= 40)).toEqual([20, 22, 24, 26]);
+    // engines admits the oldest tested line and this Node.
+    expect(pkg.engines.node).toBe('>=20.19');
+    const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+    expect(major > 20 || (major === 20 && minor >= 19)).toBe(true);
   });
 });
