@@ -100,9 +100,9 @@ fi
 [[ -x "$tmp/node_modules/$PACKAGE/bin/node" ]] || fail "$PACKAGE@$version installed, but has no executable bin/node; Node $version was not installed in $dir"
 check "$tmp/node_modules/$PACKAGE/bin/node" || fail "$tmp/node_modules/$PACKAGE/bin/node --version printed \"$("$tmp/node_modules/$PACKAGE/bin/node" --version 2>&1 || true)\", expected v$version"
 rm -rf "$dir"
-if ! mv "$tmp" "$dir" 2>/dev/null; then
-  # Another run finished first: use its copy when it is good.
-  [[ -x "$bin" ]] && check "$bin" || fail "could not move the install into $dir"
+# -T: never move into a directory that another run created meanwhile; use that run's copy instead.
+if ! mv -T "$tmp" "$dir" 2>/dev/null; then
+  if ! { [[ -x "$bin" ]] && check "$bin"; }; then fail "could not move the install into $dir"; fi
 fi
 trap - EXIT
 rm -rf "$tmp"
