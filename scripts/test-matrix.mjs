@@ -7,8 +7,8 @@
 //
 // The Node that runs this script serves for its own major; every other major is the newest release
 // of that major, installed by scripts/install-node.sh into .cache/node/. Each suite runs as
-// `<node> node_modules/vitest/vitest.mjs run`, with that node's directory first on PATH, so the
-// test workers (forks), the child processes the tests start (process.execPath) and any `node` a
+// `<node> node_modules/vitest/vitest.mjs run`, with an installed node's directory first on PATH, so
+// the test workers (forks), the child processes the tests start (process.execPath) and any `node` a
 // tool finds on PATH are all that version. The real-SPIRE suite needs scripts/install-spire.sh.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -83,6 +83,16 @@ const runs = [
   ...suites.unit.map((major) => ({ suite: 'unit', major, args: [] })),
   ...suites.spire.map((major) => ({ suite: 'spire', major, args: ['-c', 'vitest.spire.config.ts'], env: spireEnv })),
 ];
+/**
+ * PATH for a run: an installed Node's directory (it holds `node` alone) goes first, so tools that
+ * start `node` from PATH (npm's `#!/usr/bin/env node`) run that version. The Node running this
+ * script keeps the PATH it was given (its directory, e.g. /usr/bin, must not shadow node_modules/.bin).
+ */
+function pathFor(bin) {
+  const path = process.env.PATH ?? '';
+  return bin === process.execPath ? path : `${dirname(bin)}${delimiter}${path}`;
+}
+
 const scratch = mkdtempSync(join(tmpdir(), 'spiffe-kit-matrix-'));
 const results = [];
 try {
@@ -96,7 +106,7 @@ try {
       stdio: 'inherit',
       timeout: RUN_TIMEOUT_MS,
       killSignal: 'SIGTERM',
-      env: { ...process.env, ...run.env, PATH: `${dirname(bin)}${delimiter}${process.env.PATH ?? ''}`, SPIFFE_KIT_TEST_SUMMARY_FILE: summaryFile },
+      env: { ...process.env, ...run.env, PATH: pathFor(bin), SPIFFE_KIT_TEST_SUMMARY_FILE: summaryFile },
     });
     const ms = Date.now() - t0;
     const summary = existsSync(summaryFile) ? JSON.parse(readFileSync(summaryFile, 'utf8')) : undefined;
