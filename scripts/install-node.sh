@@ -58,7 +58,7 @@ else
   command -v npm >/dev/null 2>&1 || fail "npm is not on PATH; it is needed to ask the registry for $PACKAGE's versions"
   list_err="$(mktemp)"
   if list="$(npm view "$PACKAGE" versions --json 2>"$list_err")"; then
-    version="$(printf '%s\n' "$list" | tr -d ' ",[]' | newest_of_major "$want" || true)"
+    version="$(printf '%s\n' "$list" | tr -s ' ",[]' '\n' | newest_of_major "$want" || true)"
     rm -f "$list_err"
     [[ -n "$version" ]] || fail "the registry lists no $PACKAGE version of Node $want (is $want a released major?)"
   else
