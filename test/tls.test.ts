@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AuthorizationError,
+  type Authorizer,
   authorizeAny,
   authorizeId,
   authorizeMatching,
@@ -12,15 +13,16 @@ import {
   authorizeOneOf,
   createHttp2SecureServer,
   createHttpsServer,
-  createTlsOnlyHttpsServer,
   createTlsServer,
   matchMemberOf,
   mtlsClientOptions,
   peerSpiffeId,
   SpiffeId,
+  SpiffeHttpsAgent,
   spiffeHttpsAgent,
   spiffeUndiciConnect,
   TlsError,
+  tlsServerOptions,
   X509Source,
 } from '../src/index.js';
 import { type IssuedX509Svid, TestCa, TestWorkloadApi } from '../src/testing/index.js';
@@ -63,7 +65,7 @@ function listen<S extends tls.Server | http2.Http2SecureServer>(server: S): Prom
   return listenOnLoopback(server, cleanup);
 }
 
-function get(port: number, options: https.RequestOptions): Promise<{ status: number; body: string; socket: tls.TLSSocket; reused: boolean }> {
+function get(port: number, options: https.RequestOptions & Pick<tls.ConnectionOptions, 'session'>): Promise<{ status: number; body: string; socket: tls.TLSSocket; reused: boolean }> {
   return new Promise((resolve, reject) => {
     const req = https.get({ host: '127.0.0.1', port, path: '/', ...options }, (res) => {
       const reused = (res.socket as tls.TLSSocket).isSessionReused();
@@ -258,50 +260,149 @@ describe('http2 mTLS', () => {
 });
 
 describe('session resumption', () => {
-  it('a plain caching agent resumes and skips checkServerIdentity; the spiffe-kit agent verifies every connection', async () => {
-    // A TLS-only server that allows resumption, so that only the client side protects.
-    const server = createTlsOnlyHttpsServer(serverSource, (_req, res) => res.end('ok'));
-    const port = await listen(server);
-    let calls = 0;
-    const counting = (id: SpiffeId) => {
-      calls++;
-      return authorizeId(SERVER_ID)(id, []);
+  // The hazard, on every Node version: a client that hands `tls.connect` a session the server
+  // issued resumes it, and Node runs no `checkServerIdentity` on a resumed session (the server
+  // sends no certificate), so the SPIFFE check and the authorizer would be skipped. These tests
+  // make resumption available (a server that issues tickets, a client that supplies the session)
+  // instead of relying on whether a given Node version's https.Agent caches sessions.
+
+  /** An authorizer that allows SERVER_ID while `allow` is true, and counts its calls. */
+  function gate() {
+    const state = { calls: 0, allow: true };
+    const authorizer = (id: SpiffeId) => {
+      state.calls++;
+      return authorizeId(state.allow ? SERVER_ID : 'spiffe://example.org/nobody')(id, []);
     };
-    // The hazard: Node's default session cache resumes the second connection without the check.
-    const { agent: _ignored, ...raw } = mtlsClientOptions(clientSource, counting);
-    const naive = new https.Agent({ keepAlive: false, maxCachedSessions: 10 });
-    await get(port, { ...raw, agent: naive, maxVersion: 'TLSv1.2' });
-    const second = await get(port, { ...raw, agent: naive, maxVersion: 'TLSv1.2' });
-    expect(second.reused).toBe(true);
-    expect(calls).toBe(1);
-    // The helpers: both connections are full handshakes, both verified.
-    calls = 0;
-    for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
-      const options = mtlsClientOptions(clientSource, counting);
-      const a = await get(port, { ...options, maxVersion: version });
-      const b = await get(port, { ...options, maxVersion: version });
-      expect(a.reused).toBe(false);
-      expect(b.reused).toBe(false);
+    return { state, authorizer };
+  }
+
+  interface TlsOutcome {
+    reused: boolean;
+    body: string;
+    /** The last session the server handed out on this connection (TLS 1.2 session or 1.3 ticket). */
+    session: Buffer | undefined;
+    error: Error | undefined;
+  }
+
+  /** One HTTP/1.1 request over a plain `tls.connect` with the given options. */
+  function tlsRequest(port: number, options: tls.ConnectionOptions): Promise<TlsOutcome> {
+    return new Promise((resolve) => {
+      const socket = tls.connect({ host: '127.0.0.1', port, ...options });
+      let session: Buffer | undefined;
+      let reused = false;
+      let body = '';
+      let error: Error | undefined;
+      socket.on('session', (s: Buffer) => (session = s));
+      socket.on('secureConnect', () => {
+        reused = socket.isSessionReused();
+        socket.end('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      });
+      socket.on('data', (c: Buffer) => (body += c.toString()));
+      socket.on('error', (err) => (error = err));
+      socket.on('close', () => resolve({ reused, body: body.split('\r\n\r\n')[1] ?? '', session, error }));
+    });
+  }
+
+  /** Raw client options of the helpers, without the agent and createConnection that protect them. */
+  function rawOptions(authorizer: Authorizer): tls.ConnectionOptions {
+    const { agent: _agent, createConnection: _cc, ...raw } = mtlsClientOptions(clientSource, authorizer);
+    return raw;
+  }
+
+  it.each(['TLSv1.2', 'TLSv1.3'] as const)('a server that issues tickets: plain tls.connect with the session resumes unchecked; the helpers verify and authorize every connection (%s)', async (maxVersion) => {
+    // A server that issues session tickets (TLS only), for HTTP/1.1 and HTTP/2.
+    const server = http2.createSecureServer({ ...tlsServerOptions(serverSource), allowHTTP1: true }, (_req, res) => res.end('ok'));
+    const port = await listen(server);
+    const { state, authorizer } = gate();
+
+    // The control: resumption is on offer and skips the check, so the cases below are not vacuous.
+    const first = await tlsRequest(port, { ...rawOptions(authorizer), maxVersion });
+    expect(first).toMatchObject({ reused: false, body: 'ok', error: undefined });
+    expect(first.session).toBeInstanceOf(Buffer);
+    const session = first.session as Buffer;
+    expect(state.calls).toBe(1);
+    state.allow = false; // from now on the authorizer refuses the server
+    const resumed = await tlsRequest(port, { ...rawOptions(authorizer), maxVersion, session });
+    expect(resumed).toMatchObject({ reused: true, body: 'ok', error: undefined });
+    expect(state.calls).toBe(1); // resumed: the refusing authorizer never ran
+
+    // The helpers, handed the same resumable session: each connection is a full handshake whose
+    // chain is verified and whose authorizer runs (and now refuses).
+    const offered: unknown[] = [];
+    class Probe extends SpiffeHttpsAgent {
+      override createConnection(options: tls.ConnectionOptions) {
+        offered.push(options.session);
+        return super.createConnection(options);
+      }
     }
-    expect(calls).toBe(4);
+    const viaAgent = await get(port, { agent: new Probe(clientSource, authorizer), session, maxVersion }).catch((e: unknown) => e);
+    expect(offered).toEqual([session]); // the session did reach the helper
+    expect(viaAgent).toBeInstanceOf(AuthorizationError);
+    expect(state.calls).toBe(2);
+
+    const viaOptions = await get(port, { ...mtlsClientOptions(clientSource, authorizer), session, maxVersion }).catch((e: unknown) => e);
+    expect(viaOptions).toBeInstanceOf(AuthorizationError);
+    expect(state.calls).toBe(3);
+
+    const h2Sockets: tls.TLSSocket[] = [];
+    const { createConnection } = mtlsClientOptions(clientSource, authorizer);
+    const h2 = http2.connect(`https://127.0.0.1:${port}`, {
+      maxVersion,
+      session,
+      createConnection: (url: URL, options: unknown) => {
+        offered.push((options as tls.ConnectionOptions).session);
+        const socket = createConnection(url, options);
+        h2Sockets.push(socket);
+        return socket;
+      },
+    } as http2.SecureClientSessionOptions);
+    const [h2Error] = (await once(h2, 'error')) as [Error];
+    h2.destroy();
+    expect(offered).toEqual([session, session]);
+    expect(h2Error).toBeInstanceOf(AuthorizationError);
+    expect(h2Sockets).toHaveLength(1);
+    expect(state.calls).toBe(4);
+
+    // With the authorizer allowing again, the helpers connect, never on a resumed session.
+    state.allow = true;
+    for (const options of [{ agent: spiffeHttpsAgent(clientSource, authorizer) }, mtlsClientOptions(clientSource, authorizer)]) {
+      const ok = await get(port, { ...options, session, maxVersion });
+      expect(ok).toMatchObject({ status: 200, body: 'ok', reused: false });
+      expect(peerSpiffeId(ok.socket)?.toString()).toBe(SERVER_ID);
+    }
+    expect(state.calls).toBe(6);
   });
 
-  it('mTLS servers do not resume sessions, so every client is verified again', async () => {
+  it.each(['TLSv1.2', 'TLSv1.3'] as const)('mTLS servers never resume a session a client supplies: every client is verified and authorized again (%s)', async (maxVersion) => {
     let verified = 0;
+    let allow = true;
+    let handled = 0;
+    const rejected: Error[] = [];
     const server = createHttpsServer(serverSource, (id) => {
       verified++;
-      return authorizeId(CLIENT_ID)(id, []);
-    }, (_req, res) => res.end('ok'));
+      return authorizeId(allow ? CLIENT_ID : 'spiffe://example.org/nobody')(id, []);
+    }, (_req, res) => {
+      handled++;
+      res.end('ok');
+    }, { onRejected: (err) => rejected.push(err) });
     const port = await listen(server);
-    const { agent: _ignored, ...raw } = mtlsClientOptions(clientSource, authorizeId(SERVER_ID));
-    for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
-      const naive = new https.Agent({ keepAlive: false, maxCachedSessions: 10 });
-      const a = await get(port, { ...raw, agent: naive, maxVersion: version });
-      const b = await get(port, { ...raw, agent: naive, maxVersion: version });
-      expect(a.body + b.body).toBe('okok');
-      expect(b.reused).toBe(false);
-    }
-    expect(verified).toBe(4);
+    const raw = rawOptions(authorizeId(SERVER_ID));
+    const first = await tlsRequest(port, { ...raw, maxVersion });
+    expect(first).toMatchObject({ reused: false, body: 'ok', error: undefined });
+    // Whatever the server handed out (a TLS 1.2 session, TLS 1.3 tickets) does not resume.
+    expect(first.session).toBeInstanceOf(Buffer);
+    const again = await tlsRequest(port, { ...raw, maxVersion, session: first.session as Buffer });
+    expect(again).toMatchObject({ reused: false, body: 'ok', error: undefined });
+    expect(verified).toBe(2);
+    // A client refused now is refused even with the session of its earlier, allowed connection.
+    allow = false;
+    const refused = await tlsRequest(port, { ...raw, maxVersion, session: first.session as Buffer });
+    expect(refused.reused).toBe(false);
+    expect(refused.body).toMatch(/^Forbidden: /); // the server helper's refusal answer, not the handler's 'ok'
+    expect(verified).toBe(3);
+    expect(handled).toBe(2);
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toBeInstanceOf(AuthorizationError);
   });
 });
 

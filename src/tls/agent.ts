@@ -180,7 +180,8 @@ export function tlsClientOptions(
 }
 
 /**
- * The options undici passes to a `connect` function (structural; undici is not a dependency).
+ * The options undici passes to a `connect` function (structural: undici is an optional peer
+ * dependency, `^7 || ^8`, that spiffe-kit never imports).
  *
  * @example
  * ```ts
@@ -213,7 +214,9 @@ export type UndiciConnectCallback = (...args: [null, TLSSocket] | [Error, null])
  * fresh SVID and bundles per connection (one shared secure context per SVID and bundle set),
  * per-trust-domain verification, `authorizer`, no session resumption. A refused server fails the
  * connection with the {@link TlsError} / `AuthorizationError` (undici's `fetch` reports it
- * as the `cause` of its `TypeError`).
+ * as the `cause` of its `TypeError`). Use the `fetch` of the undici package whose `Agent` you
+ * build: Node's global `fetch` is Node's bundled undici, and with an undici 8 `Agent` it fails on
+ * Node 22 and 24 (`invalid onRequestStart method`).
  *
  * @param source - the client SVID and trust bundles (usually an `X509Source`).
  * @param authorizer - decides which server SPIFFE IDs the dispatcher talks to.
