@@ -17,7 +17,9 @@
 //   3. `reader.skip(tag & 7);` → `reader.skip(tag & 7, tag >>> 3);` (a skipped group must end with
 //      its own field number);
 //   4. Struct.unwrap defines each key as an own property (Object.defineProperty), so "__proto__"
-//      is a claim like any other.
+//      is a claim like any other;
+//   5. Value.unwrap reads a Value with no member set as null (JSON has no undefined; ts-proto
+//      would leave the value undefined, which drops a struct key and leaves a hole in a list).
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
@@ -54,6 +56,15 @@ for (const file of files(out)) {
       text,
       '        object[key] = message.fields.get(key);\n',
       '        globalThis.Object.defineProperty(object, key, { value: message.fields.get(key), enumerable: true, writable: true, configurable: true });\n',
+      file,
+      1,
+    );
+  }
+  if (file.endsWith('struct.ts')) {
+    text = replaceAll(
+      text,
+      'return (message.kind?.$case === "null_value") ? null : message.kind?.value;',
+      'return (message.kind === undefined || message.kind.$case === "null_value") ? null : message.kind.value;',
       file,
       1,
     );

@@ -21,6 +21,9 @@ export const CATEGORY_RULES = [
   [/^src\/health\//, 'Health'],
   [/^src\/spiffeid\//, 'SPIFFE IDs'],
   [/^src\/bundle\//, 'Bundles'],
+  [/^src\/federation\//, 'Bundles'],
+  [/^src\/diagnostics\//, 'Observability'],
+  [/^src\/otel\//, 'Observability'],
   [/^src\/testing\//, 'Testing'],
   [/^src\/registrar\//, 'Registrar'],
 ];

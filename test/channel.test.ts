@@ -242,7 +242,7 @@ describe('gRPC over node:http2: messages', () => {
   it('accepts an empty message (zero-length frame) where the message may be empty', async () => {
     server.handler = answer([frame(Buffer.alloc(0))]);
     const res = await client().fetchJwtBundlesRaw();
-    expect(res.bundles).toEqual({});
+    expect(res.bundles).toEqual(new Map());
   });
 });
 

@@ -25,12 +25,12 @@ export interface X509Context {
 /** The decoded `X509SVIDResponse` fields spiffe-kit reads. */
 export interface RawX509SvidMessage {
   svids?: Array<{ spiffe_id?: string; x509_svid?: Uint8Array; x509_svid_key?: Uint8Array; bundle?: Uint8Array; hint?: string }>;
-  federated_bundles?: Record<string, Uint8Array>;
+  federated_bundles?: ReadonlyMap<string, Uint8Array>;
 }
 
 /** The decoded `X509BundlesResponse` / `JWTBundlesResponse` map field. */
 export interface RawBundlesMessage {
-  bundles?: Record<string, Uint8Array>;
+  bundles?: ReadonlyMap<string, Uint8Array>;
 }
 
 /**
@@ -97,7 +97,7 @@ export function parseX509SvidResponse(msg: RawX509SvidMessage): X509Context {
       }
     }
   });
-  for (const [key, der] of Object.entries(msg.federated_bundles ?? {})) {
+  for (const [key, der] of msg.federated_bundles ?? []) {
     const td = bundleKeyTrustDomain(key, 'federated_bundles');
     if (bundles.has(td)) continue;
     try {
@@ -112,7 +112,7 @@ export function parseX509SvidResponse(msg: RawX509SvidMessage): X509Context {
 /** Turns an `X509BundlesResponse` into a bundle set; throws `ERR_MALFORMED_RESPONSE`. */
 export function parseX509BundlesResponse(msg: RawBundlesMessage): X509BundleSet {
   const set = new X509BundleSet();
-  for (const [key, der] of Object.entries(msg.bundles ?? {})) {
+  for (const [key, der] of msg.bundles ?? []) {
     const td = bundleKeyTrustDomain(key, 'bundles');
     try {
       set.add(X509Bundle.fromDer(td, der));

@@ -348,7 +348,7 @@ export const Value: MessageFns<Value> & AnyValueWrapperFns = {
   },
 
   unwrap(message: Value): string | number | boolean | Object | null | Array<any> | undefined {
-    return (message.kind?.$case === "null_value") ? null : message.kind?.value;
+    return (message.kind === undefined || message.kind.$case === "null_value") ? null : message.kind.value;
   },
 };
 
