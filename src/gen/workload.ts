@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { endOfMessage, readTag } from "../internal/proto-wire.js";
+import { bytesView, endOfMessage, readTag } from "../internal/proto-wire.js";
 import { Struct } from "./google/protobuf/struct.js";
 
 /**
@@ -168,7 +168,7 @@ export const X509SVIDResponse: MessageFns<X509SVIDResponse> = {
               break;
             }
 
-            message.crl.push(Buffer.from(reader.bytes()));
+            message.crl.push(bytesView(reader.bytes()));
             continue;
           }
           case 3: {
@@ -237,7 +237,7 @@ export const X509SVIDResponse_FederatedBundlesEntry: MessageFns<X509SVIDResponse
               break;
             }
 
-            message.value = Buffer.from(reader.bytes());
+            message.value = bytesView(reader.bytes());
             continue;
           }
         }
@@ -310,7 +310,7 @@ export const X509SVID: MessageFns<X509SVID> = {
               break;
             }
 
-            message.x509_svid = Buffer.from(reader.bytes());
+            message.x509_svid = bytesView(reader.bytes());
             continue;
           }
           case 3: {
@@ -318,7 +318,7 @@ export const X509SVID: MessageFns<X509SVID> = {
               break;
             }
 
-            message.x509_svid_key = Buffer.from(reader.bytes());
+            message.x509_svid_key = bytesView(reader.bytes());
             continue;
           }
           case 4: {
@@ -326,7 +326,7 @@ export const X509SVID: MessageFns<X509SVID> = {
               break;
             }
 
-            message.bundle = Buffer.from(reader.bytes());
+            message.bundle = bytesView(reader.bytes());
             continue;
           }
           case 5: {
@@ -420,7 +420,7 @@ export const X509BundlesResponse: MessageFns<X509BundlesResponse> = {
               break;
             }
 
-            message.crl.push(Buffer.from(reader.bytes()));
+            message.crl.push(bytesView(reader.bytes()));
             continue;
           }
           case 2: {
@@ -489,7 +489,7 @@ export const X509BundlesResponse_BundlesEntry: MessageFns<X509BundlesResponse_Bu
               break;
             }
 
-            message.value = Buffer.from(reader.bytes());
+            message.value = bytesView(reader.bytes());
             continue;
           }
         }
@@ -807,7 +807,7 @@ export const JWTBundlesResponse_BundlesEntry: MessageFns<JWTBundlesResponse_Bund
               break;
             }
 
-            message.value = Buffer.from(reader.bytes());
+            message.value = bytesView(reader.bytes());
             continue;
           }
         }

@@ -48,3 +48,8 @@ export function readTag(reader: BinaryReader): number {
 export function endOfMessage(reader: BinaryReader, end: number): void {
   if (reader.pos !== end) throw new ProtoWireFormatError(`a field runs ${reader.pos - end} bytes past the end of its message at byte offset ${end}`);
 }
+
+/** `bytes` (a subarray of the message being decoded) as a `Buffer` over the same memory, not a copy. */
+export function bytesView(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
