@@ -158,7 +158,7 @@ export class WorkloadApiClient {
   readonly #maxMessageBytes: number;
   readonly #backoff: () => Backoff;
   readonly #logger: Logger;
-  readonly #watches = new Set<StreamWatcher<unknown>>();
+  readonly #watches = new Set<Watch>();
   readonly #inflight = new Set<(err: WorkloadApiError) => void>();
   #channel: GrpcChannel | undefined;
   #closed = false;
@@ -606,24 +606,24 @@ export class WorkloadApiClient {
     const { rpc } = method;
     const { signal } = options;
     const onAbort = (): void => watcher.close();
-    const watcher: StreamWatcher<T> = new StreamWatcher<T>(
+    const watcher: StreamWatcher<T, M> = new StreamWatcher<T, M>(
       {
         what: `the ${rpc} stream from ${this.#where}`,
         rpc,
         address: this.address.address,
-        open: (listener) => this.#open(method, {}, listener as CallListener<M>),
-        decode: (m) => map(this.#checked(rpc, m as M)),
+        open: (listener) => this.#open(method, {}, listener),
+        decode: (m) => map(this.#checked(rpc, m)),
         mapStatus: (s) => this.#mapStatus(rpc, s),
         backoff: this.#backoff(),
         logger: this.#logger,
       },
       handler,
       () => {
-        this.#watches.delete(watcher as StreamWatcher<unknown>);
+        this.#watches.delete(watcher);
         signal?.removeEventListener('abort', onAbort);
       },
     );
-    this.#watches.add(watcher as StreamWatcher<unknown>);
+    this.#watches.add(watcher);
     if (signal?.aborted) {
       watcher.close();
       return watcher;
