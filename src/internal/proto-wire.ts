@@ -16,6 +16,12 @@
  * {@link endOfMessage} restore those refusals. A known field with another wire type is skipped as
  * an unknown field (as Go and the generated code do).
  *
+ * Left lenient on purpose (nothing is read from these bytes): the varint of a skipped unknown field
+ * may be longer than 10 bytes or hold more than 64 bits (`BinaryReader.skip` only looks for the
+ * last byte); Go refuses both. Invalid UTF-8 in a string field becomes U+FFFD, as with the hand
+ * codec (Go refuses it in proto3). Nesting is bounded by ts-proto's recursion limit of 100
+ * messages per reader, and groups inside skipped fields by `skip`'s own limit of 100.
+ *
  * @module
  */
 import type { BinaryReader } from '@bufbuild/protobuf/wire';
