@@ -22,8 +22,8 @@ export const CATEGORY_RULES = [
   [/^src\/spiffeid\//, 'SPIFFE IDs'],
   [/^src\/bundle\//, 'Bundles'],
   [/^src\/federation\//, 'Bundles'],
-  [/^src\/diagnostics\//, 'Observability'],
-  [/^src\/otel\//, 'Observability'],
+  [/^src\/diagnostics\//, 'Health'],
+  [/^src\/otel\//, 'Health'],
   [/^src\/testing\//, 'Testing'],
   [/^src\/registrar\//, 'Registrar'],
 ];
