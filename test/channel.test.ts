@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WorkloadApiClient } from '../src/workloadapi/client.js';
-import { JWT_SVID_RESPONSE } from '../src/workloadapi/codec.js';
+import { JWT_SVID_RESPONSE, VALIDATE_JWT_SVID_RESPONSE, X509_SVID_RESPONSE } from '../src/workloadapi/codec.js';
 import { WorkloadApiError } from '../src/workloadapi/errors.js';
 import { failure } from './helpers/failure.js';
 
@@ -239,10 +239,39 @@ describe('gRPC over node:http2: messages', () => {
     expect(two.message).toContain('more than one');
   });
 
+  it('refuses, as ERR_MALFORMED_RESPONSE, the wire-format breaks the generated decoder alone would read', async () => {
+    const cases: [string, Buffer][] = [
+      ['field number 0', Buffer.from([0x00, 0x00])],
+      ['a stray end-group', Buffer.from([0x0c])],
+      ['a tag over 32 bits that aliases field 1', Buffer.from([0x8a, 0x80, 0x80, 0x80, 0x10, 0x00])],
+      // The bundles entry is 3 bytes long, but its key announces 5: the bytes after it would be read as the key.
+      ['a field past its message', Buffer.from([0x0a, 0x03, 0x0a, 0x05, 0x61, 0x62, 0x63, 0x64, 0x65])],
+    ];
+    for (const [what, bytes] of cases) {
+      server.handler = answer([frame(bytes)]);
+      const err = await failure(client().fetchJwtBundlesRaw());
+      expect([what, err.code]).toEqual([what, 'ERR_MALFORMED_RESPONSE']);
+    }
+  });
+
+  it('a "__proto__" bundle key or claim from the agent is data, not a prototype', async () => {
+    server.handler = answer([frame(X509_SVID_RESPONSE.encode({ federated_bundles: JSON.parse('{"__proto__":"AQID"}') }))]);
+    const x509 = await client().fetchX509SvidRaw();
+    expect(x509.federated_bundles.get('__proto__')).toEqual(Buffer.from([1, 2, 3]));
+    expect(Object.getPrototypeOf(x509)).toBe(Object.prototype);
+    const claims = { fields: JSON.parse('{"__proto__":{"structValue":{"fields":{"admin":{"boolValue":true}}}},"sub":{"stringValue":"spiffe://example.org/api"}}') };
+    server.handler = answer([frame(VALIDATE_JWT_SVID_RESPONSE.encode({ spiffe_id: 'spiffe://example.org/api', claims }))]);
+    const res = await client().validateJwtSvidRaw('a.b.c', 'api');
+    expect((res.claims as Record<string, unknown>)['admin']).toBeUndefined();
+    expect(Object.getPrototypeOf(res.claims)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(res.claims, '__proto__')?.value).toEqual({ admin: true });
+    expect(res.claims['sub']).toBe('spiffe://example.org/api');
+  });
+
   it('accepts an empty message (zero-length frame) where the message may be empty', async () => {
     server.handler = answer([frame(Buffer.alloc(0))]);
     const res = await client().fetchJwtBundlesRaw();
-    expect(res.bundles).toEqual({});
+    expect(res.bundles).toEqual(new Map());
   });
 });
 

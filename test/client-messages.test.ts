@@ -1,64 +1,62 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { fromGrpcError, fromGrpcStatus, grpcStatusName, isGrpcServiceError, malformedResponse, WorkloadApiError } from '../src/workloadapi/errors.js';
 import { checkLimits, DEFAULT_LIMITS, resolveLimits } from '../src/workloadapi/limits.js';
-import { MAX_STRUCT_DEPTH, structToJson, toRawJwtSvidResponse, toRawX509BundlesResponse, toRawX509SvidResponse } from '../src/workloadapi/messages.js';
+import { FETCH_JWT_BUNDLES, FETCH_X509_BUNDLES, FETCH_X509_SVID, VALIDATE_JWT_SVID } from '../src/workloadapi/methods.js';
+import { ValidateJWTSVIDResponse, X509BundlesResponse, X509SVIDResponse } from '../src/gen/workload.js';
 
 const ctx = { rpc: 'FetchX509SVID', address: 'unix:/tmp/a.sock', where: 'unix socket /tmp/a.sock' };
 
+// The client's decoders are the generated ones (src/gen/, hostile bytes in gen-codec.test.ts);
+// these tests cover what methods.ts adds and the shapes fetch*Raw returns.
+const ld = (field: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([(field << 3) | 2, body.length]), body]);
+
 describe('raw message decoding', () => {
-  it('fills absent fields with empty values', () => {
-    expect(toRawX509SvidResponse({})).toEqual({ svids: [], crl: [], federated_bundles: {} });
-    expect(toRawX509BundlesResponse(undefined)).toEqual({ crl: [], bundles: {} });
-    const svid = toRawX509SvidResponse({ svids: [{}] }).svids[0];
-    expect(svid).toEqual({ spiffe_id: '', x509_svid: Buffer.alloc(0), bundle: Buffer.alloc(0), hint: '' });
-    expect(svid?.x509_svid_key).toEqual(Buffer.alloc(0));
+  it('fills absent fields with empty values; maps are Maps', () => {
+    expect(FETCH_X509_SVID.responseDeserialize(Buffer.alloc(0))).toStrictEqual({ svids: [], crl: [], federated_bundles: new Map() });
+    expect(FETCH_X509_BUNDLES.responseDeserialize(Buffer.alloc(0))).toStrictEqual({ crl: [], bundles: new Map() });
+    expect(VALIDATE_JWT_SVID.responseDeserialize(Buffer.alloc(0))).toStrictEqual({ spiffe_id: '', claims: {} });
+    const svid = FETCH_X509_SVID.responseDeserialize(ld(1, Buffer.alloc(0))).svids[0];
+    expect({ ...svid }).toStrictEqual({ spiffe_id: '', x509_svid: Buffer.alloc(0), bundle: Buffer.alloc(0), hint: '' });
+    expect(svid?.x509_svid_key).toStrictEqual(Buffer.alloc(0));
   });
 
-  it('rejects wrong shapes as ERR_MALFORMED_RESPONSE', () => {
-    for (const bad of [{ svids: 'x' }, { svids: [{ spiffe_id: 7 }] }, { svids: [{ x509_svid: 'text' }] }, { federated_bundles: { a: 'text' } }, { crl: [1] }, 'str']) {
-      expect(() => toRawX509SvidResponse(bad)).toThrow(expect.objectContaining({ code: 'ERR_MALFORMED_RESPONSE' }));
-    }
-    expect(() => toRawJwtSvidResponse({ svids: [{ svid: 1 }] })).toThrow(/svids\[0\]\.svid is not a string/);
+  it('keeps the private key out of enumeration, JSON and inspection', () => {
+    const bytes = X509SVIDResponse.encode({ svids: [{ spiffe_id: 'spiffe://a.org/w', x509_svid: Buffer.from([1]), x509_svid_key: Buffer.from('secret key bytes'), bundle: Buffer.alloc(0), hint: '' }], crl: [], federated_bundles: new Map() }).finish();
+    const svid = FETCH_X509_SVID.responseDeserialize(Buffer.from(bytes)).svids[0]!;
+    expect(svid.x509_svid_key.toString()).toBe('secret key bytes');
+    expect(Object.keys(svid)).not.toContain('x509_svid_key');
+    expect(JSON.stringify(svid)).not.toContain('x509_svid_key');
+    expect(inspect(svid)).not.toContain('secret');
   });
 
-  it('keeps map keys such as __proto__ as own properties', () => {
-    const decoded = { bundles: {} as Record<string, unknown> };
-    Object.defineProperty(decoded.bundles, '__proto__', { value: Buffer.from('ca'), enumerable: true });
-    const raw = toRawX509BundlesResponse(decoded);
-    expect(Object.keys(raw.bundles)).toEqual(['__proto__']);
-    expect(Object.getPrototypeOf(raw.bundles)).toBe(Object.prototype);
+  it('refuses malformed bytes with an error (the channel turns it into ERR_MALFORMED_RESPONSE)', () => {
+    expect(() => FETCH_X509_SVID.responseDeserialize(Buffer.from([0x0a, 0x05, 0x01]))).toThrow();
+    expect(() => FETCH_JWT_BUNDLES.responseDeserialize(Buffer.from([0x00]))).toThrow(/field number 0/);
+  });
+
+  it('keeps map keys such as __proto__ as map keys', () => {
+    const bytes = X509BundlesResponse.encode({ crl: [], bundles: new Map([['__proto__', Buffer.from('ca')]]) }).finish();
+    const raw = FETCH_X509_BUNDLES.responseDeserialize(Buffer.from(bytes));
+    expect([...raw.bundles.keys()]).toStrictEqual(['__proto__']);
+    expect(Object.getPrototypeOf(raw)).toBe(Object.prototype);
   });
 });
 
-describe('structToJson', () => {
-  it('reads both proto-loader spellings and the oneof discriminator', () => {
-    expect(
-      structToJson({
-        fields: {
-          a: { kind: 'numberValue', numberValue: 1 },
-          b: { string_value: 's' },
-          c: { kind: 'listValue', listValue: { values: [{ boolValue: true }, { kind: 'nullValue', nullValue: 'NULL_VALUE' }] } },
-          d: {},
-        },
-      }),
-    ).toEqual({ a: 1, b: 's', c: [true, null], d: null });
+describe('claims', () => {
+  it('unwraps the Struct to JSON; a Value with no member is null', () => {
+    const struct = (fields: Buffer[]): Buffer => ld(2, Buffer.concat(fields.map((f) => ld(1, f))));
+    const entry = (key: string, value: Buffer): Buffer => Buffer.concat([ld(1, Buffer.from(key)), ld(2, value)]);
+    const res = VALIDATE_JWT_SVID.responseDeserialize(struct([entry('a', Buffer.from([0x11, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f])), entry('d', Buffer.alloc(0)), entry('s', ld(3, Buffer.from('x')))]));
+    expect(res.claims).toStrictEqual({ a: 1, d: null, s: 'x' });
   });
 
-  it('keeps a __proto__ claim as an own property', () => {
-    const struct = JSON.parse('{"fields":{"__proto__":{"stringValue":"x"}}}');
-    const json = structToJson(struct);
-    expect(Object.keys(json)).toEqual(['__proto__']);
-    expect(Object.getPrototypeOf(json)).toBe(Object.prototype);
-  });
-
-  it('refuses nesting deeper than MAX_STRUCT_DEPTH', () => {
-    let v: object = { stringValue: 'leaf' };
-    for (let i = 0; i < MAX_STRUCT_DEPTH + 2; i++) v = { structValue: { fields: { x: v } } };
-    expect(() => structToJson({ fields: { x: v } })).toThrow(expect.objectContaining({ code: 'ERR_MALFORMED_RESPONSE' }));
-  });
-
-  it('rejects a member of the wrong type', () => {
-    expect(() => structToJson({ fields: { a: { kind: 'numberValue', numberValue: 'one' } } })).toThrow(/not a number/);
+  it('keeps a __proto__ claim as an own property, without touching the prototype', () => {
+    const bytes = ValidateJWTSVIDResponse.encode({ spiffe_id: 'spiffe://a.org/w', claims: JSON.parse('{"__proto__":{"admin":true}}') }).finish();
+    const { claims } = VALIDATE_JWT_SVID.responseDeserialize(Buffer.from(bytes));
+    expect(Object.keys(claims)).toStrictEqual(['__proto__']);
+    expect(Object.getPrototypeOf(claims)).toBe(Object.prototype);
+    expect((claims as Record<string, unknown>)['admin']).toBeUndefined();
   });
 });
 
@@ -105,10 +103,10 @@ describe('resource limits', () => {
   it('counts the SVIDs own trust domains with the federated bundles', () => {
     const limits = resolveLimits({ maxBundles: 2 });
     const svids = [{ spiffe_id: 'spiffe://example.org/a', bundle: Buffer.alloc(1) }];
-    expect(checkLimits({ svids, federated_bundles: { 'spiffe://b.org': Buffer.alloc(1) } }, limits)).toBeUndefined();
-    expect(checkLimits({ svids, federated_bundles: { 'spiffe://b.org': Buffer.alloc(1), 'spiffe://c.org': Buffer.alloc(1) } }, limits)?.limit).toBe('maxBundles');
+    expect(checkLimits({ svids, federated_bundles: new Map([['spiffe://b.org', Buffer.alloc(1)]]) }, limits)).toBeUndefined();
+    expect(checkLimits({ svids, federated_bundles: new Map([['spiffe://b.org', Buffer.alloc(1)], ['spiffe://c.org', Buffer.alloc(1)]]) }, limits)?.limit).toBe('maxBundles');
     // A federated entry for the SVID's own trust domain is not counted twice.
-    expect(checkLimits({ svids, federated_bundles: { 'spiffe://example.org': Buffer.alloc(1), 'spiffe://c.org': Buffer.alloc(1) } }, limits)).toBeUndefined();
+    expect(checkLimits({ svids, federated_bundles: new Map([['spiffe://example.org', Buffer.alloc(1)], ['spiffe://c.org', Buffer.alloc(1)]]) }, limits)).toBeUndefined();
   });
 
   it('has the defaults of the design', () => {

@@ -60,7 +60,7 @@ describe('watches: delivery', () => {
     const r = recorder<RawX509BundlesResponse>();
     const watch = client().watchX509BundlesRaw(r);
     await waitUntil(() => r.updates.length === 3);
-    expect(r.updates.map((u) => Object.keys(u.bundles).length)).toEqual([1, 2, 0]);
+    expect(r.updates.map((u) => u.bundles.size)).toEqual([1, 2, 0]);
     expect(r.connected).toBe(1);
     expect(r.errors).toEqual([]);
     expect(agent.callsOf('FetchX509Bundles')).toHaveLength(1);
@@ -248,7 +248,7 @@ describe('watches: limits', () => {
     const r = recorder<RawX509BundlesResponse>();
     client({ limits: { maxBundles: 2, maxBundleBytes: 4_096 } }).watchX509BundlesRaw(r);
     await waitUntil(() => r.updates.length === 1);
-    expect(Object.keys(r.updates[0]?.bundles ?? {})).toHaveLength(2);
+    expect(r.updates[0]?.bundles.size).toBe(2);
     expect(r.errors.map((e) => [e.err.code, e.err.limit, e.fatal, e.info.discarded])).toEqual([
       ['ERR_RESOURCE_LIMIT', 'maxBundles', false, true],
       ['ERR_RESOURCE_LIMIT', 'maxBundleBytes', false, true],

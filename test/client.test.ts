@@ -200,7 +200,7 @@ describe('WorkloadApiClient: first message of a stream', () => {
     expect(msg.svids[0]).toMatchObject({ spiffe_id: 'spiffe://example.org/w0', hint: 'internal', x509_svid: Buffer.from('cert-0'), bundle: Buffer.alloc(3, 0x42) });
     expect(msg.svids[0]?.x509_svid_key).toEqual(Buffer.from('SECRET-KEY-0'));
     expect(msg.crl).toEqual([Buffer.from('crl')]);
-    expect(msg.federated_bundles).toEqual({ 'spiffe://partner.org': Buffer.from('partner-ca') });
+    expect(msg.federated_bundles).toEqual(new Map([['spiffe://partner.org', Buffer.from('partner-ca')]]));
     const [call] = agent.callsOf('FetchX509SVID');
     expect(call?.header).toEqual(['true']);
     await waitUntil(() => call?.cancelled === true, 2_000, 'the stream to be cancelled');
@@ -221,10 +221,10 @@ describe('WorkloadApiClient: first message of a stream', () => {
     agent.handlers.FetchJWTBundles = (call) => call.write({ bundles: { 'spiffe://example.org': Buffer.from('{"keys":[]}') } });
     const c = client();
     const x509 = await c.fetchX509BundlesRaw();
-    expect(Object.keys(x509.bundles)).toEqual(['spiffe://td0.org', 'spiffe://td1.org']);
+    expect([...x509.bundles.keys()]).toEqual(['spiffe://td0.org', 'spiffe://td1.org']);
     expect(x509.crl).toEqual([]);
     const jwt = await c.fetchJwtBundlesRaw();
-    expect(jwt.bundles['spiffe://example.org']?.toString()).toBe('{"keys":[]}');
+    expect(jwt.bundles.get('spiffe://example.org')?.toString()).toBe('{"keys":[]}');
     expect(agent.calls.map((x) => x.header)).toEqual([['true'], ['true']]);
   });
 
@@ -318,7 +318,7 @@ describe('WorkloadApiClient: reaching the agent', () => {
       const c = new WorkloadApiClient({ address: tcp.address });
       clients.push(c);
       expect(c.address).toMatchObject({ scheme: 'tcp', host: '127.0.0.1' });
-      expect(Object.keys((await c.fetchX509BundlesRaw()).bundles)).toEqual(['spiffe://td0.org']);
+      expect([...(await c.fetchX509BundlesRaw()).bundles.keys()]).toEqual(['spiffe://td0.org']);
       expect((await c.fetchJwtSvidRaw({ audience: ['x'] })).svids[0]?.svid).toBe('t');
       expect(tcp.calls.map((x) => x.header)).toEqual([['true'], ['true']]);
     } finally {

@@ -24,7 +24,7 @@ import {
   X509_SVID_REQUEST,
   X509_SVID_RESPONSE,
 } from '../src/workloadapi/codec.js';
-import { structToJson, toRawJwtBundlesResponse, toRawJwtSvidResponse, toRawValidateJwtSvidResponse, toRawX509BundlesResponse, toRawX509SvidResponse } from '../src/workloadapi/messages.js';
+import * as gen from '../src/gen/workload.js';
 
 // ---- the oracle ---------------------------------------------------------------------------------
 
@@ -276,21 +276,43 @@ describe('golden messages against proto-loader', () => {
     expect(res.claims?.fields['empty']).toStrictEqual({});
   });
 
-  it('feeds the toRaw* normalisers exactly as proto-loader output does', () => {
-    const pairs: [Name, (v: unknown) => unknown][] = [
-      ['X509SVIDResponse', toRawX509SvidResponse],
-      ['X509BundlesResponse', toRawX509BundlesResponse],
-      ['JWTSVIDResponse', toRawJwtSvidResponse],
-      ['JWTBundlesResponse', toRawJwtBundlesResponse],
-      ['ValidateJWTSVIDResponse', toRawValidateJwtSvidResponse],
-    ];
-    for (const [name, toRaw] of pairs) {
+  it('the generated decoders of src/gen/ (the client’s) read every golden message as this codec does', () => {
+    // Maps become Maps; claims (Struct) become plain JSON, as structJson does below.
+    const valueJson = (v: Record<string, unknown>): unknown => {
+      const kind = v['kind'] as string | undefined;
+      if (kind === undefined || kind === 'nullValue') return null;
+      if (kind === 'structValue') return structJson(v['structValue'] as { fields: Record<string, Record<string, unknown>> });
+      if (kind === 'listValue') return (v['listValue'] as { values: Record<string, unknown>[] }).values.map(valueJson);
+      return v[kind];
+    };
+    const structJson = (st: { fields: Record<string, Record<string, unknown>> }): Record<string, unknown> => {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(st.fields)) Object.defineProperty(out, k, { value: valueJson(v), enumerable: true, writable: true, configurable: true });
+      return out;
+    };
+    const asGenerated = (name: Name, m: Record<string, unknown>): unknown => {
+      const out: Record<string, unknown> = { ...m };
+      for (const key of ['bundles', 'federated_bundles']) if (key in m) out[key] = new Map(Object.entries(m[key] as object));
+      if (name === 'ValidateJWTSVIDResponse') out['claims'] = m['claims'] === null ? undefined : structJson(m['claims'] as { fields: Record<string, Record<string, unknown>> });
+      return out;
+    };
+    const generated: Partial<Record<Name, { decode(b: Uint8Array): unknown }>> = {
+      X509SVIDResponse: gen.X509SVIDResponse,
+      X509BundlesResponse: gen.X509BundlesResponse,
+      JWTSVIDResponse: gen.JWTSVIDResponse,
+      JWTBundlesResponse: gen.JWTBundlesResponse,
+      ValidateJWTSVIDResponse: gen.ValidateJWTSVIDResponse,
+      JWTSVIDRequest: gen.JWTSVIDRequest,
+      ValidateJWTSVIDRequest: gen.ValidateJWTSVIDRequest,
+    };
+    for (const [name, fns] of Object.entries(generated) as [Name, { decode(b: Uint8Array): unknown }][]) {
       for (const input of GOLDEN[name]) {
-        const wire = oracle(name).encode(input);
-        expect(render(toRaw(mine(name).decode(wire)))).toBe(render(toRaw(oracle(name).decode(wire))));
+        if (name === 'ValidateJWTSVIDResponse' && JSON.stringify(input).includes('nullValue":5')) continue; // an unnamed enum value: both read it as null
+        const wire = mine(name).encode(input);
+        if (wire.length > 100_000) continue; // the multi-MiB fixtures: deep equality on them is slow, and they test the writer
+        expect(fns.decode(wire)).toStrictEqual(asGenerated(name, mine(name).decode(wire) as Record<string, unknown>));
       }
     }
-    expect(structToJson(VALIDATE_JWT_SVID_RESPONSE.decode(VALIDATE_JWT_SVID_RESPONSE.encode({ claims: CLAIMS })).claims)).toMatchObject({ sub: 'spiffe://example.org/web', aud: ['api', 2, null, [], {}], none: null, empty: null });
   });
 });
 

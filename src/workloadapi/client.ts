@@ -10,24 +10,14 @@ import type { X509Svid } from '../svid/x509-svid.js';
 import { describeEndpointAddress, type EndpointAddress, resolveEndpointAddress } from './address.js';
 import { type Backoff, exponentialBackoff } from './backoff.js';
 import { type OneShotOptions, runOneShot } from './call.js';
-import { type CallListener, type ChannelCall, type ChannelMethod, GrpcChannel } from './channel.js';
+import { type CallListener, type ChannelCall, GrpcChannel } from './channel.js';
 import { fromGrpcStatus, GrpcStatus, type GrpcStatusLike, WorkloadApiError } from './errors.js';
 import { parseJwtBundlesResponse, parseJwtSvidResponse, parseValidatedJwtSvid } from './jwt-responses.js';
 import { checkLimits, type ResolvedLimits, resolveLimits, type WorkloadApiLimits } from './limits.js';
 import { type Logger, silentLogger } from './logger.js';
-import {
-  type RawJwtBundlesResponse,
-  type RawJwtSvidResponse,
-  type RawValidateJwtSvidResponse,
-  type RawX509BundlesResponse,
-  type RawX509SvidResponse,
-  toRawJwtBundlesResponse,
-  toRawJwtSvidResponse,
-  toRawValidateJwtSvidResponse,
-  toRawX509BundlesResponse,
-  toRawX509SvidResponse,
-} from './messages.js';
-import { type WorkloadApiRpc, workloadApiService } from './proto.js';
+import type { RawJwtBundlesResponse, RawJwtSvidResponse, RawValidateJwtSvidResponse, RawX509BundlesResponse, RawX509SvidResponse } from './messages.js';
+import { FETCH_JWT_BUNDLES, FETCH_JWT_SVID, FETCH_X509_BUNDLES, FETCH_X509_SVID, VALIDATE_JWT_SVID, type WorkloadApiMethod } from './methods.js';
+import type { WorkloadApiRpc } from './proto.js';
 import { StreamWatcher, type Watch, type WatchHandler } from './watcher.js';
 import { parseX509BundlesResponse, parseX509SvidResponse, type X509Context } from './x509-context.js';
 
@@ -168,7 +158,7 @@ export class WorkloadApiClient {
   readonly #maxMessageBytes: number;
   readonly #backoff: () => Backoff;
   readonly #logger: Logger;
-  readonly #watches = new Set<StreamWatcher<unknown>>();
+  readonly #watches = new Set<Watch>();
   readonly #inflight = new Set<(err: WorkloadApiError) => void>();
   #channel: GrpcChannel | undefined;
   #closed = false;
@@ -212,7 +202,7 @@ export class WorkloadApiClient {
    * ```
    */
   fetchX509SvidRaw(options: CallOptions = {}): Promise<RawX509SvidResponse> {
-    return this.#firstMessage('FetchX509SVID', 'the first X509SVIDResponse', options, toRawX509SvidResponse);
+    return this.#firstMessage(FETCH_X509_SVID, 'the first X509SVIDResponse', options);
   }
 
   /**
@@ -224,7 +214,7 @@ export class WorkloadApiClient {
    * ```
    */
   fetchX509BundlesRaw(options: CallOptions = {}): Promise<RawX509BundlesResponse> {
-    return this.#firstMessage('FetchX509Bundles', 'the first X509BundlesResponse', options, toRawX509BundlesResponse);
+    return this.#firstMessage(FETCH_X509_BUNDLES, 'the first X509BundlesResponse', options);
   }
 
   /**
@@ -236,7 +226,7 @@ export class WorkloadApiClient {
    * ```
    */
   fetchJwtBundlesRaw(options: CallOptions = {}): Promise<RawJwtBundlesResponse> {
-    return this.#firstMessage('FetchJWTBundles', 'the first JWTBundlesResponse', options, toRawJwtBundlesResponse);
+    return this.#firstMessage(FETCH_JWT_BUNDLES, 'the first JWTBundlesResponse', options);
   }
 
   /**
@@ -252,7 +242,7 @@ export class WorkloadApiClient {
     const audience = normalizeAudience(params?.audience);
     const spiffeId = params.spiffeId ?? '';
     if (typeof spiffeId !== 'string') throw new WorkloadApiError('ERR_BAD_REQUEST', 'spiffeId must be a string');
-    const res = await this.#unary('FetchJWTSVID', `a JWT-SVID for audience ${JSON.stringify(audience)}`, { audience, spiffe_id: spiffeId }, options, toRawJwtSvidResponse);
+    const res = await this.#unary(FETCH_JWT_SVID, `a JWT-SVID for audience ${JSON.stringify(audience)}`, { audience, spiffe_id: spiffeId }, options);
     this.#enforceLimits('FetchJWTSVID', res);
     return res;
   }
@@ -269,7 +259,7 @@ export class WorkloadApiClient {
   validateJwtSvidRaw(token: string, audience: string, options: CallOptions = {}): Promise<RawValidateJwtSvidResponse> {
     if (typeof token !== 'string' || token === '') return Promise.reject(new WorkloadApiError('ERR_BAD_REQUEST', 'validateJwtSvid needs a non-empty token'));
     if (typeof audience !== 'string' || audience === '') return Promise.reject(new WorkloadApiError('ERR_BAD_REQUEST', 'validateJwtSvid needs a non-empty audience (one string)'));
-    return this.#unary('ValidateJWTSVID', `the validation of a JWT-SVID for audience ${JSON.stringify(audience)}`, { audience, svid: token }, options, toRawValidateJwtSvidResponse).catch(
+    return this.#unary(VALIDATE_JWT_SVID, `the validation of a JWT-SVID for audience ${JSON.stringify(audience)}`, { audience, svid: token }, options).catch(
       (err: unknown) => {
         // The agent answers InvalidArgument for a token it finds invalid: a verdict, not a misuse.
         if (err instanceof WorkloadApiError && err.code === 'ERR_PROTOCOL_MISUSE') {
@@ -408,7 +398,7 @@ export class WorkloadApiClient {
    * ```
    */
   watchX509ContextRaw(handler: WatchHandler<RawX509SvidResponse>, options: WatchOptions = {}): Watch {
-    return this.#watch('FetchX509SVID', (m) => this.#checked('FetchX509SVID', toRawX509SvidResponse(m)), handler, options);
+    return this.#watch(FETCH_X509_SVID, (m) => m, handler, options);
   }
 
   /**
@@ -421,7 +411,7 @@ export class WorkloadApiClient {
    * ```
    */
   watchX509BundlesRaw(handler: WatchHandler<RawX509BundlesResponse>, options: WatchOptions = {}): Watch {
-    return this.#watch('FetchX509Bundles', (m) => this.#checked('FetchX509Bundles', toRawX509BundlesResponse(m)), handler, options);
+    return this.#watch(FETCH_X509_BUNDLES, (m) => m, handler, options);
   }
 
   /**
@@ -434,7 +424,7 @@ export class WorkloadApiClient {
    * ```
    */
   watchJwtBundlesRaw(handler: WatchHandler<RawJwtBundlesResponse>, options: WatchOptions = {}): Watch {
-    return this.#watch('FetchJWTBundles', (m) => this.#checked('FetchJWTBundles', toRawJwtBundlesResponse(m)), handler, options);
+    return this.#watch(FETCH_JWT_BUNDLES, (m) => m, handler, options);
   }
 
   /**
@@ -447,7 +437,7 @@ export class WorkloadApiClient {
    * ```
    */
   watchX509Context(handler: WatchHandler<X509Context>, options: WatchOptions = {}): Watch {
-    return this.#watch('FetchX509SVID', (m) => parseX509SvidResponse(this.#checked('FetchX509SVID', toRawX509SvidResponse(m))), handler, options);
+    return this.#watch(FETCH_X509_SVID, parseX509SvidResponse, handler, options);
   }
 
   /**
@@ -459,7 +449,7 @@ export class WorkloadApiClient {
    * ```
    */
   watchX509Bundles(handler: WatchHandler<X509BundleSet>, options: WatchOptions = {}): Watch {
-    return this.#watch('FetchX509Bundles', (m) => parseX509BundlesResponse(this.#checked('FetchX509Bundles', toRawX509BundlesResponse(m))), handler, options);
+    return this.#watch(FETCH_X509_BUNDLES, parseX509BundlesResponse, handler, options);
   }
 
   /**
@@ -471,7 +461,7 @@ export class WorkloadApiClient {
    * ```
    */
   watchJwtBundles(handler: WatchHandler<JwtBundleSet>, options: WatchOptions = {}): Watch {
-    return this.#watch('FetchJWTBundles', (m) => parseJwtBundlesResponse(this.#checked('FetchJWTBundles', toRawJwtBundlesResponse(m))), handler, options);
+    return this.#watch(FETCH_JWT_BUNDLES, parseJwtBundlesResponse, handler, options);
   }
 
   // ---- closing ----------------------------------------------------------------------------------
@@ -516,10 +506,10 @@ export class WorkloadApiClient {
   }
 
   /** Starts a call on the channel (created on first use) with the security header. */
-  #open(rpc: WorkloadApiRpc, request: object, listener: CallListener<unknown>, timeoutMs?: number): ChannelCall {
+  #open<Req, Res>(method: WorkloadApiMethod<Req, Res>, request: Req, listener: CallListener<Res>, timeoutMs?: number): ChannelCall {
     if (this.#closed) throw this.#closedError();
     this.#channel ??= new GrpcChannel(this.address, { maxMessageBytes: this.#maxMessageBytes, headers: { [SECURITY_HEADER]: 'true' } });
-    return this.#channel.call(workloadApiService()[rpc] as ChannelMethod<object, unknown>, request, listener, { timeoutMs });
+    return this.#channel.call(method, request, listener, { timeoutMs });
   }
 
   #mapStatus(rpc: WorkloadApiRpc, status: GrpcStatusLike): WorkloadApiError {
@@ -557,10 +547,11 @@ export class WorkloadApiClient {
     return msg;
   }
 
-  async #firstMessage<T extends Parameters<typeof checkLimits>[0]>(rpc: WorkloadApiRpc, waitingFor: string, options: CallOptions, decode: (m: unknown) => T): Promise<T> {
+  async #firstMessage<T extends Parameters<typeof checkLimits>[0]>(method: WorkloadApiMethod<Record<string, never>, T>, waitingFor: string, options: CallOptions): Promise<T> {
+    const { rpc } = method;
     const o = this.#oneShot(rpc, waitingFor, options);
-    const message = await runOneShot<unknown>(o, (settle) =>
-      this.#open(rpc, {}, {
+    const message = await runOneShot<T>(o, (settle) =>
+      this.#open(method, {}, {
         message: (m) => settle.ok(m),
         status: (s) => {
           if (s.code !== GrpcStatus.OK) settle.fail(this.#mapStatus(rpc, s));
@@ -572,16 +563,17 @@ export class WorkloadApiClient {
         },
       }),
     );
-    return this.#checked(rpc, decode(message));
+    return this.#checked(rpc, message);
   }
 
-  async #unary<T>(rpc: WorkloadApiRpc, waitingFor: string, request: object, options: CallOptions, decode: (m: unknown) => T): Promise<T> {
+  async #unary<Req, Res>(method: WorkloadApiMethod<Req, Res>, waitingFor: string, request: Req, options: CallOptions): Promise<Res> {
+    const { rpc } = method;
     const o = this.#oneShot(rpc, waitingFor, options);
-    const message = await runOneShot<unknown>(o, (settle) => {
-      let response: { value: unknown } | undefined;
+    return runOneShot<Res>(o, (settle) => {
+      let response: { value: Res } | undefined;
       let extra = false;
       return this.#open(
-        rpc,
+        method,
         request,
         {
           message: (m) => {
@@ -606,31 +598,32 @@ export class WorkloadApiClient {
         o.timeoutMs,
       );
     });
-    return decode(message);
   }
 
-  #watch<T>(rpc: WorkloadApiRpc, decode: (m: unknown) => T, handler: WatchHandler<T>, options: WatchOptions): Watch {
+  /** Watches a stream; each message is checked against the limits, then turned into a `T` by `map`. */
+  #watch<M extends Parameters<typeof checkLimits>[0], T>(method: WorkloadApiMethod<Record<string, never>, M>, map: (m: M) => T, handler: WatchHandler<T>, options: WatchOptions): Watch {
     if (this.#closed) throw this.#closedError();
+    const { rpc } = method;
     const { signal } = options;
     const onAbort = (): void => watcher.close();
-    const watcher: StreamWatcher<T> = new StreamWatcher<T>(
+    const watcher: StreamWatcher<T, M> = new StreamWatcher<T, M>(
       {
         what: `the ${rpc} stream from ${this.#where}`,
         rpc,
         address: this.address.address,
-        open: (listener) => this.#open(rpc, {}, listener),
-        decode,
+        open: (listener) => this.#open(method, {}, listener),
+        decode: (m) => map(this.#checked(rpc, m)),
         mapStatus: (s) => this.#mapStatus(rpc, s),
         backoff: this.#backoff(),
         logger: this.#logger,
       },
       handler,
       () => {
-        this.#watches.delete(watcher as StreamWatcher<unknown>);
+        this.#watches.delete(watcher);
         signal?.removeEventListener('abort', onAbort);
       },
     );
-    this.#watches.add(watcher as StreamWatcher<unknown>);
+    this.#watches.add(watcher);
     if (signal?.aborted) {
       watcher.close();
       return watcher;

@@ -1,8 +1,10 @@
 /**
  * A hand-written codec of the protobuf wire format for the messages of `proto/workload.proto`
- * (the SPIFFE Workload API) and the `google.protobuf.Struct` it uses, so that neither the client
- * nor the test Workload API loads `@grpc/proto-loader` and protobufjs at run time (≈50 ms of
- * start-up, measured). One module on purpose: Node loads each ES module separately, and the same
+ * (the SPIFFE Workload API) and the `google.protobuf.Struct` it uses, so that the test Workload
+ * API does not load `@grpc/proto-loader` and protobufjs at run time (≈50 ms of start-up,
+ * measured); its reader and writer also serve the registrar's Entry API codec. The client no
+ * longer uses it: it decodes with the generated messages of `src/gen/` (see `./methods.ts`), and
+ * `test/gen-codec.test.ts` checks the two against each other. One module on purpose: Node loads each ES module separately, and the same
  * code as six modules cost ≈3 ms more on `import 'spiffe-kit'`.
  *
  * Decoded objects have the shape `@grpc/proto-loader` gives with the options of

@@ -20,9 +20,9 @@ import { bundleKeyTrustDomain, dedupeByHint } from './x509-context.js';
  * const set = parseJwtBundlesResponse(await client.fetchJwtBundlesRaw());
  * ```
  */
-export function parseJwtBundlesResponse(msg: { bundles?: Readonly<Record<string, Uint8Array>> } | RawJwtBundlesResponse): JwtBundleSet {
+export function parseJwtBundlesResponse(msg: Pick<RawJwtBundlesResponse, 'bundles'>): JwtBundleSet {
   const set = new JwtBundleSet();
-  for (const [key, json] of Object.entries(msg.bundles ?? {})) {
+  for (const [key, json] of msg.bundles) {
     const td = bundleKeyTrustDomain(key, 'bundles');
     try {
       set.add(JwtBundle.fromJwks(td, json));

@@ -80,13 +80,12 @@ export interface LimitViolation {
   readonly reason: string;
 }
 
-function checkBundleMap(field: string, map: Readonly<Record<string, Uint8Array>> | undefined, limits: ResolvedLimits, ownBundles = 0): LimitViolation | undefined {
+function checkBundleMap(field: string, map: ReadonlyMap<string, Uint8Array> | undefined, limits: ResolvedLimits, ownBundles = 0): LimitViolation | undefined {
   if (map === undefined) return undefined;
-  const keys = Object.keys(map);
-  const count = keys.length + ownBundles;
+  const count = map.size + ownBundles;
   if (count > limits.maxBundles) return { limit: 'maxBundles', reason: `${count} bundles (${field}); the limit is ${limits.maxBundles}` };
-  for (const key of keys) {
-    const size = map[key]?.length ?? 0;
+  for (const [key, bytes] of map) {
+    const size = bytes.length;
     if (size > limits.maxBundleBytes) {
       return { limit: 'maxBundleBytes', reason: `the bundle ${JSON.stringify(key.slice(0, 100))} in ${field} is ${size} bytes; the limit is ${limits.maxBundleBytes}` };
     }
@@ -108,8 +107,8 @@ function checkBundleMap(field: string, map: Readonly<Record<string, Uint8Array>>
 export function checkLimits(
   msg: {
     readonly svids?: readonly { readonly bundle?: Uint8Array; readonly spiffe_id?: string }[];
-    readonly bundles?: Readonly<Record<string, Uint8Array>>;
-    readonly federated_bundles?: Readonly<Record<string, Uint8Array>>;
+    readonly bundles?: ReadonlyMap<string, Uint8Array>;
+    readonly federated_bundles?: ReadonlyMap<string, Uint8Array>;
   },
   limits: ResolvedLimits,
 ): LimitViolation | undefined {
@@ -121,7 +120,7 @@ export function checkLimits(
   }
   const ownDomains = new Set(svids.map((s) => trustDomainOf(s.spiffe_id ?? '')));
   const federated = msg.federated_bundles;
-  const extraOwn = federated === undefined ? 0 : [...ownDomains].filter((td) => td !== '' && !Object.hasOwn(federated, td)).length;
+  const extraOwn = federated === undefined ? 0 : [...ownDomains].filter((td) => td !== '' && !federated.has(td)).length;
   return checkBundleMap('bundles', msg.bundles, limits) ?? checkBundleMap('federated_bundles', federated, limits, extraOwn);
 }
 

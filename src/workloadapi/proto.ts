@@ -1,9 +1,9 @@
 /**
- * The Workload API service definition (paths, streaming flags, the serializers of the hand-written
- * codec of `./codec.ts`; no `@grpc/proto-loader` / protobufjs at run time: they cost ≈50 ms at
- * start-up). The client sends it over its own transport (`./channel.ts`, node:http2); the test
- * Workload API serves it with `@grpc/grpc-js`, which is loaded on first use only, so that an
- * `import 'spiffe-kit'` does not pay for it.
+ * The Workload API service definition for `@grpc/grpc-js` (paths, streaming flags, the
+ * serializers of the hand-written codec of `./codec.ts`; no `@grpc/proto-loader` / protobufjs at
+ * run time: they cost ≈50 ms at start-up). The test Workload API serves it with grpc-js, which is
+ * loaded on first use only. The client does not use it: its RPCs are `./methods.ts`, on the
+ * generated messages of `src/gen/`, over its own transport (`./channel.ts`, node:http2).
  *
  * @module
  */

@@ -75,16 +75,16 @@ export interface Watch {
  * const config: StreamWatcherConfig<RawJwtBundlesResponse> = { what: 'FetchJWTBundles stream', open, decode, mapStatus, backoff: exponentialBackoff(), logger: console };
  * ```
  */
-export interface StreamWatcherConfig<T> {
+export interface StreamWatcherConfig<T, M = unknown> {
   /** For log lines. */
   readonly what: string;
   /** The method and the agent's gRPC target, for diagnostics channel messages. */
   readonly rpc?: string | undefined;
   readonly address?: string | undefined;
   /** Opens the stream (with the security header); may throw a WorkloadApiError (fatal). */
-  open(listener: CallListener<unknown>): ChannelCall;
-  /** Decodes and checks one message; throws a WorkloadApiError to discard it. */
-  decode(message: unknown): T;
+  open(listener: CallListener<M>): ChannelCall;
+  /** Checks one decoded message and turns it into a `T`; throws a WorkloadApiError to discard it. */
+  decode(message: M): T;
   /** Turns a failed status into an error. */
   mapStatus(status: CallStatus): WorkloadApiError;
   readonly backoff: Backoff;
@@ -100,7 +100,7 @@ export interface StreamWatcherConfig<T> {
  * watcher.start();
  * ```
  */
-export class StreamWatcher<T> implements Watch {
+export class StreamWatcher<T, M = unknown> implements Watch {
   #call: ChannelCall | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -108,11 +108,11 @@ export class StreamWatcher<T> implements Watch {
   #emptyEnds = 0;
   /** The stream delivered a message once (a later connect is a reconnect). */
   #everConnected = false;
-  readonly #config: StreamWatcherConfig<T>;
+  readonly #config: StreamWatcherConfig<T, M>;
   readonly #handler: WatchHandler<T>;
   readonly #onStop: () => void;
 
-  constructor(config: StreamWatcherConfig<T>, handler: WatchHandler<T>, onStop: () => void) {
+  constructor(config: StreamWatcherConfig<T, M>, handler: WatchHandler<T>, onStop: () => void) {
     this.#config = config;
     this.#handler = handler;
     this.#onStop = onStop;
@@ -147,7 +147,7 @@ export class StreamWatcher<T> implements Watch {
     const current = (): boolean => !this.#stopped && attempt.call !== undefined && attempt.call === this.#call;
     try {
       attempt.call = this.#config.open({
-        message: (message: unknown) => {
+        message: (message: M) => {
           if (!current()) return;
           this.#config.backoff.reset();
           this.#emptyEnds = 0;
@@ -172,7 +172,7 @@ export class StreamWatcher<T> implements Watch {
     this.#call = attempt.call;
   }
 
-  #deliver(message: unknown): void {
+  #deliver(message: M): void {
     let value: T;
     try {
       value = this.#config.decode(message);

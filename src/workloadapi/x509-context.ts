@@ -3,6 +3,7 @@ import { X509BundleSet } from '../bundle/x509-bundle-set.js';
 import { TrustDomain } from '../spiffeid/trust-domain.js';
 import { X509Svid } from '../svid/x509-svid.js';
 import { malformedResponse } from './errors.js';
+import type { RawX509BundlesResponse, RawX509SvidResponse } from './messages.js';
 
 /**
  * Everything the X.509 side of the Workload API gives a workload at one moment: its SVIDs (the
@@ -20,17 +21,6 @@ export interface X509Context {
   readonly svids: readonly X509Svid[];
   /** The X.509 bundles, keyed by trust domain. */
   readonly bundles: X509BundleSet;
-}
-
-/** The decoded `X509SVIDResponse` fields spiffe-kit reads. */
-export interface RawX509SvidMessage {
-  svids?: Array<{ spiffe_id?: string; x509_svid?: Uint8Array; x509_svid_key?: Uint8Array; bundle?: Uint8Array; hint?: string }>;
-  federated_bundles?: Record<string, Uint8Array>;
-}
-
-/** The decoded `X509BundlesResponse` / `JWTBundlesResponse` map field. */
-export interface RawBundlesMessage {
-  bundles?: Record<string, Uint8Array>;
 }
 
 /**
@@ -70,19 +60,19 @@ export function bundleKeyTrustDomain(key: string, field: string): TrustDomain {
  * hint de-duplication, bundles parsed per trust domain. Throws `ERR_MALFORMED_RESPONSE` on any
  * violation: the caller discards the whole message and keeps its previous state.
  */
-export function parseX509SvidResponse(msg: RawX509SvidMessage): X509Context {
-  const rawSvids = msg.svids ?? [];
+export function parseX509SvidResponse(msg: RawX509SvidResponse): X509Context {
+  const rawSvids = msg.svids;
   if (rawSvids.length === 0) throw malformedResponse('the X509SVIDResponse holds no SVID');
   const svids: X509Svid[] = [];
   const bundles = new X509BundleSet();
   rawSvids.forEach((raw, i) => {
     const where = `SVID #${i}`;
     if (!raw.spiffe_id) throw malformedResponse(`${where} has an empty spiffe_id`);
-    if (!raw.x509_svid || raw.x509_svid.length === 0) throw malformedResponse(`${where} (${raw.spiffe_id}) has no certificates`);
-    if (!raw.x509_svid_key || raw.x509_svid_key.length === 0) throw malformedResponse(`${where} (${raw.spiffe_id}) has no private key`);
+    if (raw.x509_svid.length === 0) throw malformedResponse(`${where} (${raw.spiffe_id}) has no certificates`);
+    if (raw.x509_svid_key.length === 0) throw malformedResponse(`${where} (${raw.spiffe_id}) has no private key`);
     let svid: X509Svid;
     try {
-      svid = X509Svid.parseRaw(raw.x509_svid, raw.x509_svid_key, { hint: raw.hint ?? '', expectedId: raw.spiffe_id });
+      svid = X509Svid.parseRaw(raw.x509_svid, raw.x509_svid_key, { hint: raw.hint, expectedId: raw.spiffe_id });
     } catch (err) {
       throw malformedResponse(`${where} (${raw.spiffe_id}) is invalid: ${(err as Error).message}`, err);
     }
@@ -91,13 +81,13 @@ export function parseX509SvidResponse(msg: RawX509SvidMessage): X509Context {
     if (!bundles.has(td)) {
       try {
         // Empty bytes are an empty bundle (every authority revoked), not an error.
-        bundles.add(raw.bundle && raw.bundle.length > 0 ? X509Bundle.fromDer(td, raw.bundle) : new X509Bundle(td));
+        bundles.add(raw.bundle.length > 0 ? X509Bundle.fromDer(td, raw.bundle) : new X509Bundle(td));
       } catch (err) {
         throw malformedResponse(`the bundle of ${td.name} sent with ${where} is invalid: ${(err as Error).message}`, err);
       }
     }
   });
-  for (const [key, der] of Object.entries(msg.federated_bundles ?? {})) {
+  for (const [key, der] of msg.federated_bundles) {
     const td = bundleKeyTrustDomain(key, 'federated_bundles');
     if (bundles.has(td)) continue;
     try {
@@ -110,9 +100,9 @@ export function parseX509SvidResponse(msg: RawX509SvidMessage): X509Context {
 }
 
 /** Turns an `X509BundlesResponse` into a bundle set; throws `ERR_MALFORMED_RESPONSE`. */
-export function parseX509BundlesResponse(msg: RawBundlesMessage): X509BundleSet {
+export function parseX509BundlesResponse(msg: Pick<RawX509BundlesResponse, 'bundles'>): X509BundleSet {
   const set = new X509BundleSet();
-  for (const [key, der] of Object.entries(msg.bundles ?? {})) {
+  for (const [key, der] of msg.bundles) {
     const td = bundleKeyTrustDomain(key, 'bundles');
     try {
       set.add(X509Bundle.fromDer(td, der));
