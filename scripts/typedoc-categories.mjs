@@ -24,9 +24,6 @@ export const CATEGORY_RULES = [
   [/^src\/federation\//, 'Federation'],
   [/^src\/spiffeid\//, 'SPIFFE IDs'],
   [/^src\/bundle\//, 'Bundles'],
-  [/^src\/federation\//, 'Bundles'],
-  [/^src\/diagnostics\//, 'Health'],
-  [/^src\/otel\//, 'Health'],
   [/^src\/testing\//, 'Testing'],
   [/^src\/registrar\//, 'Registrar'],
 ];
