@@ -18,9 +18,13 @@ export const CATEGORY_RULES = [
   [/^src\/jwt\//, 'JWT'],
   [/^src\/svid\//, 'X.509-SVIDs'],
   [/^src\/tls\//, 'mTLS'],
+  [/^src\/grpc\/bearer-/, 'JWT'],
   [/^src\/health\//, 'Health'],
   [/^src\/spiffeid\//, 'SPIFFE IDs'],
   [/^src\/bundle\//, 'Bundles'],
+  [/^src\/federation\//, 'Federation'],
+  [/^src\/diagnostics\//, 'Observability'],
+  [/^src\/otel\//, 'Observability'],
   [/^src\/testing\//, 'Testing'],
   [/^src\/registrar\//, 'Registrar'],
 ];

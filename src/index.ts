@@ -27,6 +27,12 @@
  * `SpiffeId`, `TrustDomain` and matchers.
  * @categoryDescription Bundles
  * X.509, JWT and SPIFFE bundles and bundle sets.
+ * @categoryDescription Federation
+ * SPIFFE federation: fetching a foreign trust domain's bundle from its bundle endpoint
+ * (`fetchBundle`), following it (`FederatedBundleSource`), and serving your own.
+ * @categoryDescription Observability
+ * `diagnostics_channel` channels for SVID and bundle updates, Workload API streams and fetches,
+ * TLS authorization and federation fetches, and the message types published on them.
  * @categoryDescription Errors
  * Every error extends `SpiffeError` and carries a stable `code`.
  * @module spiffe-kit

@@ -23,9 +23,6 @@ import {
   createHttpsServer,
   createTlsOnlyHttpsServer,
   createTlsServer,
-  grpcAuthInterceptor,
-  grpcChannelCredentials,
-  grpcServerCredentials,
   matchId,
   matchMemberOf,
   matchOneOf,
@@ -34,7 +31,6 @@ import {
   mtlsWebServerOptions,
   peerCertificateChain,
   peerSpiffeId,
-  SourceCertificateProvider,
   SpiffeHttpsAgent,
   SpiffeId,
   spiffeCheckServerIdentity,
@@ -46,6 +42,12 @@ import {
   verifyTlsPeer,
   X509Source,
 } from '../src/index.js';
+import {
+  grpcAuthInterceptor,
+  grpcChannelCredentials,
+  grpcServerCredentials,
+  SourceCertificateProvider,
+} from '../src/grpc/index.js';
 import { TestWorkloadApi } from '../src/testing/index.js';
 import { listenOnLoopback, rawUnaryService } from './helpers/loopback.js';
 

@@ -20,8 +20,6 @@ import {
   createHttpsServer,
   createTlsOnlyHttpsServer,
   createTlsServer,
-  grpcChannelCredentials,
-  grpcServerCredentials,
   mtlsClientOptions,
   mtlsWebServerOptions,
   peerSpiffeId,
@@ -31,6 +29,10 @@ import {
   tlsClientOptions,
   X509Source,
 } from '../src/index.js';
+import {
+  grpcChannelCredentials,
+  grpcServerCredentials,
+} from '../src/grpc/index.js';
 import { type IssuedX509Svid, TestCa, TestWorkloadApi } from '../src/testing/index.js';
 import { listenOnLoopback, rawUnaryService } from './helpers/loopback.js';
 

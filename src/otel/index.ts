@@ -10,6 +10,8 @@
  * const source = await X509Source.create();
  * const stop = instrumentSpiffeKit({ sources: [source] }); // the global MeterProvider
  * ```
- * @module
+ * @categoryDescription Observability
+ * OpenTelemetry metrics for sources, Workload API streams, TLS refusals and the JWT cache.
+ * @module spiffe-kit/otel
  */
 export { type InstrumentedSource, type InstrumentSpiffeKitOptions, instrumentSpiffeKit, metricNames } from './instrument.js';

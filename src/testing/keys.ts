@@ -8,6 +8,7 @@
 import { type KeyObject, generateKeyPair as nodeGenerateKeyPair, generateKeyPairSync, sign as nodeSign, webcrypto } from 'node:crypto';
 import { inspect } from 'node:util';
 import { SpiffeError } from '../errors.js';
+import { importPeer } from '../internal/optional-peer.js';
 
 /**
  * Codes of {@link TestingError}.
@@ -155,11 +156,17 @@ type PeculiarX509 = typeof import('@peculiar/x509');
 let x509Module: Promise<PeculiarX509> | undefined;
 let joseModule: Promise<typeof import('jose')> | undefined;
 
-/** @internal Loads `@peculiar/x509` once (≈150 ms), making sure it has a WebCrypto provider. */
+/**
+ * @internal Loads `@peculiar/x509` once, making sure it has a WebCrypto provider; a
+ * {@link MissingPeerDependencyError} when it is not installed (a failed load is retried next time).
+ */
 export function loadX509(): Promise<PeculiarX509> {
-  x509Module ??= import('@peculiar/x509').then((m) => {
+  x509Module ??= importPeer('@peculiar/x509', 'spiffe-kit/testing (the test CA and mintCertificate)', () => import('@peculiar/x509')).then((m) => {
     if (!m.cryptoProvider.has(m.CryptoProvider.DEFAULT)) m.cryptoProvider.set(webcrypto);
     return m;
+  });
+  x509Module.catch(() => {
+    x509Module = undefined;
   });
   return x509Module;
 }

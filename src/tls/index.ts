@@ -28,4 +28,3 @@ export {
   type DetachSpiffeAuth,
   type SpiffeServerAuthOptions,
 } from './server.js';
-export { grpcAuthInterceptor, grpcChannelCredentials, grpcServerCredentials, SourceCertificateProvider } from './grpc.js';
