@@ -82,7 +82,7 @@ describe('the API reference (typedoc)', () => {
       'spiffe-kit': [
         'attachSpiffeAuth', 'authenticateBearer', 'authorizeId', 'authorizeMatching', 'authorizeMemberOf', 'authorizeOneOf', 'bearerHeader', 'checkHealth',
         'createHttp2SecureServer', 'createHttpsServer', 'createTlsServer', 'extractBearerToken',
-        'healthHandler', 'jwksForTrustDomain', 'matchId', 'matchMemberOf', 'matchOneOf', 'mtlsClientOptions', 'mtlsServerOptions', 'mtlsWebServerOptions',
+        'healthHandler', 'jwksForTrustDomain', 'matchId', 'matchMemberOf', 'matchOneOf', 'mtlsClientOptions', 'mtlsServerOptions',
         'parseEndpointAddress', 'peerSpiffeId', 'spiffeHttpsAgent', 'spiffeUndiciConnect', 'verifyX509Svid',
         'X509Source.create', 'JwtSource.create', 'JwtSource.fetchJwtSvid', 'JwtSource.fetchJwtSvids', 'JwtSource.validateJwtSvid', 'BundleSource.create',
         'SpiffeId.parse', 'SpiffeId.from', 'SpiffeId.fromSegments', 'SpiffeId.fromPath', 'SpiffeId.isValid', 'SpiffeId.memberOf', 'TrustDomain.parse', 'TrustDomain.from',

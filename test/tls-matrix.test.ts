@@ -21,7 +21,7 @@ import {
   createTlsOnlyHttpsServer,
   createTlsServer,
   mtlsClientOptions,
-  mtlsWebServerOptions,
+  mtlsServerOptions,
   peerSpiffeId,
   spiffeHttpsAgent,
   spiffeUndiciConnect,
@@ -255,7 +255,7 @@ describe.each(VERSIONS)('handshakes in %s', (version) => {
     expect(data).toBe(CLIENT_ID);
   });
 
-  it('https: createHttpsServer + SpiffeHttpsAgent, and https.get(mtlsClientOptions)', async () => {
+  it('https: createHttpsServer + spiffeHttpsAgent, and https.get(mtlsClientOptions)', async () => {
     const server = createHttpsServer(serverSource, authorizeId(CLIENT_ID), (req, res) => res.end(String(peerSpiffeId(req))), { maxVersion: version });
     const port = await listen(server);
     const agent = spiffeHttpsAgent(clientSource, authorizeId(SERVER_ID));
@@ -315,12 +315,12 @@ describe.each(VERSIONS)('handshakes in %s', (version) => {
     await expect(httpsGet(port, tlsClientOptions(bundleSource, authorizeId('spiffe://example.org/other')))).rejects.toBeInstanceOf(AuthorizationError);
   });
 
-  it('web PKI server certificate: mtlsWebServerOptions + attachSpiffeAuth({ webCert })', async () => {
+  it('web PKI server certificate: mtlsServerOptions + attachSpiffeAuth({ webCert })', async () => {
     const webCa = await TestCa.create({ trustDomain: 'web.test' });
     const web = await webCa.issueX509Svid({ id: 'spiffe://web.test/site', dnsNames: ['localhost'] });
     const webCert = { cert: web.certChainPem, key: web.privateKeyPem };
     const authz = authorizeId(CLIENT_ID);
-    const server = https.createServer({ ...mtlsWebServerOptions(webCert, serverSource, authz), maxVersion: version }, (req, res) => res.end(String(peerSpiffeId(req))));
+    const server = https.createServer({ ...mtlsServerOptions(serverSource), maxVersion: version }, (req, res) => res.end(String(peerSpiffeId(req))));
     attachSpiffeAuth(server, serverSource, authz, { webCert, secureContextOptions: { maxVersion: version } });
     const port = await listen(server);
     const svid = clientSource.getX509Svid().marshal();
@@ -340,7 +340,7 @@ describe('a client refuses servers that are not who it wants', () => {
     ['a partner.test ID chaining to the example.org bundle', () => bad['aClaimsPartner']!, authorizeAny(), 'ERR_TLS_PEER_VERIFICATION'],
     ['an expired certificate', () => bad['expired']!, authorizeAny(), 'CERT_HAS_EXPIRED'],
   ];
-  it.each(cases)('%s (spiffeUndiciConnect, SpiffeHttpsAgent, http2, grpc-js)', async (_name, svid, authorizer, code) => {
+  it.each(cases)('%s (spiffeUndiciConnect, spiffeHttpsAgent, http2, grpc-js)', async (_name, svid, authorizer, code) => {
     const port = await impostorServer(svid());
     const viaConnector = await new Promise<unknown>((resolve) =>
       spiffeUndiciConnect(clientSource, authorizer)({ hostname: '127.0.0.1', port, servername: null }, (...args) => resolve(args[0])),

@@ -15,7 +15,7 @@ import type { TLSSocket } from 'node:tls';
 import { requirePeer } from '../internal/optional-peer.js';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { assertAuthorizer, type Authorizer } from './authorizer.js';
-import { spiffeCheckServerIdentity } from './options.js';
+import { spiffeCheckServerIdentity } from './check-server-identity.js';
 import { trustedAuthoritiesPem, svidPem, type X509TlsSource } from './source.js';
 import { setPeerSpiffeId } from './peer-identity.js';
 import { loggerOf, logRefusal, type RefusedPeer } from './refusal-log.js';

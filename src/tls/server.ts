@@ -12,7 +12,7 @@ import { createServer as createTls, type SecureContextOptions, type Server as Tl
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 import type { Logger } from '../workloadapi/logger.js';
 import { assertAuthorizer, type Authorizer } from './authorizer.js';
-import { markServerAttached, mtlsServerContextOptions, mtlsServerHelperOptions, mtlsWebServerContextOptions, type SpiffeServerOptions, tlsServerOptions } from './options.js';
+import { markServerAttached, mtlsServerContextOptions, mtlsServerHelperOptions, mtlsWebServerContextOptions, type SpiffeServerOptions, tlsServerOptions } from './server-options.js';
 import { setPeerSpiffeId } from './peer-identity.js';
 import { loggerOf, logRefusal } from './refusal-log.js';
 import { refuseClient } from './refusal-reply.js';
@@ -35,7 +35,7 @@ interface RotatingSource {
  * ```
  */
 export interface SpiffeServerAuthOptions {
-  /** Present this web PKI certificate instead of the SVID (`mtlsWebServerOptions`). */
+  /** Present this web PKI certificate instead of the SVID (go-spiffe's `MTLSWebServerConfig`). */
   readonly webCert?: { readonly cert: string | Buffer | Array<string | Buffer>; readonly key: string | Buffer | Array<string | Buffer> } | undefined;
   /**
    * Called with the reason when a client is refused. The socket is already being closed (after
@@ -110,7 +110,7 @@ export function attachSpiffeRotation(
 
 /**
  * Installs the server's credentials, SPIFFE client authorization and rotation on an existing TLS /
- * https / http2 secure server created with {@link mtlsServerOptions} (or {@link mtlsWebServerOptions}).
+ * https / http2 secure server created with {@link mtlsServerOptions}.
  * Those options carry no server certificate, so such a server refuses every handshake until this
  * call, which installs the source's SVID (or `webCert`) with `server.setSecureContext` before
  * returning; it throws if that fails (e.g. the source has no SVID yet). Your own secure-context
@@ -139,7 +139,7 @@ export function attachSpiffeRotation(
  * ```ts
  * import https from 'node:https';
  * const authz = authorizeMemberOf('example.org');
- * const server = https.createServer(mtlsServerOptions(source, authz), (req, res) => res.end(String(peerSpiffeId(req))));
+ * const server = https.createServer(mtlsServerOptions(source), (req, res) => res.end(String(peerSpiffeId(req))));
  * attachSpiffeAuth(server, source, authz);
  * server.listen(8443);
  * ```
