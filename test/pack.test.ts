@@ -262,11 +262,14 @@ describe('the packed package (npm pack), installed in a scratch app', () => {
       expect(built.code).toBe(0);
     });
 
-    it('the `spiffe` command works', async () => {
+    it('the `spiffe` command works; `spiffe dev-agent` names the peers it needs', async () => {
       const bin = join(bare, 'node_modules', 'spiffe-kit', pkg.bin['spiffe'] as string);
       const r = await run([bin, 'health', '--socket', address, '--timeout', '10s'], bare);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
+      const dev = await run([bin, 'dev-agent', '--socket', join(dir, 'dev.sock'), '--id', 'spiffe://example.org/web'], bare);
+      expect(dev.code).not.toBe(0);
+      expect(dev.stderr).toMatch(/npm install @(grpc\/grpc-js|peculiar\/x509)/);
     });
 
     it('spiffe-kit/grpc and spiffe-kit/testing import, and name the missing peer when used (ERR_MISSING_PEER_DEPENDENCY)', async () => {
