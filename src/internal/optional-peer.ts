@@ -1,6 +1,6 @@
 /**
- * Loading the optional peer dependencies (`@grpc/grpc-js` for `spiffe-kit/grpc`, the test Workload
- * API and the registrar's Entry API client; `@peculiar/x509` for the test CA): on first use, with a
+ * Loading the optional peer dependencies (`@grpc/grpc-js` for `spiffe-kit/grpc` and the test
+ * Workload API): on first use, with a
  * {@link MissingPeerDependencyError} naming the install line when the package is not installed.
  *
  * @module
