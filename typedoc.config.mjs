@@ -25,7 +25,7 @@ const sources = template
 
 /** @type {Partial<import('typedoc').TypeDocOptions>} */
 export default {
-  entryPoints: ['src/index.ts', 'src/testing/index.ts', 'src/registrar/index.ts', 'src/otel/index.ts'],
+  entryPoints: ['src/index.ts', 'src/testing/index.ts', 'src/registrar/index.ts', 'src/otel/index.ts', 'src/grpc/index.ts'],
   tsconfig: 'tsconfig.build.json',
   out: 'api-docs',
   name: 'spiffe-kit',
@@ -36,7 +36,7 @@ export default {
   displayBasePath: root,
   plugin: ['./scripts/typedoc-categories.mjs'],
   categorizeByGroup: false,
-  categoryOrder: ['Sources', 'X.509-SVIDs', 'mTLS', 'JWT', 'Health', 'Observability', 'SPIFFE IDs', 'Bundles', 'Federation', 'Testing', 'Registrar', 'Errors', '*'],
+  categoryOrder: ['Sources', 'X.509-SVIDs', 'mTLS', 'JWT', 'Health', 'SPIFFE IDs', 'Bundles', 'Federation', 'Observability', 'Testing', 'Registrar', 'Errors', '*'],
   navigation: { includeCategories: true, includeGroups: false },
   treatWarningsAsErrors: true,
   validation: { notExported: false, invalidLink: true, notDocumented: false },

@@ -22,7 +22,6 @@ const targets = [
   { label: '  for context: dist/index.js (tsc output, not bundled)', specifier: './dist/index.js' },
   { label: "  for context: import('jose')", specifier: 'jose' },
   { label: "  for context: import('@grpc/grpc-js') (lazy in spiffe-kit)", specifier: '@grpc/grpc-js' },
-  { label: "  for context: import('@peculiar/x509') (lazy in testing)", specifier: '@peculiar/x509' },
 ];
 
 function timeImport(specifier) {

@@ -22,7 +22,7 @@
 //       Node: tls.createServer + tls.connect configured by hand (cert, key, ca, requestCert,
 //             no hostname check)  vs  createTlsServer(source, authorizeId) +
 //             tls.connect(mtlsClientOptions(source, authorizeId)), and vs createTlsServer +
-//             spiffeUndiciConnect (the connector of SpiffeHttpsAgent and undici);
+//             spiffeUndiciConnect (the connector of spiffeHttpsAgent and undici);
 //       Go:   crypto/tls with the same cert and a CA pool (RequireAndVerifyClientCert; the client
 //             verifies the chain in VerifyConnection, as an SVID has no hostname)  vs
 //             tlsconfig.MTLSServerConfig / MTLSClientConfig(source, source, AuthorizeID).
@@ -173,7 +173,7 @@ async function handshakes(go) {
     const { agent: _agent, ...options } = mtlsClientOptions(source, authorizeId(ID_NODE));
     return awaitByte(tls.connect({ host: '127.0.0.1', port: spiffePort, ...options }));
   };
-  // The connector SpiffeHttpsAgent and undici use: one secure context per SVID + bundle set.
+  // The connector spiffeHttpsAgent and undici use: one secure context per SVID + bundle set.
   const undiciConnect = spiffeUndiciConnect(source, authorizeId(ID_NODE));
   const connector = () =>
     new Promise((resolve, reject) => {

@@ -21,8 +21,8 @@
 //                    createHttpsServer + one GET per connection      vs https.createServer(plain)
 //   client options:  tls.connect({ ...mtlsClientOptions(source, authorizeId(server)) }) per
 //                    connection (agent dropped), and spiffeUndiciConnect (the connector undici and
-//                    SpiffeHttpsAgent use)                           vs tls.connect(plain)
-//                    SpiffeHttpsAgent, one GET per connection        vs https.Agent + plain options
+//                    spiffeHttpsAgent use)                           vs tls.connect(plain)
+//                    spiffeHttpsAgent, one GET per connection        vs https.Agent + plain options
 //   both sides:      spiffe client + spiffe server                   vs plain client + plain server
 import { constants } from 'node:crypto';
 import https from 'node:https';
@@ -144,7 +144,7 @@ const pairs = [
   { label: 'server helper: createHttpsServer vs https.createServer (1 GET/conn)', plain: () => httpsGet(plainHttpsPort), spiffe: () => httpsGet(spiffeHttpsPort) },
   { label: 'client options: tls.connect(mtlsClientOptions) vs tls.connect(plain)', plain: () => plainConnect(plainTlsPort), spiffe: () => spiffeOptionsConnect(plainTlsPort) },
   { label: 'client connector: spiffeUndiciConnect vs tls.connect(plain)', plain: () => plainConnect(plainTlsPort), spiffe: () => spiffeConnectorConnect(plainTlsPort) },
-  { label: 'client agent: SpiffeHttpsAgent vs https.Agent(plain) (1 GET/conn)', plain: () => httpsGet(plainHttpsPort), spiffe: () => httpsGet(plainHttpsPort, true) },
+  { label: 'client agent: spiffeHttpsAgent vs https.Agent(plain) (1 GET/conn)', plain: () => httpsGet(plainHttpsPort), spiffe: () => httpsGet(plainHttpsPort, true) },
   { label: 'both sides: spiffe client + server vs plain client + server', plain: () => plainConnect(plainTlsPort), spiffe: () => spiffeConnectorConnect(spiffeTlsPort) },
 ];
 

@@ -4,7 +4,7 @@
 //   npm run build && node bench/tls-rotation-latency.mjs [rotations=30]
 //
 // A createTlsServer (server SVID) and a client connecting through spiffeUndiciConnect (client
-// SVID, the connector SpiffeHttpsAgent and undici use), on loopback. Every handshake records the
+// SVID, the connector spiffeHttpsAgent and undici use), on loopback. Every handshake records the
 // serial the server presented and the serial the client presented (the server echoes it). The
 // clock starts at the source's `svid` event (the source holds the new SVID; our listener is
 // registered before the server's, so the time the server takes to rebuild its secure context is

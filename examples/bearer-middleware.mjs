@@ -25,7 +25,7 @@
 //     try { const caller = await authenticate(call); … }           // reads call.metadata
 //     catch (err) { callback({ code: err.status === 403 ? status.PERMISSION_DENIED : status.UNAUTHENTICATED }); }
 //   }
-//   // client side: client.getOrder(req, grpcBearerMetadata(await jwtSource.fetchJwtSvid({ audience: 'orders' })), cb)
+//   // client side (grpcBearerMetadata is in 'spiffe-kit/grpc'): client.getOrder(req, grpcBearerMetadata(await jwtSource.fetchJwtSvid({ audience: 'orders' })), cb)
 import http from 'node:http';
 import { JwtSource, authenticateBearer, BearerAuthError, bearerHeader, matchMemberOf } from 'spiffe-kit';
 import { TestWorkloadApi } from 'spiffe-kit/testing';

@@ -24,11 +24,10 @@ import {
   authorizeId,
   checkHealth,
   createHttpsServer,
-  grpcChannelCredentials,
-  grpcServerCredentials,
   peerSpiffeId,
   spiffeHttpsAgent,
 } from 'spiffe-kit';
+import { grpcChannelCredentials, grpcServerCredentials } from 'spiffe-kit/grpc';
 
 const watch = process.argv.includes('--watch');
 const say = (...args) => console.log(new Date().toISOString().slice(11, 23), ...args);

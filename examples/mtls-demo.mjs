@@ -23,11 +23,10 @@ import {
   X509Source,
   authorizeId,
   createHttpsServer,
-  grpcChannelCredentials,
-  grpcServerCredentials,
   peerSpiffeId,
   spiffeHttpsAgent,
 } from 'spiffe-kit';
+import { grpcChannelCredentials, grpcServerCredentials } from 'spiffe-kit/grpc';
 import { TestWorkloadApi } from 'spiffe-kit/testing';
 
 const ORDERS = 'spiffe://example.org/orders';

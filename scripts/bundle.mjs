@@ -16,6 +16,7 @@ const entryPoints = {
   testing: 'dist/testing/index.js',
   registrar: 'dist/registrar/index.js',
   otel: 'dist/otel/index.js',
+  grpc: 'dist/grpc/index.js',
   cli: 'dist/cli/main.js',
 };
 for (const file of Object.values(entryPoints)) {

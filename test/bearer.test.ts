@@ -9,7 +9,6 @@ import {
   BearerAuthError,
   bearerHeader,
   extractBearerToken,
-  grpcBearerMetadata,
   JwtBundle,
   JwtSvid,
   JwtSvidError,
@@ -18,6 +17,9 @@ import {
   type SpiffeId,
   toOidcJwks,
 } from '../src/index.js';
+import {
+  grpcBearerMetadata,
+} from '../src/grpc/index.js';
 import { TestCa, TestWorkloadApi } from '../src/testing/index.js';
 import { JwtSource } from '../src/workloadapi/jwt-source.js';
 

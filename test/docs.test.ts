@@ -45,16 +45,17 @@ describe('the API reference (typedoc)', () => {
   });
 
   it('names the modules as they are imported', () => {
-    expect([...modules.keys()].sort()).toEqual(['spiffe-kit', 'spiffe-kit/otel', 'spiffe-kit/registrar', 'spiffe-kit/testing']);
+    expect([...modules.keys()].sort()).toEqual(['spiffe-kit', 'spiffe-kit/grpc', 'spiffe-kit/otel', 'spiffe-kit/registrar', 'spiffe-kit/testing']);
   });
 
   it('groups the exports of spiffe-kit by category, in order, each described, with nothing left in "Other"', () => {
     const categories = modules.get('spiffe-kit')?.categories ?? [];
-    expect(categories.map((c) => c.title)).toEqual(['Sources', 'X.509-SVIDs', 'mTLS', 'JWT', 'Health', 'Observability', 'SPIFFE IDs', 'Bundles', 'Federation', 'Errors']);
-    expect(modules.get('spiffe-kit/otel')?.categories?.map((c) => c.title)).toEqual(['Observability']);
+    expect(categories.map((c) => c.title)).toEqual(['Sources', 'X.509-SVIDs', 'mTLS', 'JWT', 'Health', 'SPIFFE IDs', 'Bundles', 'Federation', 'Observability', 'Errors']);
     expect(categories.filter((c) => c.description === undefined).map((c) => c.title)).toEqual([]);
     expect(modules.get('spiffe-kit/testing')?.categories?.map((c) => c.title)).toEqual(['Testing', 'Errors']);
     expect(modules.get('spiffe-kit/registrar')?.categories?.map((c) => c.title)).toEqual(['Registrar', 'Errors']);
+    expect(modules.get('spiffe-kit/grpc')?.categories?.map((c) => c.title)).toEqual(['mTLS', 'JWT', 'Errors']);
+    expect(modules.get('spiffe-kit/otel')?.categories?.map((c) => c.title)).toEqual(['Observability']);
     // Every export is in exactly the categories' lists.
     for (const m of modules.values()) {
       expect((m.categories ?? []).flatMap((c) => c.children).sort(), m.name).toEqual((m.children ?? []).map((c) => c.id).sort());
@@ -68,7 +69,10 @@ describe('the API reference (typedoc)', () => {
       return (m?.children ?? []).filter((c) => ids.has(c.id)).map((c) => c.name);
     };
     expect(members('spiffe-kit', 'Errors')).toEqual(expect.arrayContaining(['SpiffeError', 'TlsError', 'AuthorizationError', 'WorkloadApiError', 'BearerAuthError', 'SpiffeIdError']));
-    expect(members('spiffe-kit', 'mTLS')).toEqual(expect.arrayContaining(['createHttpsServer', 'attachSpiffeAuth', 'authorizeId', 'peerSpiffeId', 'grpcServerCredentials']));
+    expect(members('spiffe-kit', 'mTLS')).toEqual(expect.arrayContaining(['createHttpsServer', 'attachSpiffeAuth', 'authorizeId', 'peerSpiffeId']));
+    expect(members('spiffe-kit/grpc', 'mTLS')).toEqual(expect.arrayContaining(['grpcServerCredentials', 'grpcChannelCredentials', 'grpcAuthInterceptor']));
+    expect(members('spiffe-kit/grpc', 'Errors')).toEqual(['MissingPeerDependencyError']);
+    expect(members('spiffe-kit', 'Federation')).toEqual(expect.arrayContaining(['FederatedBundleSource', 'fetchBundle', 'bundleEndpointHandler']));
     expect(members('spiffe-kit', 'Sources')).toEqual(expect.arrayContaining(['X509Source', 'JwtSource', 'BundleSource', 'WorkloadApiClient']));
     expect(members('spiffe-kit/registrar', 'Errors')).toEqual(expect.arrayContaining(['ManifestError', 'EntryApiError']));
   });
@@ -77,13 +81,14 @@ describe('the API reference (typedoc)', () => {
     const main: Record<string, string[]> = {
       'spiffe-kit': [
         'attachSpiffeAuth', 'authenticateBearer', 'authorizeId', 'authorizeMatching', 'authorizeMemberOf', 'authorizeOneOf', 'bearerHeader', 'checkHealth',
-        'createHttp2SecureServer', 'createHttpsServer', 'createTlsServer', 'extractBearerToken', 'grpcBearerMetadata', 'grpcChannelCredentials', 'grpcServerCredentials',
-        'healthHandler', 'jwksForTrustDomain', 'matchId', 'matchMemberOf', 'matchOneOf', 'mtlsClientOptions', 'mtlsServerOptions', 'mtlsWebServerOptions',
+        'createHttp2SecureServer', 'createHttpsServer', 'createTlsServer', 'extractBearerToken',
+        'healthHandler', 'jwksForTrustDomain', 'matchId', 'matchMemberOf', 'matchOneOf', 'mtlsClientOptions', 'mtlsServerOptions',
         'parseEndpointAddress', 'peerSpiffeId', 'spiffeHttpsAgent', 'spiffeUndiciConnect', 'verifyX509Svid',
         'X509Source.create', 'JwtSource.create', 'JwtSource.fetchJwtSvid', 'JwtSource.fetchJwtSvids', 'JwtSource.validateJwtSvid', 'BundleSource.create',
         'SpiffeId.parse', 'SpiffeId.from', 'SpiffeId.fromSegments', 'SpiffeId.fromPath', 'SpiffeId.isValid', 'SpiffeId.memberOf', 'TrustDomain.parse', 'TrustDomain.from',
         'X509Bundle.fromPem', 'X509Bundle.fromDer', 'JwtBundle.fromJwks', 'SpiffeBundle.parse', 'X509Svid.parse', 'X509Svid.parseRaw', 'JwtSvid.parseAndValidate', 'JwtSvid.parseInsecure',
       ],
+      'spiffe-kit/grpc': ['grpcBearerMetadata', 'grpcChannelCredentials', 'grpcServerCredentials', 'grpcAuthInterceptor'],
       'spiffe-kit/testing': ['TestWorkloadApi.start', 'TestCa.create', 'TestCa.issueX509Svid'],
       'spiffe-kit/registrar': ['defineEntries', 'render', 'plan', 'apply', 'checkDeclaredIdentities', 'validateManifest', 'loadManifest'],
     };

@@ -5,7 +5,7 @@
 // Workload API on a real unix socket. Proves that a clean tree packs the bundles and declarations,
 // that `files` holds everything the bundled entry points need, that every entry point has types
 // under every module resolution, and that the entry points share one copy of each class.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string>; bin: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string>; peerDependencies: Record<string, string>; bin: Record<string, string> };
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 
 function run(args: string[], cwd: string, timeout = 30_000): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -54,9 +54,17 @@ async function main(): Promise<void> {
 }
 void main();
 `;
+function linkModules(modules: string, deps: readonly string[]): void {
+  for (const dep of deps) {
+    if (dep.startsWith('@')) mkdirSync(join(modules, dep.split('/')[0] as string), { recursive: true });
+    symlinkSync(join(root, 'node_modules', dep), join(modules, dep));
+  }
+}
+
 describe('the packed package (npm pack), installed in a scratch app', () => {
   let dir: string;
   let app: string;
+  let bare: string;
   let files: string[];
 
   beforeAll(() => {
@@ -73,11 +81,16 @@ describe('the packed package (npm pack), installed in a scratch app', () => {
     mkdirSync(modules, { recursive: true });
     execFileSync('tar', ['-xzf', join(dir, info.filename), '-C', dir]);
     execFileSync('mv', [join(dir, 'package'), join(modules, 'spiffe-kit')]);
-    for (const dep of [...Object.keys(pkg.dependencies), '@types/node']) {
-      if (dep.startsWith('@')) mkdirSync(join(modules, dep.split('/')[0] as string), { recursive: true });
-      symlinkSync(join(root, 'node_modules', dep), join(modules, dep));
-    }
+    // The full app has the optional peers too (`spiffe-kit/testing` and `spiffe-kit/grpc` need them).
+    linkModules(modules, [...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies), '@types/node']);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+    // The bare app has a copy of the package (not a link: Node resolves a package's imports from its
+    // real path) and its dependencies only, as `npm install spiffe-kit` without peers leaves it.
+    bare = join(dir, 'bare');
+    mkdirSync(join(bare, 'node_modules'), { recursive: true });
+    cpSync(join(modules, 'spiffe-kit'), join(bare, 'node_modules', 'spiffe-kit'), { recursive: true });
+    linkModules(join(bare, 'node_modules'), [...Object.keys(pkg.dependencies), '@types/node']);
+    writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'bare', private: true, type: 'module' }));
   }, 180_000);
 
   afterAll(() => {
@@ -85,7 +98,7 @@ describe('the packed package (npm pack), installed in a scratch app', () => {
   });
 
   it('packed from a clean tree (no dist/): ships the bundled entry points and the type declarations, not the per-file build or sources', () => {
-    for (const f of ['dist/bundled/index.js', 'dist/bundled/testing.js', 'dist/bundled/registrar.js', 'dist/bundled/otel.js', 'dist/otel/index.d.ts', 'dist/bundled/cli.js', 'dist/index.d.ts', 'dist/testing/index.d.ts', 'dist/registrar/index.d.ts', 'dist/spiffeid/spiffe-id.d.ts', 'proto/workload.proto', 'schema/registrar-manifest.schema.json', 'LICENSE', 'README.md']) {
+    for (const f of ['dist/bundled/index.js', 'dist/bundled/testing.js', 'dist/bundled/grpc.js', 'dist/grpc/index.d.ts', 'dist/bundled/registrar.js', 'dist/bundled/otel.js', 'dist/otel/index.d.ts', 'dist/bundled/cli.js', 'dist/index.d.ts', 'dist/testing/index.d.ts', 'dist/registrar/index.d.ts', 'dist/spiffeid/spiffe-id.d.ts', 'proto/workload.proto', 'schema/registrar-manifest.schema.json', 'LICENSE', 'README.md']) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => f.startsWith('src/') || f.endsWith('.map'))).toEqual([]);
@@ -145,8 +158,7 @@ describe('the packed package (npm pack), installed in a scratch app', () => {
     expect(JSON.parse(r.stdout)).toEqual({ id: 'spiffe://example.org/web', entries: 1 });
   });
 
-  // skipLibCheck off checks spiffe-kit's declarations too (DOM: @peculiar/x509's declarations name
-  // WebCrypto types that only lib.dom declares).
+  // skipLibCheck off checks spiffe-kit's declarations too.
   it('TypeScript with module nodenext, from ESM (.mts) and from CommonJS (.cts, require of ESM): types resolve, declarations check, the output runs', { timeout: 90_000 }, async () => {
     const ts = join(app, 'ts-nodenext');
     mkdirSync(ts);
@@ -161,5 +173,129 @@ describe('the packed package (npm pack), installed in a scratch app', () => {
       expect(r.code, `${out}: ${r.stderr}`).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual({ id: 'spiffe://example.org/web', entries: 1 });
     }
+  });
+
+  // Installed without the optional peers (@grpc/grpc-js, @peculiar/x509, @opentelemetry/api):
+  // the main entry, its types and the `spiffe` command work; the entry points that need a peer
+  // say which one. The Workload API it talks to runs in another process, from the full app.
+  describe('without the optional peer dependencies', () => {
+    let agent: ReturnType<typeof spawn> | undefined;
+    let address: string;
+
+    beforeAll(async () => {
+      writeFileSync(
+        join(app, 'agent.mjs'),
+        `
+        import { TestWorkloadApi } from 'spiffe-kit/testing';
+        const api = await TestWorkloadApi.start({ trustDomain: 'example.org', identities: [{ id: 'spiffe://example.org/web' }] });
+        console.log(api.address);
+        process.stdin.on('end', () => void api.stop().then(() => process.exit(0)));
+        process.stdin.resume();
+        `,
+      );
+      const child = spawn(process.execPath, ['agent.mjs'], { cwd: app, stdio: ['pipe', 'pipe', 'inherit'] });
+      agent = child;
+      address = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          out += chunk;
+          if (out.includes('\n')) resolve(out.trim());
+        });
+        child.once('exit', (code) => reject(new Error(`the agent exited with ${String(code)}`)));
+      });
+    }, 60_000);
+
+    afterAll(async () => {
+      if (agent?.exitCode === null) {
+        const exited = new Promise((resolve) => agent?.once('exit', resolve));
+        agent.stdin?.end();
+        await exited;
+      }
+    });
+
+    it('the peers are not installed there', async () => {
+      writeFileSync(join(bare, 'resolve.mjs'), `for (const p of ['@grpc/grpc-js', '@peculiar/x509', '@opentelemetry/api', '@grpc/proto-loader']) { try { import.meta.resolve(p); console.log(p, 'found'); } catch { console.log(p, 'missing'); } }`);
+      const r = await run(['resolve.mjs'], bare);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.trim().split('\n')).toEqual(['@grpc/grpc-js missing', '@peculiar/x509 missing', '@opentelemetry/api missing', '@grpc/proto-loader missing']);
+    });
+
+    it('spiffe-kit: an X509Source gets its SVID and serves and calls mTLS (ESM), and loads from CommonJS', async () => {
+      writeFileSync(
+        join(bare, 'client.mjs'),
+        `
+        import https from 'node:https';
+        import { X509Source, authorizeId, createHttpsServer, peerSpiffeId, spiffeHttpsAgent } from 'spiffe-kit';
+        const source = await X509Source.create({ address: process.argv[2], timeoutMs: 10_000 });
+        const web = authorizeId('spiffe://example.org/web');
+        // mTLS on loopback: the server and the client both present the SVID and authorize each other.
+        const server = createHttpsServer(source, web, (req, res) => res.end(String(peerSpiffeId(req))));
+        await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+        const agent = spiffeHttpsAgent(source, web);
+        const body = await new Promise((resolve, reject) => {
+          https.get({ host: '127.0.0.1', port: server.address().port, path: '/', agent }, (res) => {
+            let text = '';
+            res.setEncoding('utf8').on('data', (c) => (text += c)).on('end', () => resolve(text));
+          }).on('error', reject);
+        });
+        console.log(JSON.stringify({ id: source.getX509Svid().id.toString(), serverSaw: body }));
+        agent.destroy();
+        server.close();
+        await source.close();
+        `,
+      );
+      const r = await run(['client.mjs', address], bare);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual({ id: 'spiffe://example.org/web', serverSaw: 'spiffe://example.org/web' });
+      writeFileSync(join(bare, 'client.cjs'), `const { X509Source } = require('spiffe-kit'); X509Source.create({ address: process.argv[2], timeoutMs: 10_000 }).then(async (s) => { console.log(s.getX509Svid().id.toString()); await s.close(); });`);
+      expect(await run(['--no-warnings', 'client.cjs', address], bare)).toMatchObject({ code: 0, stdout: 'spiffe://example.org/web\n' });
+    });
+
+    it('spiffe-kit: its declarations type-check (skipLibCheck off) with no peer types installed', { timeout: 90_000 }, async () => {
+      const ts = join(bare, 'ts');
+      mkdirSync(ts);
+      writeFileSync(join(ts, 'main.mts'), `import { X509Source, type X509Svid } from 'spiffe-kit';\nconst source = await X509Source.create();\nconst svid: X509Svid = source.getX509Svid();\nconsole.log(svid.id.toString());\n`);
+      writeFileSync(join(ts, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'ES2022', lib: ['ES2023'], types: ['node'], strict: true, skipLibCheck: false, noEmit: true }, files: ['main.mts'] }));
+      const built = await run([tsc, '-p', 'tsconfig.json'], ts, 60_000);
+      expect(built.stdout + built.stderr, 'tsc').toBe('');
+      expect(built.code).toBe(0);
+    });
+
+    it('the `spiffe` command works; `spiffe dev-agent` names the peers it needs', async () => {
+      const bin = join(bare, 'node_modules', 'spiffe-kit', pkg.bin['spiffe'] as string);
+      const r = await run([bin, 'health', '--socket', address, '--timeout', '10s'], bare);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const dev = await run([bin, 'dev-agent', '--socket', join(dir, 'dev.sock'), '--id', 'spiffe://example.org/web'], bare);
+      expect(dev.code).not.toBe(0);
+      expect(dev.stderr).toContain('npm install @grpc/grpc-js');
+    });
+
+    it('spiffe-kit/grpc and spiffe-kit/testing import; the test CA works; grpc-js helpers and TestWorkloadApi name the missing peer (ERR_MISSING_PEER_DEPENDENCY)', async () => {
+      writeFileSync(
+        join(bare, 'peers.mjs'),
+        `
+        import { X509Source, authorizeAny } from 'spiffe-kit';
+        import { grpcServerCredentials, MissingPeerDependencyError } from 'spiffe-kit/grpc';
+        import { TestCa, TestWorkloadApi } from 'spiffe-kit/testing';
+        const describe = (err) => ({ missing: err instanceof MissingPeerDependencyError, code: err.code, packageName: err.packageName, message: err.message });
+        const source = await X509Source.create({ address: process.argv[2], timeoutMs: 10_000 });
+        const out = {};
+        try { grpcServerCredentials(source, authorizeAny()); } catch (err) { out.grpc = describe(err); }
+        // The test CA needs no peer: it mints with node:crypto.
+        const ca = await TestCa.create({ trustDomain: 'example.org' });
+        out.caIssued = (await ca.issueX509Svid({ id: 'spiffe://example.org/bare' })).id.toString();
+        await TestWorkloadApi.start({ trustDomain: 'example.org' }).catch((err) => { out.api = describe(err); });
+        await source.close();
+        console.log(JSON.stringify(out));
+        `,
+      );
+      const r = await run(['peers.mjs', address], bare);
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout) as Record<string, unknown>;
+      expect(out['grpc']).toEqual({ missing: true, code: 'ERR_MISSING_PEER_DEPENDENCY', packageName: '@grpc/grpc-js', message: expect.stringContaining('npm install @grpc/grpc-js') });
+      expect(out['caIssued']).toBe('spiffe://example.org/bare');
+      expect(out['api']).toEqual({ missing: true, code: 'ERR_MISSING_PEER_DEPENDENCY', packageName: '@grpc/grpc-js', message: expect.stringContaining('npm install @grpc/grpc-js') });
+    });
   });
 });

@@ -23,19 +23,13 @@ import {
   createHttpsServer,
   createTlsOnlyHttpsServer,
   createTlsServer,
-  grpcAuthInterceptor,
-  grpcChannelCredentials,
-  grpcServerCredentials,
   matchId,
   matchMemberOf,
   matchOneOf,
   mtlsClientOptions,
   mtlsServerOptions,
-  mtlsWebServerOptions,
   peerCertificateChain,
   peerSpiffeId,
-  SourceCertificateProvider,
-  SpiffeHttpsAgent,
   SpiffeId,
   spiffeCheckServerIdentity,
   spiffeHttpsAgent,
@@ -46,6 +40,12 @@ import {
   verifyTlsPeer,
   X509Source,
 } from '../src/index.js';
+import {
+  grpcAuthInterceptor,
+  grpcChannelCredentials,
+  grpcServerCredentials,
+  SourceCertificateProvider,
+} from '../src/grpc/index.js';
 import { TestWorkloadApi } from '../src/testing/index.js';
 import { listenOnLoopback, rawUnaryService } from './helpers/loopback.js';
 
@@ -245,17 +245,17 @@ const SERVER_ENTRY_POINTS: Record<string, EntryPoint> = {
   async attachSpiffeAuth(authorizer) {
     let handled = 0;
     const rejected: Error[] = [];
-    const server = https.createServer(mtlsServerOptions(serverSource, authorizer), (req, res) => (handled++, res.end(String(peerSpiffeId(req)))));
+    const server = https.createServer(mtlsServerOptions(serverSource), (req, res) => (handled++, res.end(String(peerSpiffeId(req)))));
     attachSpiffeAuth(server, serverSource, authorizer, { onRejected: (e) => rejected.push(e) });
     const reply = await httpsGet(await listen(server), { ...clientTls(authorizeId(SERVER_ID)), agent: false });
     return { allowed: reply.status === 200 && reply.body === CLIENT_ID, handled, refusal: rejected[0] };
   },
-  async 'attachSpiffeAuth (mtlsWebServerOptions, webCert)'(authorizer) {
+  async 'attachSpiffeAuth (mtlsServerOptions, webCert)'(authorizer) {
     // The SVID serves as the "web" certificate here: what matters is the client check.
     const { cert, key } = (({ certificates, privateKey }) => ({ cert: certificates, key: privateKey }))(serverSource.getX509Svid().marshal());
     let handled = 0;
     const rejected: Error[] = [];
-    const server = https.createServer(mtlsWebServerOptions({ cert, key }, serverSource, authorizer), (req, res) => (handled++, res.end(String(peerSpiffeId(req)))));
+    const server = https.createServer(mtlsServerOptions(serverSource), (req, res) => (handled++, res.end(String(peerSpiffeId(req)))));
     attachSpiffeAuth(server, serverSource, authorizer, { webCert: { cert, key }, onRejected: (e) => rejected.push(e) });
     const reply = await httpsGet(await listen(server), { ...clientTls(authorizeId(SERVER_ID)), agent: false });
     return { allowed: reply.status === 200 && reply.body === CLIENT_ID, handled, refusal: rejected[0] };
@@ -311,11 +311,6 @@ const CLIENT_ENTRY_POINTS: Record<string, EntryPoint> = {
   spiffeHttpsAgent: (authorizer) =>
     asClient(async () => {
       const { value, error } = await rejection(httpsGet(httpsPort, { agent: spiffeHttpsAgent(clientSource, authorizer) }));
-      return { allowed: value?.body === 'served', refusal: error };
-    }),
-  'new SpiffeHttpsAgent': (authorizer) =>
-    asClient(async () => {
-      const { value, error } = await rejection(httpsGet(httpsPort, { agent: new SpiffeHttpsAgent(clientSource, authorizer) }));
       return { allowed: value?.body === 'served', refusal: error };
     }),
   'mtlsClientOptions (http2.connect, its createConnection)': (authorizer) =>
@@ -538,12 +533,9 @@ describe('a non-function authorizer is refused when the helper is built', () => 
     createHttp2SecureServer: (a) => createHttp2SecureServer(serverSource, a),
     createTlsServer: (a) => createTlsServer(serverSource, a),
     attachSpiffeAuth: (a) => attachSpiffeAuth(https.createServer(mtlsServerOptions(serverSource)), serverSource, a),
-    mtlsServerOptions: (a) => mtlsServerOptions(serverSource, a ?? (null as never)),
-    mtlsWebServerOptions: (a) => mtlsWebServerOptions({ cert: '', key: '' }, serverSource, a ?? (null as never)),
     mtlsClientOptions: (a) => mtlsClientOptions(clientSource, a),
     tlsClientOptions: (a) => tlsClientOptions(clientSource, a),
     spiffeHttpsAgent: (a) => spiffeHttpsAgent(clientSource, a),
-    SpiffeHttpsAgent: (a) => new SpiffeHttpsAgent(clientSource, a),
     spiffeUndiciConnect: (a) => spiffeUndiciConnect(clientSource, a),
     spiffeCheckServerIdentity: (a) => spiffeCheckServerIdentity(clientSource, a),
     grpcChannelCredentials: (a) => grpcChannelCredentials(clientSource, a),
@@ -554,7 +546,6 @@ describe('a non-function authorizer is refused when the helper is built', () => 
 
   it.each(Object.entries(BUILDERS))('%s', (name, build) => {
     for (const bad of BAD) {
-      if (bad === undefined && (name === 'mtlsServerOptions' || name === 'mtlsWebServerOptions')) continue; // optional there (unused)
       let error: unknown;
       try {
         build(bad as Authorizer);

@@ -1,4 +1,4 @@
-// A server built from mtlsServerOptions() / mtlsWebServerOptions() without attachSpiffeAuth fails
+// A server built from mtlsServerOptions() without attachSpiffeAuth fails
 // closed: it holds no certificate, refuses every handshake and says why (SNI clients). With
 // attachSpiffeAuth right after construction it works as before: authorization, rotation, settings.
 // Real loopback handshakes for tls, https and http2.
@@ -13,13 +13,12 @@ import {
   authorizeId,
   mtlsClientOptions,
   mtlsServerOptions,
-  mtlsWebServerOptions,
   peerSpiffeId,
   type SpiffeServerOptions,
   TlsError,
   X509Source,
 } from '../src/index.js';
-import { TestCa, TestWorkloadApi } from '../src/testing/index.js';
+import { TestWorkloadApi } from '../src/testing/index.js';
 import { listenOnLoopback } from './helpers/loopback.js';
 
 const SERVER_ID = 'spiffe://example.org/server';
@@ -147,7 +146,7 @@ function request(kind: Kind, port: number, servername: string | undefined, autho
 
 describe('without attachSpiffeAuth, a server built from the options fails closed', () => {
   it.each(KINDS)('%s: every handshake is refused, the handler never runs, the server says why', async (kind) => {
-    const built = build(kind, mtlsServerOptions(serverSource, authorizeId(CLIENT_ID)));
+    const built = build(kind, mtlsServerOptions(serverSource));
     const port = await listen(built.server);
     for (const servername of SERVERNAMES) {
       const errors = built.clientErrors.length;
@@ -162,30 +161,11 @@ describe('without attachSpiffeAuth, a server built from the options fails closed
     expect(ours[0]!.message).toContain('attachSpiffeAuth(server, source, authorizer)');
     expect(built.clientErrors[0]).not.toBeInstanceOf(TlsError); // the no-SNI attempt
   });
-
-  it('https: mtlsWebServerOptions alone refuses every handshake too', async () => {
-    const webCa = await TestCa.create({ trustDomain: 'web.test' });
-    const web = await webCa.issueX509Svid({ id: 'spiffe://web.test/site', dnsNames: ['localhost'] });
-    const built = build('https', mtlsWebServerOptions({ cert: web.certChainPem, key: web.privateKeyPem }, serverSource, authorizeId(CLIENT_ID)));
-    const port = await listen(built.server);
-    const svid = clientSource.getX509Svid().marshal();
-    const ask = (servername: string | undefined) =>
-      new Promise<string>((resolve, reject) => {
-        const req = https.get(
-          { host: '127.0.0.1', port, ca: webCa.bundleDer(), cert: svid.certificates, key: svid.privateKey, agent: false, ...(servername === undefined ? {} : { servername }) },
-          (res) => resolve(String(res.statusCode)),
-        );
-        req.on('error', reject);
-      });
-    for (const servername of SERVERNAMES) await expect(ask(servername)).rejects.toThrow();
-    expect(built.handled()).toBe(0);
-    expect(built.clientErrors.some((e) => e instanceof TlsError && e.code === 'ERR_TLS_SERVER_NOT_ATTACHED')).toBe(true);
-  });
 });
 
 describe('with attachSpiffeAuth right after construction', () => {
   it.each(KINDS)('%s: the authorized client gets through (SNI or none), an unauthorized one is refused', async (kind) => {
-    const good = build(kind, mtlsServerOptions(serverSource, authorizeId(CLIENT_ID)));
+    const good = build(kind, mtlsServerOptions(serverSource));
     attachSpiffeAuth(good.server, serverSource, authorizeId(CLIENT_ID));
     const goodPort = await listen(good.server);
     for (const servername of SERVERNAMES) {
@@ -197,7 +177,7 @@ describe('with attachSpiffeAuth right after construction', () => {
     expect(good.clientErrors.filter((e) => e instanceof TlsError)).toEqual([]);
 
     const rejected: Error[] = [];
-    const bad = build(kind, mtlsServerOptions(serverSource, authorizeId('spiffe://example.org/someone-else')));
+    const bad = build(kind, mtlsServerOptions(serverSource));
     attachSpiffeAuth(bad.server, serverSource, authorizeId('spiffe://example.org/someone-else'), { onRejected: (err) => rejected.push(err) });
     const badPort = await listen(bad.server);
     for (const servername of SERVERNAMES) {
@@ -213,7 +193,7 @@ describe('with attachSpiffeAuth right after construction', () => {
   it('after a rotation, new handshakes on all three (SNI or none) present the new SVID, with secureContextOptions kept', async () => {
     const servers = await Promise.all(
       KINDS.map(async (kind) => {
-        const built = build(kind, { ...mtlsServerOptions(serverSource, authorizeId(CLIENT_ID)), maxVersion: 'TLSv1.2' });
+        const built = build(kind, { ...mtlsServerOptions(serverSource), maxVersion: 'TLSv1.2' });
         attachSpiffeAuth(built.server, serverSource, authorizeId(CLIENT_ID), { secureContextOptions: { maxVersion: 'TLSv1.2' } });
         return { kind, port: await listen(built.server) };
       }),

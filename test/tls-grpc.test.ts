@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Authorizer, authorizeAny, authorizeId, peerSpiffeId, grpcChannelCredentials, grpcServerCredentials, X509Source } from '../src/index.js';
+import { type Authorizer, authorizeAny, authorizeId, peerSpiffeId, X509Source } from '../src/index.js';
+import { grpcChannelCredentials, grpcServerCredentials } from '../src/grpc/index.js';
 import { TestCa, TestWorkloadApi } from '../src/testing/index.js';
 import { rawUnaryService } from './helpers/loopback.js';
 

@@ -20,10 +20,8 @@ import {
   createHttpsServer,
   createTlsOnlyHttpsServer,
   createTlsServer,
-  grpcChannelCredentials,
-  grpcServerCredentials,
   mtlsClientOptions,
-  mtlsWebServerOptions,
+  mtlsServerOptions,
   peerSpiffeId,
   spiffeHttpsAgent,
   spiffeUndiciConnect,
@@ -31,6 +29,10 @@ import {
   tlsClientOptions,
   X509Source,
 } from '../src/index.js';
+import {
+  grpcChannelCredentials,
+  grpcServerCredentials,
+} from '../src/grpc/index.js';
 import { type IssuedX509Svid, TestCa, TestWorkloadApi } from '../src/testing/index.js';
 import { listenOnLoopback, rawUnaryService } from './helpers/loopback.js';
 
@@ -253,7 +255,7 @@ describe.each(VERSIONS)('handshakes in %s', (version) => {
     expect(data).toBe(CLIENT_ID);
   });
 
-  it('https: createHttpsServer + SpiffeHttpsAgent, and https.get(mtlsClientOptions)', async () => {
+  it('https: createHttpsServer + spiffeHttpsAgent, and https.get(mtlsClientOptions)', async () => {
     const server = createHttpsServer(serverSource, authorizeId(CLIENT_ID), (req, res) => res.end(String(peerSpiffeId(req))), { maxVersion: version });
     const port = await listen(server);
     const agent = spiffeHttpsAgent(clientSource, authorizeId(SERVER_ID));
@@ -313,13 +315,17 @@ describe.each(VERSIONS)('handshakes in %s', (version) => {
     await expect(httpsGet(port, tlsClientOptions(bundleSource, authorizeId('spiffe://example.org/other')))).rejects.toBeInstanceOf(AuthorizationError);
   });
 
-  it('web PKI server certificate: mtlsWebServerOptions + attachSpiffeAuth({ webCert })', async () => {
+  it('web PKI server certificate: mtlsServerOptions + attachSpiffeAuth({ webCert })', async () => {
     const webCa = await TestCa.create({ trustDomain: 'web.test' });
     const web = await webCa.issueX509Svid({ id: 'spiffe://web.test/site', dnsNames: ['localhost'] });
     const webCert = { cert: web.certChainPem, key: web.privateKeyPem };
     const authz = authorizeId(CLIENT_ID);
-    const server = https.createServer({ ...mtlsWebServerOptions(webCert, serverSource, authz), maxVersion: version }, (req, res) => res.end(String(peerSpiffeId(req))));
-    attachSpiffeAuth(server, serverSource, authz, { webCert, secureContextOptions: { maxVersion: version } });
+    const server = https.createServer({ ...mtlsServerOptions(serverSource), maxVersion: version }, (req, res) => res.end(String(peerSpiffeId(req))));
+    // With webCert the source only verifies clients: a BundleSource (no SVID) is enough.
+    attachSpiffeAuth(server, bundleSource, authz, { webCert, secureContextOptions: { maxVersion: version } });
+    // Types only (never called): without webCert the server presents the source's SVID, which a BundleSource has not.
+    // @ts-expect-error a BundleSource has no getX509Svid
+    const _noSvid = (): unknown => attachSpiffeAuth(server, bundleSource, authz);
     const port = await listen(server);
     const svid = clientSource.getX509Svid().marshal();
     const r = await httpsGet(port, { ca: pemOf(webCa.bundleDer()), cert: svid.certificates, key: svid.privateKey, servername: 'localhost', agent: false });
@@ -338,7 +344,7 @@ describe('a client refuses servers that are not who it wants', () => {
     ['a partner.test ID chaining to the example.org bundle', () => bad['aClaimsPartner']!, authorizeAny(), 'ERR_TLS_PEER_VERIFICATION'],
     ['an expired certificate', () => bad['expired']!, authorizeAny(), 'CERT_HAS_EXPIRED'],
   ];
-  it.each(cases)('%s (spiffeUndiciConnect, SpiffeHttpsAgent, http2, grpc-js)', async (_name, svid, authorizer, code) => {
+  it.each(cases)('%s (spiffeUndiciConnect, spiffeHttpsAgent, http2, grpc-js)', async (_name, svid, authorizer, code) => {
     const port = await impostorServer(svid());
     const viaConnector = await new Promise<unknown>((resolve) =>
       spiffeUndiciConnect(clientSource, authorizer)({ hostname: '127.0.0.1', port, servername: null }, (...args) => resolve(args[0])),

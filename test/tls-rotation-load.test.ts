@@ -14,13 +14,15 @@ import {
   authorizeId,
   createHttp2SecureServer,
   createHttpsServer,
-  grpcChannelCredentials,
-  grpcServerCredentials,
   mtlsClientOptions,
   spiffeHttpsAgent,
   spiffeUndiciConnect,
   X509Source,
 } from '../src/index.js';
+import {
+  grpcChannelCredentials,
+  grpcServerCredentials,
+} from '../src/grpc/index.js';
 import { TestWorkloadApi } from '../src/testing/index.js';
 import { listenOnLoopback, rawUnaryService } from './helpers/loopback.js';
 

@@ -18,13 +18,13 @@ import {
   mtlsClientOptions,
   peerSpiffeId,
   SpiffeId,
-  SpiffeHttpsAgent,
   spiffeHttpsAgent,
   spiffeUndiciConnect,
   TlsError,
   tlsServerOptions,
   X509Source,
 } from '../src/index.js';
+import { SpiffeHttpsAgent } from '../src/tls/agent.js'; // the class behind spiffeHttpsAgent(), subclassed to observe sessions
 import { type IssuedX509Svid, TestCa, TestWorkloadApi } from '../src/testing/index.js';
 import { listenOnLoopback } from './helpers/loopback.js';
 

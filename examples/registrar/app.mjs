@@ -15,7 +15,7 @@ try {
   const report = checkDeclaredIdentities(source, mine);
   console.log(report.message);
   if (!report.ok) process.exitCode = 1;
-  // ... start serving with mtlsServerOptions(source, ...) here.
+  // ... start serving with createHttpsServer(source, authorizer, handler) here.
 } finally {
   await source.close();
 }

@@ -21,7 +21,7 @@ import { SpiffeError } from '../errors.js';
 import { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { TrustDomain } from '../spiffeid/trust-domain.js';
 import { authorizeId } from '../tls/authorizer.js';
-import { spiffeCheckServerIdentity } from '../tls/options.js';
+import { spiffeCheckServerIdentity } from '../tls/check-server-identity.js';
 import { FederationError } from './errors.js';
 import { readFederatedBundle } from './validate.js';
 

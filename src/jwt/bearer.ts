@@ -1,12 +1,10 @@
 /**
- * Bearer transport of JWT-SVIDs: building the `Authorization: Bearer` header and gRPC
- * `authorization` metadata, extracting the token from HTTP/1, HTTP/2 and gRPC requests, and
+ * Bearer transport of JWT-SVIDs: building the `Authorization: Bearer` header (gRPC metadata is in
+ * `../grpc/bearer-metadata.ts`), extracting the token from HTTP/1, HTTP/2 and gRPC requests, and
  * authenticating a request (401 vs 403).
  *
  * @module
  */
-import { createRequire } from 'node:module';
-import type { Metadata } from '@grpc/grpc-js';
 import type { JwtBundleSource } from '../bundle/source.js';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { JwtSvidError } from '../svid/jwt-errors.js';
@@ -17,7 +15,8 @@ import { BearerAuthError } from './bearer-error.js';
 /** RFC 6750 `b64token` (token68). */
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 
-function tokenOf(svid: JwtSvid | string): string {
+/** @internal The token of a JWT-SVID (or a token string), checked to be a token68 that cannot inject a header. */
+export function tokenOf(svid: JwtSvid | string): string {
   const token = typeof svid === 'string' ? svid : svid instanceof JwtSvid ? svid.token : undefined;
   if (token === undefined || !TOKEN68.test(token)) {
     throw new JwtSvidError('ERR_JWT_INVALID_ARGUMENT', 'A bearer token must be a JwtSvid or a non-empty token68 string (a compact JWS)');
@@ -39,28 +38,6 @@ function tokenOf(svid: JwtSvid | string): string {
  */
 export function bearerHeader(svid: JwtSvid | string): { authorization: string } {
   return { authorization: `Bearer ${tokenOf(svid)}` };
-}
-
-let grpcMetadata: typeof Metadata | undefined;
-
-/**
- * gRPC `authorization` metadata carrying a JWT-SVID, as a grpc-js `Metadata`.
- *
- * @param svid - the JWT-SVID (or its token).
- * @throws {@link JwtSvidError} `ERR_JWT_INVALID_ARGUMENT` as {@link bearerHeader}.
- * @example
- * ```ts
- * const svid = await jwtSource.fetchJwtSvid({ audience: 'orders' });
- * client.getOrder(request, grpcBearerMetadata(svid), (err, reply) => {});
- * ```
- */
-export function grpcBearerMetadata(svid: JwtSvid | string): Metadata {
-  const value = `Bearer ${tokenOf(svid)}`;
-  // Loaded on first use (a CommonJS package: synchronous require), so importing spiffe-kit does not load gRPC.
-  grpcMetadata ??= (createRequire(import.meta.url)('@grpc/grpc-js') as typeof import('@grpc/grpc-js')).Metadata;
-  const metadata = new grpcMetadata();
-  metadata.set('authorization', value);
-  return metadata;
 }
 
 /**

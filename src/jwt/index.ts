@@ -10,7 +10,6 @@ export {
   bearerHeader,
   type ExtractBearerOptions,
   extractBearerToken,
-  grpcBearerMetadata,
 } from './bearer.js';
 export { BearerAuthError, type BearerAuthErrorCode } from './bearer-error.js';
 export { jwksForTrustDomain, type OidcJwk, type OidcJwks, toOidcJwks } from './oidc.js';

@@ -11,7 +11,7 @@
  * const stop = instrumentSpiffeKit({ sources: [source] }); // the global MeterProvider
  * ```
  * @categoryDescription Observability
- * `instrumentSpiffeKit` and the names of the metrics it records.
+ * OpenTelemetry metrics for sources, Workload API streams, TLS refusals and the JWT cache.
  * @module spiffe-kit/otel
  */
 export { type InstrumentedSource, type InstrumentSpiffeKitOptions, instrumentSpiffeKit, metricNames } from './instrument.js';

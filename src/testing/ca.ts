@@ -229,8 +229,7 @@ export class TestCa {
 
   /**
    * Creates the CA: root key and certificate, intermediates if asked, and the first JWT key.
-   * Takes about a millisecond or two for EC and Ed25519 keys, more for RSA (key generation),
-   * plus a one-time ≈150 ms to load `@peculiar/x509`.
+   * Certificates are written and signed with `node:crypto`; RSA keys take longest (key generation).
    *
    * @param options - `trustDomain` (required), `intermediate`, `keyType`, `svidKeyType`, `validity`, `jwt`.
    * @throws `SpiffeIdError` (from `spiffe-kit`) for an invalid trust domain; {@link TestingError} for bad options.

@@ -49,6 +49,7 @@ export {
 } from './mint.js';
 export { TestWorkloadApi, type TestWorkloadApiOptions, type WorkloadApiCallCounts } from './workload-api.js';
 export { TestWorkloadApiError, type TestWorkloadApiErrorCode } from './workload-api-error.js';
+export { MissingPeerDependencyError } from '../internal/optional-peer.js';
 export type { TestIdentity } from './workload-api-state.js';
 export type { WaitForStreamsOptions } from './workload-api-streams.js';
 export {

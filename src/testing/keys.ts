@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { type KeyObject, generateKeyPair as nodeGenerateKeyPair, generateKeyPairSync, sign as nodeSign, webcrypto } from 'node:crypto';
-import { inspect } from 'node:util';
+import { type KeyObject, generateKeyPair as nodeGenerateKeyPair, generateKeyPairSync } from 'node:crypto';
 import { SpiffeError } from '../errors.js';
 
 /**
@@ -151,128 +150,10 @@ export function keyTypeOf(key: KeyObject): KeyType | undefined {
  */
 export type SignatureHash = 'SHA-256' | 'SHA-384' | 'SHA-512';
 
-type PeculiarX509 = typeof import('@peculiar/x509');
-let x509Module: Promise<PeculiarX509> | undefined;
 let joseModule: Promise<typeof import('jose')> | undefined;
-
-/** @internal Loads `@peculiar/x509` once (≈150 ms), making sure it has a WebCrypto provider. */
-export function loadX509(): Promise<PeculiarX509> {
-  x509Module ??= import('@peculiar/x509').then((m) => {
-    if (!m.cryptoProvider.has(m.CryptoProvider.DEFAULT)) m.cryptoProvider.set(webcrypto);
-    return m;
-  });
-  return x509Module;
-}
 
 /** @internal Loads `jose` once. */
 export function loadJose(): Promise<typeof import('jose')> {
   joseModule ??= import('jose');
   return joseModule;
-}
-
-/**
- * @internal A private key dressed as a WebCrypto `CryptoKey` for `@peculiar/x509`, which reads
- * only its `algorithm` and hands it back to the provider's `subtle.sign`. Signing it with
- * node:crypto directly skips the WebCrypto key import and thread-pool round trip per certificate.
- */
-class NodeSigningKey {
-  readonly type = 'private';
-  readonly extractable = false;
-  readonly usages: readonly string[] = ['sign'];
-  readonly algorithm: { readonly name: string; readonly namedCurve?: string; readonly hash?: { readonly name: string } };
-  readonly #key: KeyObject;
-  readonly #hash: string | null;
-
-  constructor(key: KeyObject, algorithm: NodeSigningKey['algorithm'], hash: string | null) {
-    this.#key = key;
-    this.algorithm = algorithm;
-    this.#hash = hash === null ? null : hash.replace('-', '').toLowerCase(); // 'SHA-256' → 'sha256'
-  }
-
-  sign(data: Uint8Array): Buffer {
-    // WebCrypto's ECDSA signatures are r||s; @peculiar/x509 re-encodes them as DER.
-    return this.algorithm.name === 'ECDSA'
-      ? nodeSign(this.#hash, data, { key: this.#key, dsaEncoding: 'ieee-p1363' })
-      : nodeSign(this.#hash, data, this.#key);
-  }
-
-  [inspect.custom](): string {
-    return `NodeSigningKey(${this.algorithm.name})`;
-  }
-
-  toJSON(): object {
-    return { algorithm: this.algorithm };
-  }
-}
-
-function bindAll<T extends object>(target: T, overrides: Partial<Record<PropertyKey, unknown>>): T {
-  return new Proxy(target, {
-    get(t, prop) {
-      if (Object.hasOwn(overrides, prop)) return overrides[prop];
-      const value: unknown = Reflect.get(t, prop, t);
-      return typeof value === 'function' ? value.bind(t) : value;
-    },
-  });
-}
-
-const subtle = bindAll(webcrypto.subtle, {
-  sign: async (algorithm: unknown, key: unknown, data: ArrayBuffer | ArrayBufferView) => {
-    if (key instanceof NodeSigningKey) {
-      const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
-      const signature = key.sign(bytes);
-      return signature.buffer.slice(signature.byteOffset, signature.byteOffset + signature.byteLength);
-    }
-    return webcrypto.subtle.sign(algorithm as webcrypto.AlgorithmIdentifier, key as webcrypto.CryptoKey, data);
-  },
-});
-
-/** @internal The crypto provider handed to `@peculiar/x509`: WebCrypto, with node:crypto signing for our keys. */
-export const webCryptoProvider: webcrypto.Crypto = bindAll(webcrypto, { subtle });
-
-/** @internal A private key ready for certificate signing, and the algorithm to sign with. */
-export interface CertificateSigner {
-  readonly key: NodeSigningKey;
-  readonly algorithm: { readonly name: string; readonly hash?: string };
-}
-
-function unsupported(key: KeyObject): TestingError {
-  const details = key.asymmetricKeyDetails?.namedCurve ?? '';
-  return new TestingError(
-    'ERR_TESTING_UNSUPPORTED_KEY',
-    `Cannot sign certificates with a ${key.asymmetricKeyType ?? key.type} ${details} key; use an EC (P-256, P-384, P-521), RSA or Ed25519 private key`,
-  );
-}
-
-const CURVES: Readonly<Record<string, readonly [string, SignatureHash]>> = {
-  prime256v1: ['P-256', 'SHA-256'],
-  secp384r1: ['P-384', 'SHA-384'],
-  secp521r1: ['P-521', 'SHA-512'],
-};
-
-/**
- * @internal Prepares a node:crypto private key for certificate signing. The hash defaults to the
- * one matching the key: SHA-256 for P-256 and RSA (PKCS#1 v1.5), SHA-384 for P-384, SHA-512 for
- * P-521; Ed25519 has none.
- */
-export function certificateSigner(privateKey: KeyObject, hash?: SignatureHash): CertificateSigner {
-  if (privateKey.type !== 'private') {
-    throw new TestingError('ERR_TESTING_NO_PRIVATE_KEY', `A private key is needed to sign, got a ${privateKey.type} key`);
-  }
-  switch (privateKey.asymmetricKeyType) {
-    case 'ec': {
-      const curve = CURVES[privateKey.asymmetricKeyDetails?.namedCurve ?? ''];
-      if (!curve) throw unsupported(privateKey);
-      const h = hash ?? curve[1];
-      return { key: new NodeSigningKey(privateKey, { name: 'ECDSA', namedCurve: curve[0] }, h), algorithm: { name: 'ECDSA', hash: h } };
-    }
-    case 'rsa': {
-      // `@peculiar/x509` takes the hash from the key's algorithm.
-      const h = hash ?? 'SHA-256';
-      return { key: new NodeSigningKey(privateKey, { name: 'RSASSA-PKCS1-v1_5', hash: { name: h } }, h), algorithm: { name: 'RSASSA-PKCS1-v1_5' } };
-    }
-    case 'ed25519':
-      return { key: new NodeSigningKey(privateKey, { name: 'Ed25519' }, null), algorithm: { name: 'Ed25519' } };
-    default:
-      throw unsupported(privateKey);
-  }
 }

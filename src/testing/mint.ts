@@ -6,17 +6,8 @@
  */
 import { createHash, createPublicKey, type KeyObject, randomBytes, X509Certificate } from 'node:crypto';
 import { inspect } from 'node:util';
-import {
-  certificateSigner,
-  generateTestKey,
-  type KeyType,
-  keyTypeOf,
-  loadX509,
-  type SignatureHash,
-  TestingError,
-  type TestKeyPair,
-  webCryptoProvider,
-} from './keys.js';
+import { boolean, certificateSigner, distinguishedName, namedBits, octetString, oid, readIssuer, sequence, smallInteger, time, tlv, unsignedInteger } from './cert-der.js';
+import { generateTestKey, type KeyType, keyTypeOf, type SignatureHash, TestingError, type TestKeyPair } from './keys.js';
 
 /**
  * The bits of the X.509 keyUsage extension (RFC 5280 §4.2.1.3).
@@ -359,27 +350,33 @@ export class MintedCertificate implements CertificateIssuer {
  * ```
  */
 export async function mintCertificate(spec: CertificateSpec = {}): Promise<MintedCertificate> {
-  const x509 = await loadX509();
   const { privateKey, publicKey } = await subjectKey(spec.key);
   const spki = publicKey.export({ format: 'der', type: 'spki' });
 
   const issuer = spec.issuer;
   let signingKey: KeyObject;
-  let issuerName: string | InstanceType<typeof x509.Name>;
-  let issuerKeyId: string | undefined;
+  let issuerName: Buffer;
+  let issuerKeyId: Buffer | undefined;
   let issuerChain: readonly Buffer[] = [];
-  if (issuer) {
-    const info = issuerInfo(x509, issuer.certificate);
-    signingKey = issuer.privateKey;
-    issuerName = spec.issuerName ?? info.name;
-    if (spec.authorityKeyIdentifier !== false) issuerKeyId = info.keyId;
-    if (!(issuer.selfSigned ?? info.selfSigned)) issuerChain = issuer.chain ? issuer.chain.map((c) => Buffer.from(c)) : [info.der];
-  } else {
-    if (!privateKey) {
-      throw new TestingError('ERR_TESTING_NO_PRIVATE_KEY', 'A self-signed certificate needs the subject private key; pass `key` with a private key or give an `issuer`');
+  let der: Buffer;
+  let certificate: X509Certificate;
+  try {
+    if (issuer) {
+      const info = issuerInfo(issuer.certificate);
+      signingKey = issuer.privateKey;
+      issuerName = spec.issuerName === undefined ? info.name : distinguishedName(spec.issuerName);
+      if (spec.authorityKeyIdentifier !== false) issuerKeyId = info.keyId;
+      if (!(issuer.selfSigned ?? info.selfSigned)) issuerChain = issuer.chain ? issuer.chain.map((c) => Buffer.from(c)) : [info.der];
+    } else {
+      if (!privateKey) {
+        throw new TestingError('ERR_TESTING_NO_PRIVATE_KEY', 'A self-signed certificate needs the subject private key; pass `key` with a private key or give an `issuer`');
+      }
+      signingKey = privateKey;
+      issuerName = distinguishedName(spec.issuerName ?? spec.subject ?? DEFAULT_SUBJECT);
     }
-    signingKey = privateKey;
-    issuerName = spec.issuerName ?? spec.subject ?? DEFAULT_SUBJECT;
+  } catch (err) {
+    if (err instanceof TestingError) throw err;
+    throw new TestingError('ERR_TESTING_INVALID_OPTION', `Cannot mint the certificate: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 
   const notBefore = floorToSecond(spec.notBefore ?? new Date());
@@ -387,10 +384,8 @@ export async function mintCertificate(spec: CertificateSpec = {}): Promise<Minte
   const serialNumber = serialHex(spec.serialNumber);
   const signer = certificateSigner(signingKey, spec.signatureHash);
 
-  let der: Buffer;
-  let certificate: X509Certificate;
   try {
-    der = await encode(x509, spec, { spki, issuerName, issuerKeyId, notBefore, notAfter, serialNumber, signer });
+    der = encode(spec, { spki, issuerName, issuerKeyId, notBefore, notAfter, serialNumber, signer });
     if (spec.tamperSignature) der[der.length - 1]! ^= 0x01;
     certificate = new X509Certificate(der);
   } catch (err) {
@@ -411,20 +406,32 @@ export async function mintCertificate(spec: CertificateSpec = {}): Promise<Minte
 
 interface EncodeInput {
   spki: Buffer;
-  issuerName: string | InstanceType<PeculiarX509['Name']>;
-  issuerKeyId: string | undefined;
+  issuerName: Buffer;
+  issuerKeyId: Buffer | undefined;
   notBefore: Date;
   notAfter: Date;
   serialNumber: string;
   signer: ReturnType<typeof certificateSigner>;
 }
 
-async function encode(x509: PeculiarX509, spec: CertificateSpec, input: EncodeInput): Promise<Buffer> {
+/** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING } (RFC 5280 §4.1). */
+function extension(id: string, critical: boolean, value: Uint8Array): Buffer {
+  return critical ? sequence(oid(id), boolean(true), octetString(value)) : sequence(oid(id), octetString(value));
+}
+
+/** The certificate, DER: TBSCertificate (v3) signed by `input.signer` (RFC 5280 §4.1). */
+function encode(spec: CertificateSpec, input: EncodeInput): Buffer {
   const { spki, issuerKeyId, signer } = input;
 
-  const extensions: InstanceType<typeof x509.Extension>[] = [];
+  const extensions: Buffer[] = [];
   const bc = spec.basicConstraints;
-  if (bc) extensions.push(new x509.BasicConstraintsExtension(bc.ca, bc.pathLen, bc.critical ?? true));
+  if (bc) {
+    // BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL }
+    const fields: Buffer[] = [];
+    if (bc.ca) fields.push(boolean(true));
+    if (bc.pathLen !== undefined) fields.push(smallInteger(bc.pathLen));
+    extensions.push(extension('2.5.29.19', bc.critical ?? true, sequence(...fields)));
+  }
   if (spec.keyUsage) {
     const ku: KeyUsageSpec = 'usages' in spec.keyUsage ? spec.keyUsage : { usages: spec.keyUsage };
     let flags = 0;
@@ -433,34 +440,32 @@ async function encode(x509: PeculiarX509, spec: CertificateSpec, input: EncodeIn
       if (flag === undefined) throw new TestingError('ERR_TESTING_INVALID_OPTION', `Unknown keyUsage bit ${JSON.stringify(usage)}`);
       flags |= flag;
     }
-    extensions.push(new x509.KeyUsagesExtension(flags, ku.critical ?? true));
+    extensions.push(extension('2.5.29.15', ku.critical ?? true, namedBits(flags)));
   }
   if (spec.extKeyUsage) {
     const eku: ExtKeyUsageSpec = 'usages' in spec.extKeyUsage ? spec.extKeyUsage : { usages: spec.extKeyUsage };
     const oids = eku.usages.map((u) => (Object.hasOwn(EXT_KEY_USAGE, u) ? EXT_KEY_USAGE[u as ExtKeyUsageName] : u));
-    extensions.push(new x509.ExtendedKeyUsageExtension(oids, eku.critical ?? false));
+    extensions.push(extension('2.5.29.37', eku.critical ?? false, sequence(...oids.map((o) => oid(o)))));
   }
-  if (spec.subjectKeyIdentifier !== false) extensions.push(new x509.SubjectKeyIdentifierExtension(keyIdentifier(spki), false));
-  if (issuerKeyId !== undefined) extensions.push(new x509.AuthorityKeyIdentifierExtension(issuerKeyId, false));
+  if (spec.subjectKeyIdentifier !== false) extensions.push(extension('2.5.29.14', false, octetString(keyIdentifier(spki))));
+  // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, ... }
+  if (issuerKeyId !== undefined) extensions.push(extension('2.5.29.35', false, sequence(tlv(0x80, issuerKeyId))));
   const san = encodeSubjectAltName(spec);
-  if (san) extensions.push(new x509.Extension(OID_SUBJECT_ALT_NAME, spec.subjectAltNameCritical ?? false, san));
-  for (const ext of spec.extensions ?? []) extensions.push(new x509.Extension(ext.oid, ext.critical ?? false, ext.value));
+  if (san) extensions.push(extension(OID_SUBJECT_ALT_NAME, spec.subjectAltNameCritical ?? false, san));
+  for (const ext of spec.extensions ?? []) extensions.push(extension(ext.oid, ext.critical ?? false, ext.value));
 
-  const created = await x509.X509CertificateGenerator.create(
-    {
-      serialNumber: input.serialNumber,
-      subject: spec.subject ?? DEFAULT_SUBJECT,
-      issuer: input.issuerName,
-      notBefore: input.notBefore,
-      notAfter: input.notAfter,
-      publicKey: spki,
-      signingKey: signer.key,
-      signingAlgorithm: signer.algorithm,
-      extensions,
-    },
-    webCryptoProvider,
+  const tbs = sequence(
+    tlv(0xa0, smallInteger(2)), // version v3
+    unsignedInteger(Buffer.from(input.serialNumber, 'hex')),
+    signer.algorithm,
+    input.issuerName,
+    sequence(time(input.notBefore), time(input.notAfter)),
+    distinguishedName(spec.subject ?? DEFAULT_SUBJECT),
+    spki,
+    ...(extensions.length === 0 ? [] : [tlv(0xa3, sequence(...extensions))]),
   );
-  return Buffer.from(created.rawData);
+  const signature = signer.sign(tbs);
+  return sequence(tbs, signer.algorithm, tlv(0x03, Buffer.concat([Buffer.from([0]), signature])));
 }
 
 const DEFAULT_SUBJECT = 'CN=spiffe-kit test';
@@ -489,43 +494,42 @@ function isKeyObject(value: unknown): value is KeyObject {
 
 interface IssuerInfo {
   readonly der: Buffer;
-  readonly name: InstanceType<PeculiarX509['Name']>;
-  readonly keyId: string;
+  /** The issuer's subject Name, DER as written in its certificate. */
+  readonly name: Buffer;
+  readonly keyId: Buffer;
   readonly selfSigned: boolean;
 }
 
-type PeculiarX509 = Awaited<ReturnType<typeof loadX509>>;
-
-// Parsing an issuer costs about a millisecond; node:crypto X509Certificate objects are immutable,
-// so what is read from one is kept.
+// Reading an issuer costs a signature check (selfSigned); node:crypto X509Certificate objects are
+// immutable, so what is read from one is kept.
 const issuerCache = new WeakMap<X509Certificate, IssuerInfo>();
 
-function issuerInfo(x509: PeculiarX509, certificate: X509Certificate | Uint8Array): IssuerInfo {
+function issuerInfo(certificate: X509Certificate | Uint8Array): IssuerInfo {
   const node = certificate instanceof X509Certificate ? certificate : undefined;
   const cached = node && issuerCache.get(node);
   if (cached) return cached;
   const der = node ? node.raw : Buffer.from(certificate as Uint8Array);
-  const parsed = new x509.X509Certificate(der);
   const nodeCert = node ?? new X509Certificate(der);
+  const read = readIssuer(der);
   const info: IssuerInfo = {
     der,
-    name: parsed.subjectName,
+    name: read.subject,
     // The issuer's own subjectKeyIdentifier if it has one, else the RFC 5280 method-1 value.
-    keyId: parsed.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId ?? keyIdentifier(nodeCert.publicKey.export({ format: 'der', type: 'spki' })),
+    keyId: read.keyId ?? keyIdentifier(nodeCert.publicKey.export({ format: 'der', type: 'spki' })),
     selfSigned: nodeCert.subject === nodeCert.issuer && nodeCert.verify(nodeCert.publicKey),
   };
   if (node) issuerCache.set(node, info);
   return info;
 }
 
-/** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING contents, as hex. */
-function keyIdentifier(spki: Buffer): string {
+/** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING contents. */
+function keyIdentifier(spki: Buffer): Buffer {
   // SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }
   const outer = readHeader(spki, 0);
   const algorithm = readHeader(spki, outer.contentStart);
   const bits = readHeader(spki, algorithm.contentStart + algorithm.length);
   const key = spki.subarray(bits.contentStart + 1, bits.contentStart + bits.length); // skip the unused-bits byte
-  return createHash('sha1').update(key).digest('hex');
+  return createHash('sha1').update(key).digest();
 }
 
 function readHeader(der: Buffer, offset: number): { contentStart: number; length: number } {
@@ -563,14 +567,4 @@ function encodeSubjectAltName(spec: CertificateSpec): Buffer | undefined {
   for (const dns of spec.dnsNames ?? []) names.push(tlv(0x82, Buffer.from(dns, 'utf8')));
   for (const email of spec.emails ?? []) names.push(tlv(0x81, Buffer.from(email, 'utf8')));
   return names.length === 0 ? undefined : tlv(0x30, Buffer.concat(names));
-}
-
-function tlv(tag: number, content: Buffer): Buffer {
-  const n = content.length;
-  let header: Buffer;
-  if (n < 0x80) header = Buffer.from([tag, n]);
-  else if (n <= 0xff) header = Buffer.from([tag, 0x81, n]);
-  else if (n <= 0xffff) header = Buffer.from([tag, 0x82, n >> 8, n & 0xff]);
-  else header = Buffer.from([tag, 0x83, n >> 16, (n >> 8) & 0xff, n & 0xff]);
-  return Buffer.concat([header, content]);
 }

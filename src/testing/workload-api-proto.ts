@@ -6,6 +6,7 @@
  * @module
  */
 import type { ServiceDefinition } from '@grpc/grpc-js';
+import { requirePeer } from '../internal/optional-peer.js';
 
 /**
  * The Workload API methods, named in camelCase: `fetchX509Svid` is `/SpiffeWorkloadAPI/FetchX509SVID`,
@@ -148,10 +149,12 @@ let loaded: Promise<LoadedWorkloadApi> | undefined;
 
 /**
  * @internal Loads `@grpc/grpc-js` once, with the Workload API service definition built on the
- * hand-written codec (the client's; no `@grpc/proto-loader` / protobufjs at run time).
+ * hand-written codec (the client's; no `@grpc/proto-loader` / protobufjs at run time); a
+ * {@link MissingPeerDependencyError} when `@grpc/grpc-js` is not installed.
  */
 export function loadWorkloadApi(): Promise<LoadedWorkloadApi> {
   loaded ??= (async () => {
+    requirePeer('@grpc/grpc-js', 'spiffe-kit/testing (TestWorkloadApi)');
     const { loadWorkloadApiProto } = await import('../workloadapi/proto.js');
     const { grpc, service } = loadWorkloadApiProto();
     return { grpc, service };

@@ -145,9 +145,9 @@ export class TestWorkloadApi {
   }
 
   /**
-   * Creates the CA (unless given), issues the identities' X.509-SVIDs and listens. Takes a few
-   * milliseconds once `@grpc/grpc-js`, the proto and `@peculiar/x509` are loaded (≈200 ms the
-   * first time in a process).
+   * Creates the CA (unless given), issues the identities' X.509-SVIDs and listens. The first start
+   * in a process loads `@grpc/grpc-js` (an optional peer dependency: a
+   * {@link MissingPeerDependencyError} `ERR_MISSING_PEER_DEPENDENCY` when it is not installed).
    *
    * @param options - `trustDomain`, `identities`, `socketPath` or `tcp`/`port`, `ca`, `federatedBundles`, `jwtTtlSeconds`, `requireHeader`.
    * @throws {@link TestingError} for invalid options; {@link TestWorkloadApiError}

@@ -23,7 +23,7 @@ export type TlsErrorCode =
   | 'ERR_TLS_PEER_VERIFICATION'
   /** A resumed TLS session carries no verified identity. */
   | 'ERR_TLS_SESSION_RESUMED'
-  /** A server built from `mtlsServerOptions` / `mtlsWebServerOptions` without `attachSpiffeAuth` (it refuses every handshake). */
+  /** A server built from `mtlsServerOptions` without `attachSpiffeAuth` (it refuses every handshake). */
   | 'ERR_TLS_SERVER_NOT_ATTACHED'
   /** Something that is not a function was passed where an {@link Authorizer} is required (thrown at construction). */
   | 'ERR_TLS_BAD_AUTHORIZER';

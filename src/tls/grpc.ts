@@ -9,13 +9,13 @@
  *
  * @module
  */
-import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import type * as grpc from '@grpc/grpc-js';
 import type { TLSSocket } from 'node:tls';
+import { requirePeer } from '../internal/optional-peer.js';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { assertAuthorizer, type Authorizer } from './authorizer.js';
-import { spiffeCheckServerIdentity } from './options.js';
+import { spiffeCheckServerIdentity } from './check-server-identity.js';
 import { trustedAuthoritiesPem, svidPem, type X509TlsSource } from './source.js';
 import { setPeerSpiffeId } from './peer-identity.js';
 import { loggerOf, logRefusal, type RefusedPeer } from './refusal-log.js';
@@ -24,9 +24,9 @@ import { authorizeObserved, publishAllowed } from './authorize-events.js';
 
 let grpcModule: typeof grpc | undefined;
 
-/** `@grpc/grpc-js`, required on first use. */
+/** `@grpc/grpc-js`, required on first use (a {@link MissingPeerDependencyError} when it is not installed). */
 function loadGrpc(): typeof grpc {
-  grpcModule ??= createRequire(import.meta.url)('@grpc/grpc-js') as typeof grpc;
+  grpcModule ??= requirePeer<typeof grpc>('@grpc/grpc-js', 'spiffe-kit/grpc');
   return grpcModule;
 }
 
@@ -254,6 +254,8 @@ function authorizeCall(call: grpc.ServerInterceptingCallInterface, source: X509T
  * first in the interceptor list. {@link grpcServerCredentials} installs it. Handlers read the
  * caller with `peerSpiffeId(call)`.
  *
+ * @param source - the trust bundles the client's X.509-SVID is verified against (usually an `X509Source`).
+ * @param authorizer - decides which client SPIFFE IDs may call.
  * @example
  * ```ts
  * const server = new grpc.Server({ interceptors: [grpcAuthInterceptor(source, authorizeAny())] });

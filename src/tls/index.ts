@@ -9,15 +9,12 @@ export { AuthorizationError, TlsError, type TlsErrorCode } from './errors.js';
 export { peerCertificateChain, verifyPeerChain, verifyTlsPeer } from './verify-peer.js';
 export { type PeerCarrier, peerSpiffeId } from './peer-identity.js';
 export type { TrustSource, X509SvidSource, X509TlsSource } from './source.js';
-export {
-  mtlsServerOptions,
-  mtlsWebServerOptions,
-  type SpiffeClientOptions,
-  type SpiffeServerOptions,
-  spiffeCheckServerIdentity,
-  tlsServerOptions,
-} from './options.js';
-export { mtlsClientOptions, type SpiffeCreateConnection, SpiffeHttpsAgent, spiffeHttpsAgent, spiffeUndiciConnect, tlsClientOptions, type UndiciConnectCallback, type UndiciConnectOptions } from './agent.js';
+export { spiffeCheckServerIdentity } from './check-server-identity.js';
+export { mtlsServerOptions, type SpiffeServerOptions, tlsServerOptions } from './server-options.js';
+export { type SpiffeClientOptions, type SpiffeCreateConnection } from './client-connect.js';
+export { mtlsClientOptions, tlsClientOptions } from './client-options.js';
+export { spiffeHttpsAgent } from './agent.js';
+export { spiffeUndiciConnect, type UndiciConnectCallback, type UndiciConnectOptions } from './undici-connect.js';
 export {
   attachSpiffeAuth,
   attachSpiffeRotation,
@@ -28,4 +25,3 @@ export {
   type DetachSpiffeAuth,
   type SpiffeServerAuthOptions,
 } from './server.js';
-export { grpcAuthInterceptor, grpcChannelCredentials, grpcServerCredentials, SourceCertificateProvider } from './grpc.js';

@@ -12,11 +12,11 @@ import { createServer as createTls, type SecureContextOptions, type Server as Tl
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 import type { Logger } from '../workloadapi/logger.js';
 import { assertAuthorizer, type Authorizer } from './authorizer.js';
-import { markServerAttached, mtlsServerContextOptions, mtlsServerHelperOptions, mtlsWebServerContextOptions, type SpiffeServerOptions, tlsServerOptions } from './options.js';
+import { markServerAttached, mtlsServerContextOptions, mtlsServerHelperOptions, mtlsWebServerContextOptions, type SpiffeServerOptions, tlsServerOptions } from './server-options.js';
 import { setPeerSpiffeId } from './peer-identity.js';
 import { loggerOf, logRefusal } from './refusal-log.js';
 import { refuseClient } from './refusal-reply.js';
-import type { X509TlsSource } from './source.js';
+import type { TrustSource, X509TlsSource } from './source.js';
 import { verifyTlsPeer } from './verify-peer.js';
 import { authorizeObserved, publishAllowed } from './authorize-events.js';
 
@@ -35,7 +35,7 @@ interface RotatingSource {
  * ```
  */
 export interface SpiffeServerAuthOptions {
-  /** Present this web PKI certificate instead of the SVID (`mtlsWebServerOptions`). */
+  /** Present this web PKI certificate instead of the SVID (go-spiffe's `MTLSWebServerConfig`). */
   readonly webCert?: { readonly cert: string | Buffer | Array<string | Buffer>; readonly key: string | Buffer | Array<string | Buffer> } | undefined;
   /**
    * Called with the reason when a client is refused. The socket is already being closed (after
@@ -110,7 +110,7 @@ export function attachSpiffeRotation(
 
 /**
  * Installs the server's credentials, SPIFFE client authorization and rotation on an existing TLS /
- * https / http2 secure server created with {@link mtlsServerOptions} (or {@link mtlsWebServerOptions}).
+ * https / http2 secure server created with {@link mtlsServerOptions}.
  * Those options carry no server certificate, so such a server refuses every handshake until this
  * call, which installs the source's SVID (or `webCert`) with `server.setSecureContext` before
  * returning; it throws if that fails (e.g. the source has no SVID yet). Your own secure-context
@@ -131,7 +131,8 @@ export function attachSpiffeRotation(
  * @throws `TlsError` `ERR_TLS_BAD_AUTHORIZER` when `authorizer` is not a function.
  *
  * @param server - the `https`, `http2` or `tls` server, right after creating it (before `listen`).
- * @param source - where the server SVID and the trust bundles come from (usually an `X509Source`); read on every update.
+ * @param source - where the server SVID and the trust bundles come from (usually an `X509Source`);
+ *   read on every update. With `options.webCert`, only the bundles are read: a `BundleSource` will do.
  * @param authorizer - decides which client SPIFFE IDs may connect (e.g. `authorizeMemberOf('example.org')`).
  * @param options - `onRejected`, `onRotationError`, `webCert`, `secureContextOptions`.
  * @returns a function that stops rotation.
@@ -139,12 +140,21 @@ export function attachSpiffeRotation(
  * ```ts
  * import https from 'node:https';
  * const authz = authorizeMemberOf('example.org');
- * const server = https.createServer(mtlsServerOptions(source, authz), (req, res) => res.end(String(peerSpiffeId(req))));
+ * const server = https.createServer(mtlsServerOptions(source), (req, res) => res.end(String(peerSpiffeId(req))));
  * attachSpiffeAuth(server, source, authz);
  * server.listen(8443);
+ * // A web PKI certificate instead of the SVID: the source only verifies clients.
+ * attachSpiffeAuth(webServer, bundleSource, authz, { webCert: { cert, key } });
  * ```
  */
-export function attachSpiffeAuth(server: TlsServer, source: X509TlsSource, authorizer: Authorizer, options: SpiffeServerAuthOptions = {}): DetachSpiffeAuth {
+export function attachSpiffeAuth(server: TlsServer, source: X509TlsSource, authorizer: Authorizer, options?: SpiffeServerAuthOptions): DetachSpiffeAuth;
+export function attachSpiffeAuth(
+  server: TlsServer,
+  source: TrustSource,
+  authorizer: Authorizer,
+  options: SpiffeServerAuthOptions & { readonly webCert: NonNullable<SpiffeServerAuthOptions['webCert']> },
+): DetachSpiffeAuth;
+export function attachSpiffeAuth(server: TlsServer, source: TrustSource, authorizer: Authorizer, options: SpiffeServerAuthOptions = {}): DetachSpiffeAuth {
   assertAuthorizer(authorizer, 'attachSpiffeAuth');
   const webCert = options.webCert;
   const logger = options.logger ?? loggerOf(source);
@@ -152,7 +162,7 @@ export function attachSpiffeAuth(server: TlsServer, source: X509TlsSource, autho
   const own = options.secureContextOptions ?? {};
   const build =
     webCert === undefined
-      ? () => ({ ...own, ...mtlsServerContextOptions(source) })
+      ? () => ({ ...own, ...mtlsServerContextOptions(source as X509TlsSource) })
       : () => ({ ...own, ...mtlsWebServerContextOptions(webCert, source) });
   // The server's credentials: the options it was built from carry none (it fails closed until now).
   server.setSecureContext(build());

@@ -1,5 +1,4 @@
 export {
-  describeEndpointAddress,
   ENDPOINT_SOCKET_ENV,
   type EndpointAddress,
   parseEndpointAddress,
@@ -15,7 +14,6 @@ export {
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_TIMEOUT_MS,
   type JwtSvidParams,
-  SECURITY_HEADER,
   type WatchOptions,
   WorkloadApiClient,
   type WorkloadApiClientOptions,
@@ -45,7 +43,7 @@ export type {
 export type { SourceOptions } from './source-base.js';
 export type { SourceHealth, SourceState } from './source-state.js';
 export type { Watch, WatchErrorInfo, WatchHandler } from './watcher.js';
-export { dedupeByHint, type X509Context } from './x509-context.js';
+export type { X509Context } from './x509-context.js';
 export { type RedactionPolicy, type SvidChange, X509Source, type X509SourceOptions, type X509SvidPicker } from './x509-source.js';
 export { type JwtSvidCacheOptions, type JwtSvidRequest } from './jwt-cache.js';
 export type { ValidateJwtSvidOptions } from './jwt-source.js';
