@@ -271,13 +271,14 @@ describe('the packed package (npm pack), installed in a scratch app', () => {
       expect(dev.stderr).toContain('npm install @grpc/grpc-js');
     });
 
-    it('spiffe-kit/grpc and spiffe-kit/testing import; the test CA works; grpc-js helpers and TestWorkloadApi name the missing peer (ERR_MISSING_PEER_DEPENDENCY)', async () => {
+    it('spiffe-kit/grpc and spiffe-kit/testing import; the test CA works; grpc-js helpers, TestWorkloadApi and the registrar EntryApiClient name the missing peer (ERR_MISSING_PEER_DEPENDENCY)', async () => {
       writeFileSync(
         join(bare, 'peers.mjs'),
         `
         import { X509Source, authorizeAny } from 'spiffe-kit';
         import { grpcServerCredentials, MissingPeerDependencyError } from 'spiffe-kit/grpc';
         import { TestCa, TestWorkloadApi } from 'spiffe-kit/testing';
+        import { EntryApiClient } from 'spiffe-kit/registrar';
         const describe = (err) => ({ missing: err instanceof MissingPeerDependencyError, code: err.code, packageName: err.packageName, message: err.message });
         const source = await X509Source.create({ address: process.argv[2], timeoutMs: 10_000 });
         const out = {};
@@ -286,6 +287,7 @@ describe('the packed package (npm pack), installed in a scratch app', () => {
         const ca = await TestCa.create({ trustDomain: 'example.org' });
         out.caIssued = (await ca.issueX509Svid({ id: 'spiffe://example.org/bare' })).id.toString();
         await TestWorkloadApi.start({ trustDomain: 'example.org' }).catch((err) => { out.api = describe(err); });
+        try { new EntryApiClient({ address: 'unix:///nonexistent/api.sock' }); } catch (err) { out.registrar = describe(err); }
         await source.close();
         console.log(JSON.stringify(out));
         `,
@@ -296,6 +298,7 @@ describe('the packed package (npm pack), installed in a scratch app', () => {
       expect(out['grpc']).toEqual({ missing: true, code: 'ERR_MISSING_PEER_DEPENDENCY', packageName: '@grpc/grpc-js', message: expect.stringContaining('npm install @grpc/grpc-js') });
       expect(out['caIssued']).toBe('spiffe://example.org/bare');
       expect(out['api']).toEqual({ missing: true, code: 'ERR_MISSING_PEER_DEPENDENCY', packageName: '@grpc/grpc-js', message: expect.stringContaining('npm install @grpc/grpc-js') });
+      expect(out['registrar']).toEqual({ missing: true, code: 'ERR_MISSING_PEER_DEPENDENCY', packageName: '@grpc/grpc-js', message: expect.stringContaining('npm install @grpc/grpc-js') });
     });
   });
 });

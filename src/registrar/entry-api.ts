@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { createRequire } from 'node:module';
 import type * as grpc from '@grpc/grpc-js';
+import { requirePeer } from '../internal/optional-peer.js';
 import { SpiffeError } from '../errors.js';
 import { authorizeId } from '../tls/authorizer.js';
 import { grpcChannelCredentials } from '../tls/grpc.js';
@@ -125,7 +125,8 @@ const SERVICE = '/spire.api.server.entry.v1.Entry';
 
 let grpcModule: typeof grpc | undefined;
 function loadGrpc(): typeof grpc {
-  grpcModule ??= createRequire(import.meta.url)('@grpc/grpc-js') as typeof grpc;
+  // An optional peer dependency: missing, it is a MissingPeerDependencyError naming the install line.
+  grpcModule ??= requirePeer<typeof grpc>('@grpc/grpc-js', 'spiffe-kit/registrar (EntryApiClient, spiffe registrar plan/apply)');
   return grpcModule;
 }
 
