@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestCa, TestWorkloadApi } from '../src/testing/index.js';
-import { classifyFailure, type HealthProbeResult } from '../src/cli/health-probe.js';
-import { CliUsageError } from '../src/cli/io.js';
-import { formatSeconds, parseDuration } from '../src/cli/options.js';
+import { classifyFailure, type HealthProbeResult } from '../src/internal/cli/health-probe.js';
+import { CliUsageError } from '../src/internal/cli/io.js';
+import { formatSeconds, parseDuration } from '../src/internal/cli/options.js';
 import { WorkloadApiError } from '../src/workloadapi/errors.js';
 import { runCaptured } from './helpers/cli.js';
 

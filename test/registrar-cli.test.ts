@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/main.js';
-import { CliUsageError } from '../src/cli/io.js';
+import { CliUsageError } from '../src/internal/cli/io.js';
 import { registrarCommand } from '../src/registrar/cli.js';
 import { TestWorkloadApi } from '../src/testing/index.js';
 import { FakeEntryServer } from './helpers/fake-entry-server.js';

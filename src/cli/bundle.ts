@@ -16,9 +16,9 @@ import type { FederationError } from '../federation/errors.js';
 import { type BundleEndpointProfile, fetchBundle, type FetchBundleOptions } from '../federation/fetch.js';
 import { FederatedBundleSource, type FederatedBundleUpdate } from '../federation/watcher.js';
 import { HOOK_GRACE_MS, HookRunner, parseWatchFlags } from './hook.js';
-import { type CliIo, CliUsageError, ExitCode } from './io.js';
-import { nonEmpty, parseDuration, parseTrustDomainFlag, stringFlag } from './options.js';
-import { writeFilesAtomically } from './write-files.js';
+import { type CliIo, CliUsageError, ExitCode } from '../internal/cli/io.js';
+import { nonEmpty, parseDuration, parseTrustDomainFlag, stringFlag } from '../internal/cli/options.js';
+import { writeFilesAtomically } from '../internal/cli/write-files.js';
 
 const SYNOPSIS =
   'usage: spiffe bundle fetch URL --profile https_web|https_spiffe [--trust-domain TD] [--endpoint-id ID] [--trust-bundle FILE] [--format spiffe|pem] [--timeout 10s] [--write FILE [--watch [--min-refresh 10s] [--on-update CMD] [--signal-pid PID [--signal SIGHUP]]]]';

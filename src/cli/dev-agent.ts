@@ -8,8 +8,8 @@
 import { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { TrustDomain } from '../spiffeid/trust-domain.js';
 import { parseEndpointAddress } from '../workloadapi/address.js';
-import { type CliIo, CliUsageError, ExitCode } from './io.js';
-import { nonEmpty, parseDuration, parseFlags, parseIdFlag, parseTrustDomainFlag, stringFlag, stringsFlag } from './options.js';
+import { type CliIo, CliUsageError, ExitCode } from '../internal/cli/io.js';
+import { nonEmpty, parseDuration, parseFlags, parseIdFlag, parseTrustDomainFlag, stringFlag, stringsFlag } from '../internal/cli/options.js';
 
 const SYNOPSIS =
   'usage: spiffe dev-agent [--socket PATH | --tcp [--port N]] [--trust-domain TD] [--id SPIFFE_ID]... [--intermediate] [--rotate-every 30m] [--no-identity | --fail-with CODE [--fail-message TEXT]]';

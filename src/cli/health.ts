@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { type CliIo, ExitCode, CliUsageError } from './io.js';
-import { probeHealth } from './health-probe.js';
-import { nonEmpty, parseDuration, parseFlags, parseIdFlag, parseTrustDomainFlag, resolveAddress, stringFlag, stringsFlag } from './options.js';
+import { type CliIo, ExitCode, CliUsageError } from '../internal/cli/io.js';
+import { probeHealth } from '../internal/cli/health-probe.js';
+import { nonEmpty, parseDuration, parseFlags, parseIdFlag, parseTrustDomainFlag, resolveAddress, stringFlag, stringsFlag } from '../internal/cli/options.js';
 
 /**
  * Default of `spiffe health --timeout`, in ms.

@@ -6,8 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
-import { CliUsageError } from './io.js';
-import { nonEmpty, stringFlag } from './options.js';
+import { CliUsageError } from '../internal/cli/io.js';
+import { nonEmpty, stringFlag } from '../internal/cli/options.js';
 
 /**
  * What to do after each write of a watch mode: `--on-update` (a command for `/bin/sh -c`),

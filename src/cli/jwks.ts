@@ -12,12 +12,12 @@ import { jwksForTrustDomain, type OidcJwks } from '../jwt/oidc.js';
 import { TrustDomain } from '../spiffeid/trust-domain.js';
 import { WorkloadApiClient } from '../workloadapi/client.js';
 import { JwtSource } from '../workloadapi/jwt-source.js';
-import { firstAnswer } from './first-answer.js';
-import { classifyFailure } from './health-probe.js';
+import { firstAnswer } from '../internal/cli/first-answer.js';
+import { classifyFailure } from '../internal/cli/health-probe.js';
 import { HOOK_GRACE_MS, HookRunner, parseWatchFlags } from './hook.js';
-import { type CliIo, CliUsageError, ExitCode } from './io.js';
-import { nonEmpty, parseDuration, parseFlags, resolveAddress, stringFlag } from './options.js';
-import { writeFilesAtomically } from './write-files.js';
+import { type CliIo, CliUsageError, ExitCode } from '../internal/cli/io.js';
+import { nonEmpty, parseDuration, parseFlags, resolveAddress, stringFlag } from '../internal/cli/options.js';
+import { writeFilesAtomically } from '../internal/cli/write-files.js';
 import { DEFAULT_FETCH_TIMEOUT_MS } from './x509.js';
 
 const SYNOPSIS = 'usage: spiffe jwks [--trust-domain TD] [--socket ADDRESS] [--timeout 5s] [--wait] [--write FILE [--watch [--on-update CMD] [--signal-pid PID [--signal SIGHUP]]]] [--json]';

@@ -8,12 +8,12 @@
  */
 import type { JwtSvid } from '../svid/jwt-svid.js';
 import { WorkloadApiClient } from '../workloadapi/client.js';
-import { classifyFailure } from './health-probe.js';
+import { classifyFailure } from '../internal/cli/health-probe.js';
 import { EXEC_GRACE_MS, ExecSupervisor } from './exec.js';
 import { HOOK_GRACE_MS, HookRunner, type UpdateHooks } from './hook.js';
-import { type CliIo, ExitCode } from './io.js';
-import { FileWriteError } from './write-error.js';
-import { writeFilesAtomically } from './write-files.js';
+import { type CliIo, ExitCode } from '../internal/cli/io.js';
+import { FileWriteError } from '../internal/cli/write-error.js';
+import { writeFilesAtomically } from '../internal/cli/write-files.js';
 
 /**
  * What {@link writeJwtFile} needs.

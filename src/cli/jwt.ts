@@ -7,9 +7,9 @@
  */
 import { resolve } from 'node:path';
 import { WorkloadApiClient } from '../workloadapi/client.js';
-import { classifyFailure } from './health-probe.js';
-import { type CliIo, CliUsageError, ExitCode } from './io.js';
-import { nonEmpty, parseDuration, parseFlags, parseIdFlag, resolveAddress, stringFlag, stringsFlag } from './options.js';
+import { classifyFailure } from '../internal/cli/health-probe.js';
+import { type CliIo, CliUsageError, ExitCode } from '../internal/cli/io.js';
+import { nonEmpty, parseDuration, parseFlags, parseIdFlag, resolveAddress, stringFlag, stringsFlag } from '../internal/cli/options.js';
 import { writeJwtFile } from './jwt-file.js';
 import { parseWatchFlags } from './hook.js';
 import { DEFAULT_FETCH_TIMEOUT_MS } from './x509.js';

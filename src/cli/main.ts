@@ -7,7 +7,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { realpathSync } from 'node:fs';
-import { CliUsageError, type CliIo, ExitCode } from './io.js';
+import { CliUsageError, type CliIo, ExitCode } from '../internal/cli/io.js';
 
 const USAGE = `Usage: spiffe <command> [options]
 

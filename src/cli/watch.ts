@@ -9,12 +9,12 @@ import { resolve } from 'node:path';
 import type { X509Bundle } from '../bundle/x509-bundle.js';
 import type { X509Svid } from '../svid/x509-svid.js';
 import { X509Source } from '../workloadapi/x509-source.js';
-import { classifyFailure } from './health-probe.js';
+import { classifyFailure } from '../internal/cli/health-probe.js';
 import { EXEC_GRACE_MS, ExecSupervisor } from './exec.js';
 import { HOOK_GRACE_MS, HookRunner } from './hook.js';
-import { type CliIo, ExitCode } from './io.js';
-import { type SvidSelector, selectSvid } from './select.js';
-import { type FileToWrite, writeFilesAtomically } from './write-files.js';
+import { type CliIo, ExitCode } from '../internal/cli/io.js';
+import { type SvidSelector, selectSvid } from '../internal/cli/select.js';
+import { type FileToWrite, writeFilesAtomically } from '../internal/cli/write-files.js';
 
 /**
  * Absolute paths of the three files of `spiffe x509 --write`.

@@ -9,13 +9,13 @@ import { resolve } from 'node:path';
 import type { X509Svid } from '../svid/x509-svid.js';
 import { WorkloadApiClient } from '../workloadapi/client.js';
 import type { X509Context } from '../workloadapi/x509-context.js';
-import { classifyFailure } from './health-probe.js';
-import { type CliIo, CliUsageError, ExitCode } from './io.js';
-import { formatSeconds, nonEmpty, parseDuration, parseFlags, parseIdFlag, resolveAddress, stringFlag } from './options.js';
-import { describeMismatch, selectSvid } from './select.js';
+import { classifyFailure } from '../internal/cli/health-probe.js';
+import { type CliIo, CliUsageError, ExitCode } from '../internal/cli/io.js';
+import { formatSeconds, nonEmpty, parseDuration, parseFlags, parseIdFlag, resolveAddress, stringFlag } from '../internal/cli/options.js';
+import { describeMismatch, selectSvid } from '../internal/cli/select.js';
 import { parseWatchFlags } from './hook.js';
 import { DEFAULT_X509_FILE_NAMES, watchX509Files, type X509FileNames, x509FilePaths, x509PemFiles } from './watch.js';
-import { writeFilesAtomically } from './write-files.js';
+import { writeFilesAtomically } from '../internal/cli/write-files.js';
 
 /**
  * Default of `--timeout` of `spiffe x509` and `spiffe jwt`, in ms.

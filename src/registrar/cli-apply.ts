@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { type CliIo, CliUsageError, ExitCode } from '../cli/io.js';
-import { nonEmpty, parseFlags, parseIdFlag, resolveAddress, stringFlag } from '../cli/options.js';
+import { type CliIo, CliUsageError, ExitCode } from '../internal/cli/io.js';
+import { nonEmpty, parseFlags, parseIdFlag, resolveAddress, stringFlag } from '../internal/cli/options.js';
 import { apply, type ApplyResult, formatApplyResult } from './apply.js';
 import { EntryApiClient } from './entry-api.js';
 import { DEFAULT_OWNER_PREFIX, OWNER_PREFIX_PATTERN } from './owner.js';

@@ -7,9 +7,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { type CliIo, CliUsageError, ExitCode } from '../cli/io.js';
-import { nonEmpty, parseDuration, parseFlags, resolveAddress, stringFlag, stringsFlag } from '../cli/options.js';
-import { writeFilesAtomically } from '../cli/write-files.js';
+import { type CliIo, CliUsageError, ExitCode } from '../internal/cli/io.js';
+import { nonEmpty, parseDuration, parseFlags, resolveAddress, stringFlag, stringsFlag } from '../internal/cli/options.js';
+import { writeFilesAtomically } from '../internal/cli/write-files.js';
 import { ManifestError, RegistrarValidationError } from './errors.js';
 import { findManifest, readManifest } from './manifest.js';
 import { render, RENDER_FORMATS, type RenderFormat } from './render.js';
@@ -186,8 +186,8 @@ async function checkCommand(args: readonly string[], io: CliIo): Promise<number>
   const entries = names.length === 0 ? registration.entries : registration.entries.filter((e) => names.includes(e.name));
   const { checkDeclaredIdentities } = await import('./self-check.js');
   const { WorkloadApiClient } = await import('../workloadapi/client.js');
-  const { firstAnswer } = await import('../cli/first-answer.js');
-  const { classifyFailure } = await import('../cli/health-probe.js');
+  const { firstAnswer } = await import('../internal/cli/first-answer.js');
+  const { classifyFailure } = await import('../internal/cli/health-probe.js');
   // One-shot, as `spiffe health`: an agent that is not there answers at once (--wait retries).
   const client = new WorkloadApiClient({ address: address.address, timeoutMs });
   let served: SvidLister;

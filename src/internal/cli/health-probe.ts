@@ -4,13 +4,13 @@
  *
  * @module
  */
-import { SpiffeError } from '../errors.js';
-import type { TrustDomain } from '../spiffeid/trust-domain.js';
-import type { X509Svid } from '../svid/x509-svid.js';
-import type { EndpointAddress } from '../workloadapi/address.js';
-import { WorkloadApiClient } from '../workloadapi/client.js';
-import { WorkloadApiError } from '../workloadapi/errors.js';
-import type { X509Context } from '../workloadapi/x509-context.js';
+import { SpiffeError } from '../../errors.js';
+import type { TrustDomain } from '../../spiffeid/trust-domain.js';
+import type { X509Svid } from '../../svid/x509-svid.js';
+import type { EndpointAddress } from '../../workloadapi/address.js';
+import { WorkloadApiClient } from '../../workloadapi/client.js';
+import { WorkloadApiError } from '../../workloadapi/errors.js';
+import type { X509Context } from '../../workloadapi/x509-context.js';
 import { formatSeconds } from './options.js';
 import { describeMismatch, selectSvid, type SvidSelector } from './select.js';
 

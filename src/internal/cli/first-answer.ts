@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { WorkloadApiError } from '../workloadapi/errors.js';
+import { WorkloadApiError } from '../../workloadapi/errors.js';
 
 /**
  * Options of {@link firstAnswer}.

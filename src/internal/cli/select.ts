@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { SpiffeId } from '../spiffeid/spiffe-id.js';
-import type { X509Svid } from '../svid/x509-svid.js';
+import type { SpiffeId } from '../../spiffeid/spiffe-id.js';
+import type { X509Svid } from '../../svid/x509-svid.js';
 
 /**
  * Which SVID a command is about: the one with this ID and/or this hint; with neither, the

@@ -6,10 +6,10 @@
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { SpiffeId } from '../spiffeid/spiffe-id.js';
-import { TrustDomain } from '../spiffeid/trust-domain.js';
-import { EndpointAddressError } from '../workloadapi/errors.js';
-import { type EndpointAddress, resolveEndpointAddress } from '../workloadapi/address.js';
+import { SpiffeId } from '../../spiffeid/spiffe-id.js';
+import { TrustDomain } from '../../spiffeid/trust-domain.js';
+import { EndpointAddressError } from '../../workloadapi/errors.js';
+import { type EndpointAddress, resolveEndpointAddress } from '../../workloadapi/address.js';
 import { CliUsageError, type CliIo } from './io.js';
 
 /**

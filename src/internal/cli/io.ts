@@ -4,11 +4,10 @@
  *
  * @example
  * ```ts
- * import { runCli } from './main.js';
  * const out: string[] = [];
- * const code = await runCli(['health', '--json'], {
+ * const io: CliIo = {
  *   stdout: (s) => out.push(s), stderr: (s) => out.push(s), env: process.env,
- * });
+ * };
  * ```
  */
 export interface CliIo {

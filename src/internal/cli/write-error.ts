@@ -1,4 +1,4 @@
-import { SpiffeError } from '../errors.js';
+import { SpiffeError } from '../../errors.js';
 
 /**
  * Codes of {@link FileWriteError}:
