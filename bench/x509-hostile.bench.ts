@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import tls from 'node:tls';
 import { afterAll, bench, describe } from 'vitest';
 import { X509Bundle } from '../src/bundle/x509-bundle.js';
-import type { X509BundleSource } from '../src/bundle/source.js';
+import type { X509BundleSource } from '../src/bundle/x509-bundle.js';
 import { authorizeId, createTlsServer, mtlsClientOptions, X509Source } from '../src/index.js';
 import { clearSignatureCaches } from '../src/svid/x509-signature.js';
 import { verifyX509Svid } from '../src/svid/x509-verify.js';

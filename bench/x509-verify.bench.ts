@@ -1,6 +1,6 @@
 import { bench, describe } from 'vitest';
 import { X509Bundle } from '../src/bundle/x509-bundle.js';
-import type { X509BundleSource } from '../src/bundle/source.js';
+import type { X509BundleSource } from '../src/bundle/x509-bundle.js';
 import { clearSignatureCaches } from '../src/svid/x509-signature.js';
 import { verifyX509Svid } from '../src/svid/x509-verify.js';
 import { TestCa } from '../src/testing/index.js';

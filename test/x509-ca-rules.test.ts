@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { X509Bundle } from '../src/bundle/x509-bundle.js';
 import { TrustDomain } from '../src/spiffeid/trust-domain.js';
 import { parseCertificate } from '../src/internal/der.js';
-import type { X509BundleSource } from '../src/bundle/source.js';
+import type { X509BundleSource } from '../src/bundle/x509-bundle.js';
 import { MIN_RSA_MODULUS_BITS } from '../src/svid/key-strength.js';
 import { X509SvidError, type X509SvidErrorCode } from '../src/svid/x509-errors.js';
 import { verifyX509Svid } from '../src/svid/x509-verify.js';

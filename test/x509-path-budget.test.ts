@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { X509Bundle } from '../src/bundle/x509-bundle.js';
-import type { X509BundleSource } from '../src/bundle/source.js';
+import type { X509BundleSource } from '../src/bundle/x509-bundle.js';
 import { authorizeId, createTlsServer, mtlsClientOptions, peerSpiffeId, X509Source } from '../src/index.js';
 import { X509SvidError, type X509SvidErrorCode } from '../src/svid/x509-errors.js';
 import { signatureCheckCount } from '../src/svid/x509-signature.js';

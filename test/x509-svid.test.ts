@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { inspect } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { X509Bundle } from '../src/bundle/x509-bundle.js';
-import type { X509BundleSource } from '../src/bundle/source.js';
+import type { X509BundleSource } from '../src/bundle/x509-bundle.js';
 import { X509SvidError, type X509SvidErrorCode } from '../src/svid/x509-errors.js';
 import { X509Svid } from '../src/svid/x509-svid.js';
 import { type CertificateInput, verifyX509Svid } from '../src/svid/x509-verify.js';

@@ -1,7 +1,7 @@
 import type { TrustDomain } from '../spiffeid/trust-domain.js';
 import { BundleSet } from './bundle-set.js';
 import { JwtBundle } from './jwt-bundle.js';
-import type { JwtBundleSource } from './source.js';
+import type { JwtBundleSource } from './jwt-bundle.js';
 
 /**
  * JWT bundles of several trust domains (one per trust domain). A set is a {@link JwtBundleSource}:

@@ -3,7 +3,6 @@ import { inspect } from 'node:util';
 import { TrustDomain } from '../spiffeid/trust-domain.js';
 import { BundleError, quote } from './errors.js';
 import { addParsedJwtAuthority, hasKnownKty, importJwtAuthority, jwkAt, jwkSetKeys, publicKeyToJwk, readJsonInput, toPublicKey } from './jwk.js';
-import type { JwtBundleSource } from './source.js';
 import { DEFAULT_MAX_BUNDLE_AUTHORITIES } from './authority.js';
 
 /**
@@ -292,4 +291,18 @@ export class JwtBundle implements JwtBundleSource {
   [inspect.custom](): string {
     return this.toString();
   }
+}
+
+/**
+ * Anything that can hand out the JWT bundle of a trust domain: a single {@link JwtBundle}, a
+ * {@link JwtBundleSet}, or a live source from the Workload API.
+ *
+ * @example
+ * ```ts
+ * const bundle = source.getJwtBundleForTrustDomain(TrustDomain.parse('example.org'));
+ * ```
+ */
+export interface JwtBundleSource {
+  /** The bundle of `trustDomain`, or `undefined` when there is none. */
+  getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle | undefined;
 }

@@ -1,7 +1,9 @@
 import type { TrustDomain } from '../spiffeid/trust-domain.js';
 import { BundleSet } from './bundle-set.js';
 import type { JwtBundle } from './jwt-bundle.js';
-import type { JwtBundleSource, SpiffeBundleSource, X509BundleSource } from './source.js';
+import type { JwtBundleSource } from './jwt-bundle.js';
+import type { SpiffeBundleSource } from './spiffe-bundle.js';
+import type { X509BundleSource } from './x509-bundle.js';
 import { SpiffeBundle } from './spiffe-bundle.js';
 import type { X509Bundle } from './x509-bundle.js';
 

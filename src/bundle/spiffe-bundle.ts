@@ -6,7 +6,8 @@ import { BundleError } from './errors.js';
 import { addParsedJwtAuthority, hasKnownKty, importJwtAuthority, importPublicJwk, type JwkObject, jwkAt, jwkSetKeys, publicKeyToJwk, readJsonInput } from './jwk.js';
 import { JwtBundle } from './jwt-bundle.js';
 import { rawTopLevelMember } from './raw-json.js';
-import type { JwtBundleSource, SpiffeBundleSource, X509BundleSource } from './source.js';
+import type { JwtBundleSource } from './jwt-bundle.js';
+import type { X509BundleSource } from './x509-bundle.js';
 import { addCheckedAuthority, X509Bundle } from './x509-bundle.js';
 
 /** Largest `spiffe_sequence` accepted: 2^64 - 1, the range every SPIFFE implementation reads. */
@@ -506,4 +507,18 @@ function exportJwk(key: () => KeyObject, describe: string, trustDomain: string):
       cause,
     });
   }
+}
+
+/**
+ * Anything that can hand out the SPIFFE bundle (X.509 and JWT authorities together) of a trust
+ * domain: a single {@link SpiffeBundle} or a {@link SpiffeBundleSet}.
+ *
+ * @example
+ * ```ts
+ * const bundle = source.getSpiffeBundleForTrustDomain(TrustDomain.parse('partner.example'));
+ * ```
+ */
+export interface SpiffeBundleSource {
+  /** The bundle of `trustDomain`, or `undefined` when there is none. */
+  getSpiffeBundleForTrustDomain(trustDomain: TrustDomain): SpiffeBundle | undefined;
 }

@@ -1,6 +1,6 @@
 import type { TrustDomain } from '../spiffeid/trust-domain.js';
 import { BundleSet } from './bundle-set.js';
-import type { X509BundleSource } from './source.js';
+import type { X509BundleSource } from './x509-bundle.js';
 import { X509Bundle } from './x509-bundle.js';
 
 /**

@@ -4,7 +4,6 @@ import { TrustDomain } from '../spiffeid/trust-domain.js';
 import { Authority, checkedAuthority, DEFAULT_MAX_BUNDLE_AUTHORITIES, singleAuthority, splitChecked } from './authority.js';
 import { BundleError } from './errors.js';
 import { decodePemCertificates, encodePem } from './pem.js';
-import type { X509BundleSource } from './source.js';
 
 /**
  * Options of {@link X509Bundle.fromDer} and {@link X509Bundle.fromPem}.
@@ -353,4 +352,18 @@ function keyOf(cert: X509Certificate | Uint8Array): string {
   if (cert instanceof X509Certificate) return cert.raw.toString('latin1');
   if (cert instanceof Uint8Array) return Buffer.from(cert.buffer, cert.byteOffset, cert.byteLength).toString('latin1');
   throw new BundleError('ERR_BUNDLE_INVALID_ARGUMENT', 'An X.509 authority must be an X509Certificate or DER bytes');
+}
+
+/**
+ * Anything that can hand out the X.509 bundle of a trust domain: a single {@link X509Bundle},
+ * an {@link X509BundleSet}, or a live source from the Workload API.
+ *
+ * @example
+ * ```ts
+ * const bundle = source.getX509BundleForTrustDomain(TrustDomain.parse('example.org'));
+ * ```
+ */
+export interface X509BundleSource {
+  /** The bundle of `trustDomain`, or `undefined` when there is none. */
+  getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle | undefined;
 }

@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import type { JwtBundleSet } from '../bundle/jwt-bundle-set.js';
-import type { JwtBundleSource } from '../bundle/source.js';
+import type { JwtBundleSource } from '../bundle/jwt-bundle.js';
 import { jwksForTrustDomain, type OidcJwks } from '../jwt/oidc.js';
 import { TrustDomain } from '../spiffeid/trust-domain.js';
 import { WorkloadApiClient } from '../workloadapi/client.js';

@@ -16,7 +16,7 @@
 import type { IncomingMessage } from 'node:http';
 import { request, type RequestOptions } from 'node:https';
 import type { SpiffeBundle } from '../bundle/spiffe-bundle.js';
-import type { X509BundleSource } from '../bundle/source.js';
+import type { X509BundleSource } from '../bundle/x509-bundle.js';
 import { SpiffeError } from '../errors.js';
 import { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { TrustDomain } from '../spiffeid/trust-domain.js';

@@ -10,7 +10,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttps, type Server as HttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import { SpiffeBundle } from '../bundle/spiffe-bundle.js';
-import type { JwtBundleSource, SpiffeBundleSource, X509BundleSource } from '../bundle/source.js';
+import type { JwtBundleSource } from '../bundle/jwt-bundle.js';
+import type { SpiffeBundleSource } from '../bundle/spiffe-bundle.js';
+import type { X509BundleSource } from '../bundle/x509-bundle.js';
 import { TrustDomain } from '../spiffeid/trust-domain.js';
 import { createTlsOnlyHttpsServer } from '../tls/server.js';
 import type { X509TlsSource } from '../tls/source.js';

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { JwtBundleSource } from '../bundle/source.js';
+import type { JwtBundleSource } from '../bundle/jwt-bundle.js';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { JwtSvidError } from '../svid/jwt-errors.js';
 import { JwtSvid } from '../svid/jwt-svid.js';

@@ -5,7 +5,7 @@
  * @module
  */
 import type { JwtBundle } from '../bundle/jwt-bundle.js';
-import type { JwtBundleSource } from '../bundle/source.js';
+import type { JwtBundleSource } from '../bundle/jwt-bundle.js';
 import { TrustDomain } from '../spiffeid/trust-domain.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
-import type { JwtBundleSource } from '../bundle/source.js';
+import type { JwtBundleSource } from '../bundle/jwt-bundle.js';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { JwtSvidError } from './jwt-errors.js';
 import { show } from './jwt-claims.js';

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { Lru } from '../internal/lru.js';
 import type { X509Bundle } from '../bundle/x509-bundle.js';
-import type { X509BundleSource } from '../bundle/source.js';
+import type { X509BundleSource } from '../bundle/x509-bundle.js';
 import { DerError, type ParsedCertificate, parseCertificate, splitDerCertificates } from '../internal/der.js';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { X509SvidError } from './x509-errors.js';

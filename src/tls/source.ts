@@ -4,7 +4,7 @@
  * @module
  */
 import type { X509Bundle } from '../bundle/x509-bundle.js';
-import type { X509BundleSource } from '../bundle/source.js';
+import type { X509BundleSource } from '../bundle/x509-bundle.js';
 import type { X509Svid } from '../svid/x509-svid.js';
 
 /**

@@ -7,7 +7,7 @@
  * @module
  */
 import type { PeerCertificate, TLSSocket } from 'node:tls';
-import type { X509BundleSource } from '../bundle/source.js';
+import type { X509BundleSource } from '../bundle/x509-bundle.js';
 import { parseCertificate } from '../internal/der.js';
 import { Lru } from '../internal/lru.js';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';

@@ -1,6 +1,6 @@
 import type { JwtBundle } from '../bundle/jwt-bundle.js';
 import { JwtBundleSet } from '../bundle/jwt-bundle-set.js';
-import type { JwtBundleSource } from '../bundle/source.js';
+import type { JwtBundleSource } from '../bundle/jwt-bundle.js';
 import type { TrustDomain } from '../spiffeid/trust-domain.js';
 import { JwtSvid, type JwtSvidOptions } from '../svid/jwt-svid.js';
 import { JwtSvidError, type JwtSvidErrorCode } from '../svid/jwt-errors.js';

@@ -1,6 +1,6 @@
 import type { X509Bundle } from '../bundle/x509-bundle.js';
 import { X509BundleSet } from '../bundle/x509-bundle-set.js';
-import type { X509BundleSource } from '../bundle/source.js';
+import type { X509BundleSource } from '../bundle/x509-bundle.js';
 import { SpiffeId } from '../spiffeid/spiffe-id.js';
 import type { TrustDomain } from '../spiffeid/trust-domain.js';
 import type { X509Svid } from '../svid/x509-svid.js';
