@@ -7,11 +7,8 @@ import * as protoLoader from '@grpc/proto-loader';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadWorkloadApiProto, PROTO_LOADER_OPTIONS, WORKLOAD_PROTO_PATH, workloadApiService, type WorkloadApiRpc } from '../src/workloadapi/proto.js';
+import { MAX_NESTING_DEPTH, ProtobufWireError, WireReader, WireWriter } from '../src/internal/protobuf-wire.js';
 import {
-  MAX_NESTING_DEPTH,
-  ProtobufWireError,
-  WireReader,
-  WireWriter,
   JWT_BUNDLES_REQUEST,
   JWT_BUNDLES_RESPONSE,
   JWT_SVID_REQUEST,

@@ -10,7 +10,7 @@ import { BATCH_UPDATE_ENTRY_REQUEST, emptyServerEntry, LIST_ENTRIES_RESPONSE, ty
 import { ownedEntryId } from '../src/registrar/owner.js';
 import { formatPlan, plan, planToJson } from '../src/registrar/plan.js';
 import type { RegistrationEntry } from '../src/registrar/types.js';
-import { ProtobufWireError } from '../src/workloadapi/codec.js';
+import { ProtobufWireError } from '../src/internal/protobuf-wire.js';
 import { FakeEntryServer } from './helpers/fake-entry-server.js';
 
 const TD = 'example.org';

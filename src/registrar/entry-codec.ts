@@ -1,14 +1,14 @@
 /**
  * A hand-written codec of the SPIRE Server Entry API messages the registrar uses
  * (`proto/spire/api/server/entry/v1/entry.proto`, `proto/spire/api/types/entry.proto`), on the
- * bounds-checked wire reader and writer of the Workload API codec. No protobufjs at run time.
+ * bounds-checked wire reader and writer of `src/internal/protobuf-wire.ts`. No protobufjs at run time.
  *
  * Messages are plain objects with camelCase fields; SPIFFE IDs are `spiffe://` strings (the wire
  * form `{trust_domain, path}` is split and joined here); int64 values are numbers.
  *
  * @module
  */
-import { WireReader, WireWriter } from '../workloadapi/codec.js';
+import { WireReader, WireWriter } from '../internal/protobuf-wire.js';
 import type { Selector } from './types.js';
 
 /**
