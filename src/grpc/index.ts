@@ -23,6 +23,6 @@
  * What the entry point throws when `@grpc/grpc-js` is not installed.
  * @module spiffe-kit/grpc
  */
-export { grpcAuthInterceptor, grpcChannelCredentials, grpcServerCredentials, SourceCertificateProvider } from '../tls/grpc.js';
+export { grpcAuthInterceptor, grpcChannelCredentials, grpcServerCredentials, SourceCertificateProvider } from './credentials.js';
 export { grpcBearerMetadata } from './bearer-metadata.js';
 export { MissingPeerDependencyError } from '../internal/optional-peer.js';

@@ -13,7 +13,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { requirePeer } from '../internal/optional-peer.js';
 import { SpiffeError } from '../errors.js';
 import { authorizeId } from '../tls/authorizer.js';
-import { grpcChannelCredentials } from '../tls/grpc.js';
+import { grpcChannelCredentials } from '../grpc/credentials.js';
 import type { X509TlsSource } from '../tls/source.js';
 import {
   BATCH_CREATE_ENTRY_REQUEST,

@@ -14,13 +14,13 @@ import type * as grpc from '@grpc/grpc-js';
 import type { TLSSocket } from 'node:tls';
 import { requirePeer } from '../internal/optional-peer.js';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
-import { assertAuthorizer, type Authorizer } from './authorizer.js';
-import { spiffeCheckServerIdentity } from './check-server-identity.js';
-import { trustedAuthoritiesPem, svidPem, type X509TlsSource } from './source.js';
-import { setPeerSpiffeId } from './peer-identity.js';
-import { loggerOf, logRefusal, type RefusedPeer } from './refusal-log.js';
-import { peerCertificateChain, verifyPeerChain, verifyTlsPeer } from './verify-peer.js';
-import { authorizeObserved, publishAllowed } from './authorize-events.js';
+import { assertAuthorizer, type Authorizer } from '../tls/authorizer.js';
+import { spiffeCheckServerIdentity } from '../tls/check-server-identity.js';
+import { trustedAuthoritiesPem, svidPem, type X509TlsSource } from '../tls/source.js';
+import { setPeerSpiffeId } from '../tls/peer-identity.js';
+import { loggerOf, logRefusal, type RefusedPeer } from '../tls/refusal-log.js';
+import { peerCertificateChain, verifyPeerChain, verifyTlsPeer } from '../tls/verify-peer.js';
+import { authorizeObserved, publishAllowed } from '../tls/authorize-events.js';
 
 let grpcModule: typeof grpc | undefined;
 
