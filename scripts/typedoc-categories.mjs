@@ -18,6 +18,7 @@ export const CATEGORY_RULES = [
   [/^src\/jwt\//, 'JWT'],
   [/^src\/svid\//, 'X.509-SVIDs'],
   [/^src\/tls\//, 'mTLS'],
+  [/^src\/grpc\/credentials\.ts$/, 'mTLS'],
   [/^src\/grpc\/bearer-/, 'JWT'],
   [/^src\/health\//, 'Health'],
   [/^src\/diagnostics\//, 'Observability'],
