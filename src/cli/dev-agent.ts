@@ -8,6 +8,7 @@
 import { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { TrustDomain } from '../spiffeid/trust-domain.js';
 import { parseEndpointAddress } from '../workloadapi/address.js';
+import { GRPC_STATUS_NAMES } from '../workloadapi/errors.js';
 import { type CliIo, CliUsageError, ExitCode } from '../internal/cli/io.js';
 import { nonEmpty, parseDuration, parseFlags, parseIdFlag, parseTrustDomainFlag, stringFlag, stringsFlag } from '../internal/cli/options.js';
 
@@ -68,33 +69,13 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** gRPC status names by number (the gRPC protocol's numbering). */
-const STATUS_NAMES = [
-  'OK',
-  'CANCELLED',
-  'UNKNOWN',
-  'INVALID_ARGUMENT',
-  'DEADLINE_EXCEEDED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED',
-  'FAILED_PRECONDITION',
-  'ABORTED',
-  'OUT_OF_RANGE',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DATA_LOSS',
-  'UNAUTHENTICATED',
-] as const;
 
 /** `--fail-with`: a status name (any case) or number, never OK. */
 function parseStatus(text: string): number {
   const upper = text.toUpperCase();
-  const code = /^\d+$/.test(text) ? Number(text) : (STATUS_NAMES as readonly string[]).indexOf(upper);
-  if (!Number.isInteger(code) || code < 1 || code >= STATUS_NAMES.length) {
-    throw new CliUsageError(`--fail-with ${JSON.stringify(text)} is not a gRPC status other than OK: give a name (${STATUS_NAMES.slice(1).join(', ')}) or a number 1-16`);
+  const code = /^\d+$/.test(text) ? Number(text) : (GRPC_STATUS_NAMES as readonly string[]).indexOf(upper);
+  if (!Number.isInteger(code) || code < 1 || code >= GRPC_STATUS_NAMES.length) {
+    throw new CliUsageError(`--fail-with ${JSON.stringify(text)} is not a gRPC status other than OK: give a name (${GRPC_STATUS_NAMES.slice(1).join(', ')}) or a number 1-16`);
   }
   return code;
 }

@@ -263,7 +263,8 @@ export function malformedResponse(reason: string, cause?: unknown): WorkloadApiE
   return new WorkloadApiError('ERR_MALFORMED_RESPONSE', `malformed Workload API response: ${reason}`, cause === undefined ? { reason } : { reason, cause });
 }
 
-const GRPC_STATUS_NAMES = [
+/** @internal gRPC status names by number (the gRPC protocol's numbering), shared with the CLI. */
+export const GRPC_STATUS_NAMES = [
   'OK',
   'CANCELLED',
   'UNKNOWN',
