@@ -7,6 +7,7 @@
  * @module
  */
 import { WorkloadApiError } from '../../workloadapi/errors.js';
+import { pause } from './pause.js';
 
 /**
  * Options of {@link firstAnswer}.
@@ -68,18 +69,3 @@ export async function firstAnswer<T>(call: (options: { timeoutMs: number; signal
   }
 }
 
-/** Sleeps `ms`; resolves `false` when `signal` fires first. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}

@@ -13,6 +13,7 @@ import { WorkloadApiError } from '../../workloadapi/errors.js';
 import type { X509Context } from '../../workloadapi/x509-context.js';
 import { formatSeconds } from './options.js';
 import { describeMismatch, selectSvid, type SvidSelector } from './select.js';
+import { pause } from './pause.js';
 
 /**
  * Why a probe passed or failed; stable strings, shown in the human line and in `--json`:
@@ -347,18 +348,3 @@ function remainingMs(deadline: number): number {
   return Math.max(1, Math.ceil(deadline - performance.now()));
 }
 
-/** Sleeps `ms`; resolves `false` when `signal` fires first. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
