@@ -3,12 +3,14 @@
 // ID must be spiffe://<td>/spire/server (hostile servers are refused before any call, the cause
 // says why), the admin SVID is presented, and a rotated one is presented by the next connection.
 import { createServer, type Server, type Socket, connect as netConnect } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizeId, X509Source } from '../src/index.js';
 import { grpcServerCredentials } from '../src/grpc/index.js';
 import { EntryApiClient, EntryApiError } from '../src/registrar/entry-api.js';
 import { TestWorkloadApi } from '../src/testing/index.js';
 import { TlsError } from '../src/tls/errors.js';
+import { svidPem } from '../src/tls/source.js';
 import { FakeEntryServer } from './helpers/fake-entry-server.js';
 
 const TD = 'example.org';
@@ -141,6 +143,19 @@ describe('EntryApiClient over TCP with mTLS', () => {
     const err = await client(`127.0.0.1:${r}`).listEntries().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERR_ENTRY_API_UNAVAILABLE' });
     expect(plain.calls).toEqual([]);
+  });
+
+  it('a TLS server with the right SVID that does not negotiate HTTP/2 by ALPN is not a gRPC server: refused, the cause says so', async () => {
+    const { cert, key } = svidPem(serverSource.getX509Svid());
+    const server = createTlsServer({ cert, key }, (socket) => {
+      socket.on('error', () => {});
+      socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise((r) => server.close(r)));
+    const port = (server.address() as { port: number }).port;
+    const err = await client(`127.0.0.1:${port}`).listEntries().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_ENTRY_API_UNAVAILABLE', cause: expect.objectContaining({ message: expect.stringContaining('did not negotiate HTTP/2 (ALPN none)') }) });
   });
 
   it('after the admin SVID rotates, the next connection presents the new one (same client)', async () => {

@@ -190,6 +190,13 @@ describe('EntryApiClient against a fake Entry API on a unix socket', () => {
       expect(() => new EntryApiClient({ address, x509Source: source, trustDomain: TD }), address).toThrow(expect.objectContaining({ code: 'ERR_ENTRY_API_ADDRESS', address }));
     }
     for (const address of ['spire-server:8081', '127.0.0.1:8081', '[::1]:8081']) new EntryApiClient({ address, x509Source: source, trustDomain: TD }).close();
+    // A source that cannot give an SVID when a connection opens: the call fails, typed, with the why.
+    const c = new EntryApiClient({ address: '127.0.0.1:8081', x509Source: source, trustDomain: TD });
+    try {
+      await expect(c.listEntries()).rejects.toMatchObject({ code: 'ERR_ENTRY_API_UNAVAILABLE', cause: expect.objectContaining({ message: 'read too early' }) });
+    } finally {
+      c.close();
+    }
   });
 
   it('a server that never answers: the deadline ends the call as ERR_ENTRY_API_UNAVAILABLE with DEADLINE_EXCEEDED', async () => {

@@ -279,12 +279,23 @@ export class GrpcChannel {
     const options: ConnectionOptions = { ...endpoint.tls(), host: endpoint.host, port: endpoint.port, ALPNProtocols: ['h2'] };
     delete options.session;
     if (options.servername === undefined && isIP(endpoint.host) === 0) options.servername = endpoint.host;
+    // gRPC needs HTTP/2 negotiated by ALPN (doc/PROTOCOL-HTTP2.md): checked in checkServerIdentity,
+    // after the caller's own check, so that a refusal fails the handshake the way a bad
+    // certificate does. (Destroying the socket in a 'secureConnect' listener instead crashes Node
+    // 20: http2 then sets up a session on the destroyed socket.) Node calls it only with
+    // `rejectUnauthorized` (the default) on a verified chain.
+    const check = options.checkServerIdentity ?? tls().checkServerIdentity;
+    const peer = this.#peer;
+    const authority = this.#authority;
+    options.checkServerIdentity = (hostname, cert) => {
+      const refused = check(hostname, cert);
+      if (refused !== undefined) return refused;
+      // Called during the handshake, after `socket` below is set.
+      const alpn = socket.alpnProtocol;
+      return alpn === 'h2' ? undefined : new Error(`${peer} at ${authority} did not negotiate HTTP/2 (ALPN ${typeof alpn === 'string' ? JSON.stringify(alpn) : 'none'})`);
+    };
     const socket: TLSSocket = tls().connect(options);
     socket.setNoDelay(true);
-    socket.once('secureConnect', () => {
-      // gRPC needs HTTP/2 negotiated by ALPN (doc/PROTOCOL-HTTP2.md); anything else is not a gRPC server.
-      if (socket.alpnProtocol !== 'h2') socket.destroy(new Error(`${this.#peer} at ${this.#authority} did not negotiate HTTP/2 (ALPN ${socket.alpnProtocol === false ? 'none' : JSON.stringify(socket.alpnProtocol)})`));
-    });
     return socket;
   }
 
