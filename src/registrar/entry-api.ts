@@ -212,7 +212,7 @@ export class EntryApiClient {
       const tls = () => ({ ...mtlsClientConnectOptions(source, authorizer), secureContext: clientSecureContext(source, true) });
       endpoint = { scheme: 'tcp', host, port, tls };
     }
-    this.#channel = new GrpcChannel(endpoint, { maxMessageBytes: MAX_MESSAGE_BYTES, peer: `the SPIRE server at ${options.address}` });
+    this.#channel = new GrpcChannel(endpoint, { maxMessageBytes: MAX_MESSAGE_BYTES, peer: 'the SPIRE server' });
   }
 
   /**
