@@ -29,6 +29,7 @@ const steps = [
   ['diagnostics channels on the cached fetchJwtSvid hit', [bench('diagnostics-cost.mjs'), ...(quick ? ['5', '5000'] : [])]],
   ['mTLS handshakes vs plain node:tls, interleaved', [bench('tls-handshake.mjs'), ...(quick ? ['5', '30'] : [])]],
   ['mTLS rotation: source update -> next handshake', [bench('tls-rotation-latency.mjs'), ...(quick ? ['8'] : [])]],
+  ['registrar cold start: import + first listEntries()', [bench('registrar-cold.mjs'), ...(quick ? ['5'] : [])]],
   ['federation: fetch + parse of a 100-key bundle', [bench('federation-fetch.mjs'), ...(quick ? ['30'] : [])]],
   ['memory over rotations', ['--expose-gc', bench('rotation-memory.mjs'), ...(quick ? ['2000', '250'] : [])]],
   ['vitest benches', [vitest, 'bench', '--run']],

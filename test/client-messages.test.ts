@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { fromGrpcError, fromGrpcStatus, grpcStatusName, isGrpcServiceError, malformedResponse, WorkloadApiError } from '../src/workloadapi/errors.js';
+import { fromGrpcError, fromGrpcStatus, isGrpcServiceError, malformedResponse, WorkloadApiError } from '../src/workloadapi/errors.js';
+import { grpcStatusName } from '../src/internal/grpc/status.js';
 import { checkLimits, DEFAULT_LIMITS, resolveLimits } from '../src/workloadapi/limits.js';
 import { FETCH_JWT_BUNDLES, FETCH_X509_BUNDLES, FETCH_X509_SVID, VALIDATE_JWT_SVID } from '../src/workloadapi/methods.js';
 import { ValidateJWTSVIDResponse, X509BundlesResponse, X509SVIDResponse } from '../src/gen/workload.js';

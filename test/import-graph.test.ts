@@ -6,11 +6,13 @@ import { describe, expect, it } from 'vitest';
 /**
  * The folder layering of `src/` (docs/ARCHITECTURE.md, "Layers"): a folder may import only folders
  * before it in this list. `errors` is `src/errors.ts`, `index` is `src/index.ts`; the subfolders of
- * `internal/` that serve one upper layer (`internal/cli`) are units of their own.
+ * `internal/` are units of their own: `internal/grpc` (the gRPC transport, on `errors`/`internal` at
+ * most) sits right above `internal`, `internal/cli` (plumbing of the two commands) high up.
  */
 const LAYERS = [
   'errors',
   'internal',
+  'internal/grpc',
   'gen',
   'diagnostics',
   'spiffeid',

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeEntryServer } from './helpers/fake-entry-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string>; peerDependencies: Record<string, string>; bin: Record<string, string> };
@@ -271,7 +272,9 @@ describe('the packed package (npm pack), installed in a scratch app', () => {
       expect(dev.stderr).toContain('npm install @grpc/grpc-js');
     });
 
-    it('spiffe-kit/grpc and spiffe-kit/testing import; the test CA works; grpc-js helpers, TestWorkloadApi and the registrar EntryApiClient name the missing peer (ERR_MISSING_PEER_DEPENDENCY)', async () => {
+    it('spiffe-kit/grpc and spiffe-kit/testing import; the test CA works; grpc-js helpers and TestWorkloadApi name the missing peer (ERR_MISSING_PEER_DEPENDENCY); the registrar EntryApiClient needs no grpc-js', async () => {
+      const entryApi = await FakeEntryServer.start();
+      entryApi.seed({ id: 'bare-1', spiffeId: 'spiffe://example.org/w', parentId: 'spiffe://example.org/agent', selectors: [{ type: 'unix', value: 'uid:1' }] });
       writeFileSync(
         join(bare, 'peers.mjs'),
         `
@@ -287,18 +290,20 @@ describe('the packed package (npm pack), installed in a scratch app', () => {
         const ca = await TestCa.create({ trustDomain: 'example.org' });
         out.caIssued = (await ca.issueX509Svid({ id: 'spiffe://example.org/bare' })).id.toString();
         await TestWorkloadApi.start({ trustDomain: 'example.org' }).catch((err) => { out.api = describe(err); });
-        try { new EntryApiClient({ address: 'unix:///nonexistent/api.sock' }); } catch (err) { out.registrar = describe(err); }
+        const entries = new EntryApiClient({ address: process.argv[3] });
+        out.registrar = (await entries.listEntries()).map((e) => e.id);
+        entries.close();
         await source.close();
         console.log(JSON.stringify(out));
         `,
       );
-      const r = await run(['peers.mjs', address], bare);
+      const r = await run(['peers.mjs', address, entryApi.address], bare).finally(() => entryApi.stop());
       expect(r.code, r.stderr).toBe(0);
       const out = JSON.parse(r.stdout) as Record<string, unknown>;
       expect(out['grpc']).toEqual({ missing: true, code: 'ERR_MISSING_PEER_DEPENDENCY', packageName: '@grpc/grpc-js', message: expect.stringContaining('npm install @grpc/grpc-js') });
       expect(out['caIssued']).toBe('spiffe://example.org/bare');
       expect(out['api']).toEqual({ missing: true, code: 'ERR_MISSING_PEER_DEPENDENCY', packageName: '@grpc/grpc-js', message: expect.stringContaining('npm install @grpc/grpc-js') });
-      expect(out['registrar']).toEqual({ missing: true, code: 'ERR_MISSING_PEER_DEPENDENCY', packageName: '@grpc/grpc-js', message: expect.stringContaining('npm install @grpc/grpc-js') });
+      expect(out['registrar']).toEqual(['bare-1']);
     });
   });
 });

@@ -11,7 +11,9 @@ import { ownedEntryId } from '../src/registrar/owner.js';
 import { formatPlan, plan, planToJson } from '../src/registrar/plan.js';
 import type { RegistrationEntry } from '../src/registrar/types.js';
 import { ProtobufWireError } from '../src/internal/protobuf-wire.js';
+import type { X509TlsSource } from '../src/tls/source.js';
 import { FakeEntryServer } from './helpers/fake-entry-server.js';
+import { until } from './helpers/scratch.js';
 
 const TD = 'example.org';
 const PARENT = `spiffe://${TD}/test-agent`;
@@ -157,6 +159,73 @@ describe('EntryApiClient against a fake Entry API on a unix socket', () => {
     fake.failRpc = { rpc: 'ListEntries', code: grpc.status.PERMISSION_DENIED, details: 'caller is not an admin' };
     await expect(client.listEntries()).rejects.toMatchObject({ code: 'ERR_ENTRY_API_PERMISSION_DENIED', grpcCode: grpc.status.PERMISSION_DENIED });
   });
+
+  it('the status mapping: UNAUTHENTICATED is PERMISSION_DENIED, UNAVAILABLE is UNAVAILABLE, anything else CALL_FAILED; grpcCode and its name, the server message', async () => {
+    const cases: Array<[grpc.status, string]> = [
+      [grpc.status.UNAUTHENTICATED, 'ERR_ENTRY_API_PERMISSION_DENIED'],
+      [grpc.status.UNAVAILABLE, 'ERR_ENTRY_API_UNAVAILABLE'],
+      [grpc.status.DEADLINE_EXCEEDED, 'ERR_ENTRY_API_UNAVAILABLE'],
+      [grpc.status.INVALID_ARGUMENT, 'ERR_ENTRY_API_CALL_FAILED'],
+      [grpc.status.INTERNAL, 'ERR_ENTRY_API_CALL_FAILED'],
+    ];
+    for (const [code, want] of cases) {
+      fake.failRpc = { rpc: 'BatchDeleteEntry', code, details: `injected ${code}` };
+      const err = await client.batchDelete(['x']).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(EntryApiError);
+      expect(err).toMatchObject({ code: want, grpcCode: code, grpcStatus: grpc.status[code], rpc: 'BatchDeleteEntry', address: fake.address });
+      expect((err as Error).message).toContain(`injected ${code}`);
+    }
+  });
+
+  it('TCP addresses must be host:port (IPv6 in brackets); a bad one is ERR_ENTRY_API_ADDRESS before any connection', async () => {
+    // Never read here: the SVID and bundles are read when a connection opens.
+    const source: X509TlsSource = {
+      getX509Svid: () => {
+        throw new Error('read too early');
+      },
+      getX509BundleForTrustDomain: () => undefined,
+      bundles: () => [],
+    };
+    for (const address of ['spire-server', 'spire-server:', '127.0.0.1:0', '127.0.0.1:65536', '::1:8081', 'spire server:8081', 'dns:///spire-server:8081']) {
+      expect(() => new EntryApiClient({ address, x509Source: source, trustDomain: TD }), address).toThrow(expect.objectContaining({ code: 'ERR_ENTRY_API_ADDRESS', address }));
+    }
+    for (const address of ['spire-server:8081', '127.0.0.1:8081', '[::1]:8081']) new EntryApiClient({ address, x509Source: source, trustDomain: TD }).close();
+    // A source that cannot give an SVID when a connection opens: the call fails, typed, with the why.
+    const c = new EntryApiClient({ address: '127.0.0.1:8081', x509Source: source, trustDomain: TD });
+    try {
+      await expect(c.listEntries()).rejects.toMatchObject({ code: 'ERR_ENTRY_API_UNAVAILABLE', cause: expect.objectContaining({ message: 'read too early' }) });
+    } finally {
+      c.close();
+    }
+  });
+
+  it('a server that never answers: the deadline ends the call as ERR_ENTRY_API_UNAVAILABLE with DEADLINE_EXCEEDED', async () => {
+    fake.hangRpc = 'ListEntries';
+    const c = new EntryApiClient({ address: fake.address, timeoutMs: 300 });
+    try {
+      const err = await c.listEntries().catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'ERR_ENTRY_API_UNAVAILABLE', grpcCode: grpc.status.DEADLINE_EXCEEDED, rpc: 'ListEntries' });
+      // The deadline was sent to the server too.
+      expect(fake.calls).toHaveLength(1);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('close() rejects calls in flight and refuses later ones with ERR_ENTRY_API_CLOSED; idempotent', async () => {
+    fake.hangRpc = 'ListEntries';
+    const c = new EntryApiClient({ address: fake.address });
+    const pending = c.listEntries().catch((e: unknown) => e);
+    await until('the call reached the server', () => fake.calls.length === 1);
+    c.close();
+    c.close();
+    expect(await pending).toMatchObject({ code: 'ERR_ENTRY_API_CLOSED', address: fake.address });
+    const later = await c.batchDelete(['x']).catch((e: unknown) => e);
+    expect(later).toBeInstanceOf(EntryApiError);
+    expect(later).toMatchObject({ code: 'ERR_ENTRY_API_CLOSED', rpc: 'BatchDeleteEntry', message: expect.stringContaining('closed') });
+    expect(fake.calls).toHaveLength(1);
+  });
+
 });
 
 describe('plan and apply against the fake Entry API', () => {

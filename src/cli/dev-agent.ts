@@ -8,7 +8,7 @@
 import { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { TrustDomain } from '../spiffeid/trust-domain.js';
 import { parseEndpointAddress } from '../workloadapi/address.js';
-import { GRPC_STATUS_NAMES } from '../workloadapi/errors.js';
+import { GRPC_STATUS_NAMES } from '../internal/grpc/status.js';
 import { type CliIo, CliUsageError, ExitCode } from '../internal/cli/io.js';
 import { nonEmpty, parseDuration, parseFlags, parseIdFlag, parseTrustDomainFlag, stringFlag, stringsFlag } from '../internal/cli/options.js';
 

@@ -4,16 +4,20 @@
  * mTLS using an admin X509-SVID from an `X509Source`, the server authorized as
  * `spiffe://<trust domain>/spire/server`.
  *
- * `@grpc/grpc-js` is loaded on first use; the messages go through the hand-written codec of
- * `./entry-codec.ts`.
+ * The transport is spiffe-kit's own gRPC over `node:http2` (`internal/grpc/channel.ts`, shared with
+ * the Workload API client); no `@grpc/grpc-js`. Over TCP every new connection reads the source's
+ * current SVID and bundles (`tls/client-connect.ts`), so a rotated admin SVID is presented by the
+ * next connection; the server's SVID is verified and authorized by spiffe-kit's TLS checks
+ * (`spiffeCheckServerIdentity`: only an authorizer's `true` allows). The messages go through the
+ * codec of `./entry-codec.ts`.
  *
  * @module
  */
-import type * as grpc from '@grpc/grpc-js';
-import { requirePeer } from '../internal/optional-peer.js';
 import { SpiffeError } from '../errors.js';
+import { type CallStatus, type ChannelCall, GrpcChannel, type GrpcEndpoint } from '../internal/grpc/channel.js';
+import { GrpcStatus, grpcStatusName } from '../internal/grpc/status.js';
 import { authorizeId } from '../tls/authorizer.js';
-import { grpcChannelCredentials } from '../grpc/credentials.js';
+import { clientSecureContext, mtlsClientConnectOptions } from '../tls/client-connect.js';
 import type { X509TlsSource } from '../tls/source.js';
 import {
   BATCH_CREATE_ENTRY_REQUEST,
@@ -25,7 +29,6 @@ import {
   type BatchDeleteResponse,
   type BatchEntriesResponse,
   type EntryMask,
-  type EntryMessageCodec,
   LIST_ENTRIES_REQUEST,
   LIST_ENTRIES_RESPONSE,
   type ServerEntry,
@@ -34,18 +37,27 @@ import {
 /**
  * Codes of {@link EntryApiError}:
  *
- * - `ERR_ENTRY_API_ADDRESS`: the server address is not usable (empty, or TCP without an X509 source);
- * - `ERR_ENTRY_API_UNAVAILABLE`: the server could not be reached (socket missing, refused, deadline);
+ * - `ERR_ENTRY_API_ADDRESS`: the server address is not usable (empty, not `host:port`, or TCP without an X509 source);
+ * - `ERR_ENTRY_API_UNAVAILABLE`: the server could not be reached (socket missing, refused, deadline,
+ *   or the TLS handshake failed: the `cause` says why, e.g. a `TlsError` when the server's SPIFFE ID
+ *   is not the one expected);
  * - `ERR_ENTRY_API_PERMISSION_DENIED`: the server refused the caller (not admin, or no access to the socket);
  * - `ERR_ENTRY_API_CALL_FAILED`: any other failure of the RPC itself;
- * - `ERR_ENTRY_API_RESPONSE`: the response does not match the request (wrong number of results).
+ * - `ERR_ENTRY_API_RESPONSE`: the response does not match the request (wrong number of results);
+ * - `ERR_ENTRY_API_CLOSED`: the client was closed (before or during the call).
  *
  * @example
  * ```ts
  * const code: EntryApiErrorCode = 'ERR_ENTRY_API_UNAVAILABLE';
  * ```
  */
-export type EntryApiErrorCode = 'ERR_ENTRY_API_ADDRESS' | 'ERR_ENTRY_API_UNAVAILABLE' | 'ERR_ENTRY_API_PERMISSION_DENIED' | 'ERR_ENTRY_API_CALL_FAILED' | 'ERR_ENTRY_API_RESPONSE';
+export type EntryApiErrorCode =
+  | 'ERR_ENTRY_API_ADDRESS'
+  | 'ERR_ENTRY_API_UNAVAILABLE'
+  | 'ERR_ENTRY_API_PERMISSION_DENIED'
+  | 'ERR_ENTRY_API_CALL_FAILED'
+  | 'ERR_ENTRY_API_RESPONSE'
+  | 'ERR_ENTRY_API_CLOSED';
 
 /**
  * A failure to talk to the SPIRE Server Entry API. The message names the server address and the
@@ -68,12 +80,15 @@ export class EntryApiError extends SpiffeError {
   readonly rpc: string | undefined;
   /** The gRPC status code, when a call failed. */
   readonly grpcCode: number | undefined;
+  /** The gRPC status name (`UNAVAILABLE`, `PERMISSION_DENIED`, …), when `grpcCode` is set. */
+  readonly grpcStatus: string | undefined;
 
   constructor(code: EntryApiErrorCode, message: string, details: { address: string; rpc?: string; grpcCode?: number; cause?: unknown }) {
     super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
     this.address = details.address;
     this.rpc = details.rpc;
     this.grpcCode = details.grpcCode;
+    this.grpcStatus = details.grpcCode === undefined ? undefined : grpcStatusName(details.grpcCode);
   }
 }
 
@@ -87,11 +102,11 @@ export class EntryApiError extends SpiffeError {
  */
 export interface EntryApiClientOptions {
   /**
-   * `unix:///path/api.sock` (or an absolute path) for the admin socket, or `host:port` for TCP
-   * with mTLS (then `x509Source` is required).
+   * `unix:///path/api.sock` (or an absolute path) for the admin socket, or `host:port`
+   * (`[::1]:8081` for IPv6) for TCP with mTLS (then `x509Source` is required).
    */
   readonly address: string;
-  /** The source of the admin X509-SVID and the bundle, for TCP. */
+  /** The source of the admin X509-SVID and the bundle, for TCP; read again for every new connection. */
   readonly x509Source?: X509TlsSource | undefined;
   /** The server's trust domain (default: that of the source's SVID), for TCP. */
   readonly trustDomain?: string | undefined;
@@ -122,16 +137,12 @@ export type EntryResults = BatchEntriesResponse['results'];
 export type DeleteResults = BatchDeleteResponse['results'];
 
 const SERVICE = '/spire.api.server.entry.v1.Entry';
-
-let grpcModule: typeof grpc | undefined;
-function loadGrpc(): typeof grpc {
-  // An optional peer dependency: missing, it is a MissingPeerDependencyError naming the install line.
-  grpcModule ??= requirePeer<typeof grpc>('@grpc/grpc-js', 'spiffe-kit/registrar (EntryApiClient, spiffe registrar plan/apply)');
-  return grpcModule;
-}
+/** The largest response accepted (grpc-js's default receive limit, which the client had before). */
+const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 /**
- * `address` as a grpc-js target: absolute paths and `unix:` URIs become `unix:<path>`.
+ * `address` as a gRPC target: absolute paths and `unix:` URIs become `unix:<path>`; anything else
+ * is TCP (`host:port`).
  *
  * @example
  * ```ts
@@ -145,6 +156,16 @@ export function entryApiTarget(address: string): { target: string; unix: boolean
   if (a.startsWith('unix:')) return { target: a, unix: true };
   if (a.startsWith('/')) return { target: `unix:${a}`, unix: true };
   return { target: a, unix: false };
+}
+
+/** `host:port` or `[v6]:port` → host and port, or an `ERR_ENTRY_API_ADDRESS`. */
+function tcpHostPort(target: string, address: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]/\s]+)):(\d{1,5})$/.exec(target);
+  const port = m === null ? Number.NaN : Number(m[3]);
+  if (m === null || !(port >= 1 && port <= 65_535)) {
+    throw new EntryApiError('ERR_ENTRY_API_ADDRESS', `the SPIRE server address ${JSON.stringify(address)} is neither a unix socket (unix:///path, /path) nor host:port (port 1-65535; [::1]:8081 for IPv6)`, { address });
+  }
+  return { host: (m[1] ?? m[2]) as string, port };
 }
 
 /**
@@ -164,27 +185,34 @@ export function entryApiTarget(address: string): { target: string; unix: boolean
 export class EntryApiClient {
   /** The server address as given. */
   readonly address: string;
-  readonly #client: grpc.Client;
+  readonly #channel: GrpcChannel;
   readonly #timeoutMs: number;
   readonly #pageSize: number;
+  /** Calls in flight: `close()` rejects each with `ERR_ENTRY_API_CLOSED`. */
+  readonly #inflight = new Set<(err: EntryApiError) => void>();
+  #closed = false;
 
   constructor(options: EntryApiClientOptions) {
     this.address = options.address;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#pageSize = options.pageSize ?? 500;
     const { target, unix } = entryApiTarget(options.address);
-    const g = loadGrpc();
-    let creds: grpc.ChannelCredentials;
-    if (unix) creds = g.credentials.createInsecure();
+    let endpoint: GrpcEndpoint;
+    if (unix) endpoint = { scheme: 'unix', path: target.slice('unix:'.length) };
     else {
       const source = options.x509Source;
       if (source === undefined) {
         throw new EntryApiError('ERR_ENTRY_API_ADDRESS', `the SPIRE server at ${options.address} is TCP: an x509Source with an admin SVID is needed (or use the admin unix socket)`, { address: options.address });
       }
+      const { host, port } = tcpHostPort(target, options.address);
       const td = options.trustDomain ?? source.getX509Svid().id.trustDomain.toString();
-      creds = grpcChannelCredentials(source, authorizeId(`spiffe://${td}/spire/server`));
+      const authorizer = authorizeId(`spiffe://${td}/spire/server`);
+      // Made for each new connection: the current admin SVID and bundles, the server's SVID
+      // verified and authorized in checkServerIdentity (a refusal fails the handshake).
+      const tls = () => ({ ...mtlsClientConnectOptions(source, authorizer), secureContext: clientSecureContext(source, true) });
+      endpoint = { scheme: 'tcp', host, port, tls };
     }
-    this.#client = new g.Client(target, creds);
+    this.#channel = new GrpcChannel(endpoint, { maxMessageBytes: MAX_MESSAGE_BYTES, peer: 'the SPIRE server' });
   }
 
   /**
@@ -199,7 +227,7 @@ export class EntryApiClient {
     const all: ServerEntry[] = [];
     let pageToken = '';
     for (let page = 0; ; page++) {
-      const res = await this.#call('ListEntries', LIST_ENTRIES_REQUEST, LIST_ENTRIES_RESPONSE, { outputMask: options.outputMask, pageSize: this.#pageSize, pageToken });
+      const res = await this.#call('ListEntries', (v) => LIST_ENTRIES_REQUEST.encode(v), (b) => LIST_ENTRIES_RESPONSE.decode(b), { outputMask: options.outputMask, pageSize: this.#pageSize, pageToken });
       all.push(...res.entries);
       if (res.nextPageToken === '' || res.nextPageToken === pageToken) return all;
       if (page > 1_000_000) throw new EntryApiError('ERR_ENTRY_API_RESPONSE', `ListEntries on ${this.address} never ends`, { address: this.address, rpc: 'ListEntries' });
@@ -216,7 +244,7 @@ export class EntryApiClient {
    * ```
    */
   async batchCreate(entries: ServerEntry[]): Promise<EntryResults> {
-    const res = await this.#call('BatchCreateEntry', BATCH_CREATE_ENTRY_REQUEST, BATCH_CREATE_ENTRY_RESPONSE, { entries });
+    const res = await this.#call('BatchCreateEntry', (v) => BATCH_CREATE_ENTRY_REQUEST.encode(v), (b) => BATCH_CREATE_ENTRY_RESPONSE.decode(b), { entries });
     this.#checkCount('BatchCreateEntry', res.results.length, entries.length);
     return res.results;
   }
@@ -230,7 +258,7 @@ export class EntryApiClient {
    * ```
    */
   async batchUpdate(entries: ServerEntry[], inputMask?: EntryMask): Promise<EntryResults> {
-    const res = await this.#call('BatchUpdateEntry', BATCH_UPDATE_ENTRY_REQUEST, BATCH_UPDATE_ENTRY_RESPONSE, { entries, inputMask });
+    const res = await this.#call('BatchUpdateEntry', (v) => BATCH_UPDATE_ENTRY_REQUEST.encode(v), (b) => BATCH_UPDATE_ENTRY_RESPONSE.decode(b), { entries, inputMask });
     this.#checkCount('BatchUpdateEntry', res.results.length, entries.length);
     return res.results;
   }
@@ -244,13 +272,14 @@ export class EntryApiClient {
    * ```
    */
   async batchDelete(ids: string[]): Promise<DeleteResults> {
-    const res = await this.#call('BatchDeleteEntry', BATCH_DELETE_ENTRY_REQUEST, BATCH_DELETE_ENTRY_RESPONSE, { ids });
+    const res = await this.#call('BatchDeleteEntry', (v) => BATCH_DELETE_ENTRY_REQUEST.encode(v), (b) => BATCH_DELETE_ENTRY_RESPONSE.decode(b), { ids });
     this.#checkCount('BatchDeleteEntry', res.results.length, ids.length);
     return res.results;
   }
 
   /**
-   * Closes the channel.
+   * Closes the connection; calls in flight reject with `ERR_ENTRY_API_CLOSED`, and so does every
+   * later call. Idempotent.
    *
    * @example
    * ```ts
@@ -258,7 +287,15 @@ export class EntryApiClient {
    * ```
    */
   close(): void {
-    this.#client.close();
+    if (this.#closed) return;
+    this.#closed = true;
+    const err = this.#closedError();
+    for (const fail of [...this.#inflight]) fail(err);
+    this.#channel.close();
+  }
+
+  #closedError(rpc?: string): EntryApiError {
+    return new EntryApiError('ERR_ENTRY_API_CLOSED', `${rpc === undefined ? 'the' : `${rpc} on the`} Entry API client of the SPIRE server at ${this.address} is closed`, { address: this.address, ...(rpc === undefined ? {} : { rpc }) });
   }
 
   #checkCount(rpc: string, got: number, want: number): void {
@@ -267,34 +304,68 @@ export class EntryApiClient {
     }
   }
 
-  #call<Req, Res>(rpc: string, req: EntryMessageCodec<Req>, res: EntryMessageCodec<Res>, value: Req): Promise<Res> {
-    const g = loadGrpc();
-    return new Promise((resolve, reject) => {
-      this.#client.makeUnaryRequest(
-        `${SERVICE}/${rpc}`,
-        (v: Req) => req.encode(v),
-        (b: Buffer) => res.decode(b),
-        value,
-        new g.Metadata(),
-        { deadline: Date.now() + this.#timeoutMs },
-        (err: grpc.ServiceError | null, out?: Res) => {
-          if (err === null && out !== undefined) resolve(out);
-          else reject(this.#error(rpc, err));
-        },
-      );
+  /**
+   * One unary RPC: sends `value`, resolves with the one response message. The deadline goes to the
+   * server as `grpc-timeout` and is kept by a timer here too (a server or connection that never
+   * answers still ends the call).
+   */
+  #call<Req, Res>(rpc: string, encode: (value: Req) => Uint8Array, decode: (bytes: Buffer) => Res, value: Req): Promise<Res> {
+    if (this.#closed) return Promise.reject(this.#closedError(rpc));
+    return new Promise<Res>((resolve, reject) => {
+      let settled = false;
+      let call: ChannelCall | undefined;
+      let response: { value: Res } | undefined;
+      let extra = false;
+      const settle = (err: EntryApiError | undefined, out?: Res): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.#inflight.delete(fail);
+        call?.cancel();
+        if (err === undefined) resolve(out as Res);
+        else reject(err);
+      };
+      const fail = (err: EntryApiError): void => settle(err);
+      const timer = setTimeout(() => {
+        settle(this.#error(rpc, { code: GrpcStatus.DEADLINE_EXCEEDED, details: `no answer within the deadline of ${this.#timeoutMs} ms` }));
+      }, this.#timeoutMs);
+      this.#inflight.add(fail);
+      try {
+        call = this.#channel.call(
+          { path: `${SERVICE}/${rpc}`, requestSerialize: encode, responseDeserialize: decode },
+          value,
+          {
+            message: (m) => {
+              if (response === undefined) response = { value: m };
+              else extra = true;
+            },
+            status: (status) => {
+              call = undefined; // ended: nothing to cancel
+              if (status.code !== GrpcStatus.OK) settle(this.#error(rpc, status));
+              else if (extra) settle(this.#error(rpc, { code: GrpcStatus.INTERNAL, details: 'the server sent more than one response message to a unary call' }));
+              else if (response === undefined) settle(this.#error(rpc, { code: GrpcStatus.INTERNAL, details: 'the server ended the call without a response message' }));
+              else settle(undefined, response.value);
+            },
+          },
+          { timeoutMs: this.#timeoutMs },
+        );
+      } catch (err) {
+        // The request could not be encoded: nothing was sent.
+        settle(new EntryApiError('ERR_ENTRY_API_CALL_FAILED', `${rpc} on the SPIRE server at ${this.address} failed: the request could not be encoded (${err instanceof Error ? err.message : String(err)})`, { address: this.address, rpc, cause: err }));
+      }
+      if (settled) call?.cancel();
     });
   }
 
-  #error(rpc: string, err: grpc.ServiceError | null): EntryApiError {
-    const g = loadGrpc();
-    const code = err?.code;
-    const details = err?.details ?? err?.message ?? 'no response';
+  #error(rpc: string, status: CallStatus): EntryApiError {
+    const code = status.code;
+    const details = status.details === '' ? grpcStatusName(code) : status.details;
     const where = `${rpc} on the SPIRE server at ${this.address}`;
-    const opts = { address: this.address, rpc, ...(code === undefined ? {} : { grpcCode: code }), cause: err };
-    if (code === g.status.UNAVAILABLE || code === g.status.DEADLINE_EXCEEDED) {
+    const opts = { address: this.address, rpc, grpcCode: code, ...(status.cause === undefined ? {} : { cause: status.cause }) };
+    if (code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.DEADLINE_EXCEEDED) {
       return new EntryApiError('ERR_ENTRY_API_UNAVAILABLE', `${where} failed: the server is not reachable (${details})`, opts);
     }
-    if (code === g.status.PERMISSION_DENIED || code === g.status.UNAUTHENTICATED) {
+    if (code === GrpcStatus.PERMISSION_DENIED || code === GrpcStatus.UNAUTHENTICATED) {
       return new EntryApiError('ERR_ENTRY_API_PERMISSION_DENIED', `${where} was refused: ${details} (an admin SVID or access to the admin socket is needed)`, opts);
     }
     return new EntryApiError('ERR_ENTRY_API_CALL_FAILED', `${where} failed: ${details}`, opts);

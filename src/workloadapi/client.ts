@@ -10,8 +10,9 @@ import type { X509Svid } from '../svid/x509-svid.js';
 import { describeEndpointAddress, type EndpointAddress, resolveEndpointAddress } from './address.js';
 import { type Backoff, exponentialBackoff } from './backoff.js';
 import { type OneShotOptions, runOneShot } from './call.js';
-import { type CallListener, type ChannelCall, GrpcChannel } from './channel.js';
-import { fromGrpcStatus, GrpcStatus, type GrpcStatusLike, WorkloadApiError } from './errors.js';
+import { type CallListener, type ChannelCall, GrpcChannel } from '../internal/grpc/channel.js';
+import { GrpcStatus } from '../internal/grpc/status.js';
+import { fromGrpcStatus, type GrpcStatusLike, WorkloadApiError } from './errors.js';
 import { parseJwtBundlesResponse, parseJwtSvidResponse, parseValidatedJwtSvid } from './jwt-responses.js';
 import { checkLimits, type ResolvedLimits, resolveLimits, type WorkloadApiLimits } from './limits.js';
 import { type Logger, silentLogger } from './logger.js';
@@ -508,7 +509,7 @@ export class WorkloadApiClient {
   /** Starts a call on the channel (created on first use) with the security header. */
   #open<Req, Res>(method: WorkloadApiMethod<Req, Res>, request: Req, listener: CallListener<Res>, timeoutMs?: number): ChannelCall {
     if (this.#closed) throw this.#closedError();
-    this.#channel ??= new GrpcChannel(this.address, { maxMessageBytes: this.#maxMessageBytes, headers: { [SECURITY_HEADER]: 'true' } });
+    this.#channel ??= new GrpcChannel(this.address, { maxMessageBytes: this.#maxMessageBytes, headers: { [SECURITY_HEADER]: 'true' }, peer: 'the Workload API' });
     return this.#channel.call(method, request, listener, { timeoutMs });
   }
 

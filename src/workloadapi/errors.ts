@@ -3,12 +3,13 @@
  * address, {@link WorkloadApiError} for calls), each with a stable `code` and the context needed
  * to act on it, plus the mapping from gRPC statuses to those codes.
  *
- * This file deliberately imports nothing from `@grpc/grpc-js` at run time (the status numbers
- * are fixed by the gRPC protocol), so loading the errors does not load gRPC.
+ * This file imports nothing from `@grpc/grpc-js` (the status numbers are fixed by the gRPC
+ * protocol; the table is `internal/grpc/status.ts`), so loading the errors does not load gRPC.
  *
  * @module
  */
 import { SpiffeError } from '../errors.js';
+import { GrpcStatus, grpcStatusName } from '../internal/grpc/status.js';
 
 /**
  * Codes of {@link EndpointAddressError}; one per rule of the SPIFFE Workload Endpoint standard
@@ -261,61 +262,6 @@ export class WorkloadApiError extends SpiffeError {
  */
 export function malformedResponse(reason: string, cause?: unknown): WorkloadApiError {
   return new WorkloadApiError('ERR_MALFORMED_RESPONSE', `malformed Workload API response: ${reason}`, cause === undefined ? { reason } : { reason, cause });
-}
-
-/** @internal gRPC status names by number (the gRPC protocol's numbering), shared with the CLI. */
-export const GRPC_STATUS_NAMES = [
-  'OK',
-  'CANCELLED',
-  'UNKNOWN',
-  'INVALID_ARGUMENT',
-  'DEADLINE_EXCEEDED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED',
-  'FAILED_PRECONDITION',
-  'ABORTED',
-  'OUT_OF_RANGE',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DATA_LOSS',
-  'UNAUTHENTICATED',
-] as const;
-
-/**
- * The gRPC status numbers spiffe-kit acts on (fixed by the gRPC protocol).
- *
- * @example
- * ```ts
- * if (status.code === GrpcStatus.UNAVAILABLE) retry();
- * ```
- */
-export const GrpcStatus = Object.freeze({
-  OK: 0,
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  UNAUTHENTICATED: 16,
-});
-
-/**
- * The name of a gRPC status code (`14` → `UNAVAILABLE`); unknown numbers read `CODE_<n>`.
- *
- * @example
- * ```ts
- * grpcStatusName(7); // 'PERMISSION_DENIED'
- * ```
- */
-export function grpcStatusName(code: number): string {
-  return GRPC_STATUS_NAMES[code] ?? `CODE_${code}`;
 }
 
 /**

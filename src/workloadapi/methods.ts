@@ -17,7 +17,7 @@ import {
   X509SVIDRequest,
   X509SVIDResponse,
 } from '../gen/workload.js';
-import type { ChannelMethod } from './channel.js';
+import type { ChannelMethod } from '../internal/grpc/channel.js';
 import type { RawValidateJwtSvidResponse } from './messages.js';
 import type { WorkloadApiRpc } from './proto.js';
 

@@ -6,9 +6,10 @@
  *
  * @module
  */
-import type { CallListener, CallStatus, ChannelCall } from './channel.js';
+import type { CallListener, CallStatus, ChannelCall } from '../internal/grpc/channel.js';
+import { GrpcStatus } from '../internal/grpc/status.js';
 import type { Backoff } from './backoff.js';
-import { GrpcStatus, WorkloadApiError } from './errors.js';
+import { WorkloadApiError } from './errors.js';
 import { type Logger, log } from './logger.js';
 import { channels, publish } from '../diagnostics/channels.js';
 

@@ -3,13 +3,15 @@
  * registrar calls, with SPIRE's per-item semantics: ALREADY_EXISTS (with the existing entry) for
  * a similar entry (same spiffe_id + parent_id + selector set), NOT_FOUND for unknown IDs on
  * update and delete, INVALID_ARGUMENT for entries SPIRE refuses, paging with page tokens.
- * Failures can be injected per SPIFFE ID or entry ID.
+ * Failures can be injected per SPIFFE ID or entry ID. With `tls` it listens on loopback TCP with
+ * those (mTLS) credentials instead, and records each caller's certificate.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { connect as tlsConnect } from 'node:tls';
 import {
   BATCH_CREATE_ENTRY_REQUEST,
   BATCH_CREATE_ENTRY_RESPONSE,
@@ -65,6 +67,8 @@ const OK: EntryStatus = { code: 0, message: 'OK' };
 export interface FakeCall {
   readonly rpc: string;
   readonly items: number;
+  /** Over TLS: the serial number of the client's certificate. */
+  readonly peerSerial?: string | undefined;
 }
 
 export class FakeEntryServer {
@@ -80,8 +84,13 @@ export class FakeEntryServer {
   failRpc: { rpc: string; code: grpc.status; details: string } | undefined;
   /** The largest page ListEntries returns, whatever the client asks. */
   maxPageSize = 1000;
+  /** Never answer calls of this RPC (until stop). */
+  hangRpc: string | undefined;
+  /** Over TLS: the loopback port. */
+  port = 0;
   readonly #server: grpc.Server;
   readonly #dir: string;
+  readonly #hung: Array<() => void> = [];
 
   private constructor(server: grpc.Server, dir: string) {
     this.#server = server;
@@ -90,7 +99,8 @@ export class FakeEntryServer {
     this.address = `unix://${this.socket}`;
   }
 
-  static async start(): Promise<FakeEntryServer> {
+  /** With `tls`, on `127.0.0.1:<port>` with those credentials (then `address` is `127.0.0.1:<port>`). */
+  static async start(options: { readonly tls?: grpc.ServerCredentials } = {}): Promise<FakeEntryServer> {
     const dir = mkdtempSync(join(tmpdir(), 'fake-spire-'));
     const server = new grpc.Server();
     const fake = new FakeEntryServer(server, dir);
@@ -100,6 +110,12 @@ export class FakeEntryServer {
       BatchUpdateEntry: fake.#unary('BatchUpdateEntry', (req: BatchEntriesRequest) => fake.#update(req)),
       BatchDeleteEntry: fake.#unary('BatchDeleteEntry', (req: BatchDeleteRequest) => fake.#delete(req)),
     });
+    if (options.tls !== undefined) {
+      fake.port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', options.tls as grpc.ServerCredentials, (err, port) => (err === null ? resolve(port) : reject(err))));
+      (fake as { address: string }).address = `127.0.0.1:${fake.port}`;
+      await untilHandshakes(fake.port);
+      return fake;
+    }
     await new Promise<void>((resolve, reject) => server.bindAsync(`unix:${fake.socket}`, grpc.ServerCredentials.createInsecure(), (err) => (err === null ? resolve() : reject(err))));
     return fake;
   }
@@ -112,6 +128,7 @@ export class FakeEntryServer {
   }
 
   async stop(): Promise<void> {
+    for (const release of this.#hung.splice(0)) release();
     await new Promise<void>((resolve) => this.#server.tryShutdown(() => resolve()));
     rmSync(this.#dir, { recursive: true, force: true });
   }
@@ -119,7 +136,12 @@ export class FakeEntryServer {
   #unary<Req, Res>(rpc: string, handle: (req: Req) => Res): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       const req = call.request as Req & { entries?: unknown[]; ids?: unknown[] };
-      this.calls.push({ rpc, items: req.entries?.length ?? req.ids?.length ?? 0 });
+      const peerSerial = call.getAuthContext().sslPeerCertificate?.serialNumber;
+      this.calls.push({ rpc, items: req.entries?.length ?? req.ids?.length ?? 0, ...(peerSerial === undefined ? {} : { peerSerial }) });
+      if (this.hangRpc === rpc) {
+        this.#hung.push(() => callback({ code: grpc.status.UNAVAILABLE, details: 'the fake server stopped', name: 'Error', message: 'stopped', metadata: new grpc.Metadata() }));
+        return;
+      }
       if (this.failRpc?.rpc === rpc) {
         callback({ code: this.failRpc.code, details: this.failRpc.details, name: 'Error', message: this.failRpc.details, metadata: new grpc.Metadata() });
         return;
@@ -196,4 +218,25 @@ export class FakeEntryServer {
 
 function blank(): ServerEntry {
   return { id: '', spiffeId: '', parentId: '', selectors: [], x509SvidTtl: 0, federatesWith: [], admin: false, downstream: false, expiresAt: 0, dnsNames: [], revisionNumber: 0, storeSvid: false, jwtSvidTtl: 0, hint: '', createdAt: 0 };
+}
+
+/**
+ * grpc-js drops connections until its certificate provider has delivered the first certificates
+ * (asynchronously, after bind): wait until a handshake gets through (the server's certificate
+ * is not checked here, and the server then refuses this client for having none).
+ */
+async function untilHandshakes(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: ['h2'] });
+      socket.once('secureConnect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error(`the fake Entry API on port ${port} never completed a TLS handshake`);
 }

@@ -221,6 +221,14 @@ describe('real SPIRE server: registrar plan / apply', () => {
       expect(err).toBeInstanceOf(EntryApiError);
       expect(err).toMatchObject({ code: 'ERR_ENTRY_API_PERMISSION_DENIED' });
       expect((err as Error).message).toContain(`127.0.0.1:${spire.port}`);
+      // The server is authorized by SPIFFE ID (spiffe://<td>/spire/server): expecting another trust
+      // domain's server refuses the real one in the handshake, and the cause says why.
+      const wrongTd = new EntryApiClient({ address: `127.0.0.1:${spire.port}`, x509Source: admin, trustDomain: 'other.test', timeoutMs: 10_000 });
+      const refused = await wrongTd.listEntries().catch((e: unknown) => e);
+      wrongTd.close();
+      expect(refused).toMatchObject({ code: 'ERR_ENTRY_API_UNAVAILABLE', cause: expect.objectContaining({ code: 'ERR_TLS_UNAUTHORIZED' }) });
+      expect(String((refused as Error).cause)).toContain(`spiffe://${TRUST_DOMAIN}/spire/server`);
+      expect(String((refused as Error).cause)).toContain('spiffe://other.test/spire/server');
       // The CLI over TCP: the admin SVID picked from this process's Workload API.
       const out: string[] = [];
       const io = { stdout: (t: string) => void out.push(t), stderr: (t: string) => void out.push(t), env: {} };

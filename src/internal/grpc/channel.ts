@@ -1,28 +1,49 @@
 /**
- * The Workload API transport: gRPC over `node:http2`, on one plaintext HTTP/2 connection per
- * client (unix socket or TCP), opened on first use and re-opened after the agent closes it.
+ * gRPC over `node:http2`: one HTTP/2 connection per channel, opened on first use and re-opened
+ * after the server closes it; plaintext on a unix socket or TCP, or TLS on TCP with options made
+ * by a function at every new connection (so a rotated SVID is presented by the next connection).
+ * Used by the Workload API client (`workloadapi/client.ts`) and the registrar's SPIRE Server Entry
+ * API client (`registrar/entry-api.ts`); it knows neither.
  *
- * The Workload API needs only a small part of gRPC: unary and server-streaming calls, no
- * compression, no load balancing, no name resolution (the address is a socket path or an IP).
- * `@grpc/grpc-js` costs ≈40 ms to load, which is more than the whole 30 ms budget of the first
- * `X509Source.create()` in a process; `node:http2` is part of Node (see BENCHMARKS.md, "cold
- * start"). What is implemented here is the "gRPC over HTTP/2" wire protocol:
+ * Both need only a small part of gRPC: unary and server-streaming calls, no compression, no load
+ * balancing, no name resolution beyond what `net.connect` does. `@grpc/grpc-js` costs ≈40 ms to
+ * load, more than the whole 30 ms budget of the first `X509Source.create()` in a process;
+ * `node:http2` is part of Node (see BENCHMARKS.md, "cold start"). What is implemented here is the
+ * "gRPC over HTTP/2" wire protocol (grpc/grpc `doc/PROTOCOL-HTTP2.md`):
  *
- * - request: `POST /SpiffeWorkloadAPI/<rpc>` with `content-type: application/grpc`,
- *   `te: trailers`, optional `grpc-timeout`, and extra headers (the security header);
+ * - request: `POST /<service>/<rpc>` with `content-type: application/grpc`, `te: trailers`,
+ *   `:scheme` `http` (plaintext) or `https` (TLS, ALPN `h2`), optional `grpc-timeout`, and extra
+ *   headers (the Workload API's security header);
  * - messages: a 5-byte prefix (compressed flag, big-endian length) and the protobuf bytes;
  * - status: `grpc-status` / `grpc-message` (percent-encoded) in the trailers, or in the headers of
  *   a trailers-only response; an HTTP status other than 200 is mapped as the protocol says;
- * - a stream reset, a lost connection or a GOAWAY before the status are `UNAVAILABLE` (or the code
- *   the reset maps to), so that callers retry.
+ * - a stream reset, a lost connection, a failed TLS handshake or a GOAWAY before the status are
+ *   `UNAVAILABLE` (or the code the reset maps to), so that callers retry; the error behind it is
+ *   the status's `cause`.
  *
  * @module
  */
 import { createRequire } from 'node:module';
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
 import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders, IncomingHttpStatusHeader } from 'node:http2';
-import type { EndpointAddress } from './address.js';
-import { GrpcStatus } from './errors.js';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
+import { GrpcStatus } from './status.js';
+
+/**
+ * Where a {@link GrpcChannel} connects: a unix socket (plaintext), or TCP, plaintext or, with
+ * `tls`, TLS. `tls` is called for every new connection; the channel adds `host`, `port`,
+ * `ALPNProtocols: ['h2']` and (for a host name) `servername`, and drops any `session` (a resumed
+ * session would skip the certificate checks of `checkServerIdentity`). A Workload API
+ * `EndpointAddress` is a `GrpcEndpoint`.
+ *
+ * @example
+ * ```ts
+ * const endpoint: GrpcEndpoint = { scheme: 'tcp', host: 'spire-server', port: 8081, tls: () => mtlsOptions() };
+ * ```
+ */
+export type GrpcEndpoint =
+  | { readonly scheme: 'unix'; readonly path: string }
+  | { readonly scheme: 'tcp'; readonly host: string; readonly port: number; readonly tls?: (() => ConnectionOptions) | undefined };
 
 /**
  * How a call ended: a gRPC status code and its details.
@@ -85,7 +106,7 @@ export interface ChannelMethod<Req, Res> {
  *
  * @example
  * ```ts
- * const options: GrpcChannelOptions = { maxMessageBytes: 16 * 1024 * 1024, headers: { 'workload.spiffe.io': 'true' } };
+ * const options: GrpcChannelOptions = { maxMessageBytes: 16 * 1024 * 1024, headers: { 'workload.spiffe.io': 'true' }, peer: 'the Workload API' };
  * ```
  */
 export interface GrpcChannelOptions {
@@ -93,6 +114,8 @@ export interface GrpcChannelOptions {
   readonly maxMessageBytes: number;
   /** Headers (gRPC metadata) sent with every call. */
   readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** Who is at the other end, for messages (`the connection to <peer> was lost …`); default `the server`. */
+  readonly peer?: string | undefined;
 }
 
 /**
@@ -119,33 +142,43 @@ function http2(): typeof import('node:http2') {
   return http2Module;
 }
 
+let tlsModule: typeof import('node:tls') | undefined;
+function tls(): typeof import('node:tls') {
+  tlsModule ??= createRequire(import.meta.url)('node:tls') as typeof import('node:tls');
+  return tlsModule;
+}
+
 /**
- * A gRPC client channel over `node:http2` to one Workload API address. Calls share one HTTP/2
- * connection, opened on first use; when the agent closes it, sends GOAWAY or the connection fails,
- * the calls on it end with `UNAVAILABLE` and the next call opens a new one. The connection keeps
- * the process alive only while calls are open. Internal to the Workload API client.
+ * A gRPC client channel over `node:http2` to one endpoint. Calls share one HTTP/2 connection,
+ * opened on first use; when the server closes it, sends GOAWAY or the connection fails, the calls
+ * on it end with `UNAVAILABLE` and the next call opens a new one (with fresh TLS options). The
+ * connection keeps the process alive only while calls are open.
  *
  * @example
  * ```ts
- * const channel = new GrpcChannel(parseEndpointAddress('unix:///tmp/agent.sock'), { maxMessageBytes: 1 << 24 });
+ * const channel = new GrpcChannel(parseEndpointAddress('unix:///tmp/agent.sock'), { maxMessageBytes: 1 << 24, peer: 'the Workload API' });
  * const call = channel.call(workloadApiService().FetchX509SVID, {}, { message: console.log, status: console.log });
  * channel.close();
  * ```
  */
 export class GrpcChannel {
-  readonly #address: EndpointAddress;
+  readonly #endpoint: GrpcEndpoint;
   readonly #authority: string;
+  readonly #scheme: 'http' | 'https';
   readonly #maxMessageBytes: number;
   readonly #headers: Readonly<Record<string, string>>;
+  readonly #peer: string;
   readonly #open = new Map<ClientHttp2Session, number>();
   #session: ClientHttp2Session | undefined;
   #closed = false;
 
-  constructor(address: EndpointAddress, options: GrpcChannelOptions) {
-    this.#address = address;
-    this.#authority = address.scheme === 'unix' ? 'localhost' : address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+  constructor(endpoint: GrpcEndpoint, options: GrpcChannelOptions) {
+    this.#endpoint = endpoint;
+    this.#authority = endpoint.scheme === 'unix' ? 'localhost' : endpoint.host.includes(':') ? `[${endpoint.host}]:${endpoint.port}` : `${endpoint.host}:${endpoint.port}`;
+    this.#scheme = endpoint.scheme === 'tcp' && endpoint.tls !== undefined ? 'https' : 'http';
     this.#maxMessageBytes = options.maxMessageBytes;
     this.#headers = options.headers ?? {};
+    this.#peer = options.peer ?? 'the server';
   }
 
   /**
@@ -161,10 +194,16 @@ export class GrpcChannel {
   call<Req, Res>(method: ChannelMethod<Req, Res>, request: Req, listener: CallListener<Res>, options: ChannelCallOptions = {}): ChannelCall {
     if (this.#closed) throw new Error('the gRPC channel is closed');
     const body = method.requestSerialize(request);
-    const session = this.#currentSession();
+    let session: ClientHttp2Session;
+    try {
+      session = this.#currentSession();
+    } catch (err) {
+      // No connection could be started (the TLS options could not be made, a bad address).
+      return failLater(listener, err);
+    }
     const headers: Record<string, string> = {
       ':method': 'POST',
-      ':scheme': 'http',
+      ':scheme': this.#scheme,
       ':path': method.path,
       ':authority': this.#authority,
       'content-type': 'application/grpc',
@@ -180,14 +219,9 @@ export class GrpcChannel {
     } catch (err) {
       // The session went away between the check and the request (destroyed, GOAWAY received).
       this.#release(session);
-      const details = err instanceof Error ? err.message : String(err);
-      let cancelled = false;
-      queueMicrotask(() => {
-        if (!cancelled) listener.status({ code: GrpcStatus.UNAVAILABLE, details, ...(err instanceof Error ? { cause: err } : {}) });
-      });
-      return { cancel: () => void (cancelled = true) };
+      return failLater(listener, err);
     }
-    const call = new StreamCall<Res>(session, stream, method.responseDeserialize, listener, this.#maxMessageBytes, () => this.#release(session));
+    const call = new StreamCall<Res>(session, stream, method.responseDeserialize, listener, this.#maxMessageBytes, this.#peer, () => this.#release(session));
     stream.end(frame(body));
     return call;
   }
@@ -212,9 +246,8 @@ export class GrpcChannel {
   #currentSession(): ClientHttp2Session {
     const current = this.#session;
     if (current !== undefined && !current.closed && !current.destroyed) return current;
-    const address = this.#address;
-    const session = http2().connect(`http://${this.#authority}`, {
-      createConnection: (): Socket => (address.scheme === 'unix' ? netConnect({ path: address.path }) : netConnect({ host: address.host, port: address.port, noDelay: true })),
+    const session = http2().connect(`${this.#scheme}://${this.#authority}`, {
+      createConnection: () => this.#connect(),
       settings: { enablePush: false, initialWindowSize: STREAM_WINDOW },
     });
     const forget = (): void => {
@@ -236,6 +269,34 @@ export class GrpcChannel {
     });
     this.#session = session;
     return session;
+  }
+
+  /** The socket of a new connection; TLS options are made now, for this connection only. */
+  #connect(): Socket {
+    const endpoint = this.#endpoint;
+    if (endpoint.scheme === 'unix') return netConnect({ path: endpoint.path });
+    if (endpoint.tls === undefined) return netConnect({ host: endpoint.host, port: endpoint.port, noDelay: true });
+    const options: ConnectionOptions = { ...endpoint.tls(), host: endpoint.host, port: endpoint.port, ALPNProtocols: ['h2'] };
+    delete options.session;
+    if (options.servername === undefined && isIP(endpoint.host) === 0) options.servername = endpoint.host;
+    // gRPC needs HTTP/2 negotiated by ALPN (doc/PROTOCOL-HTTP2.md): checked in checkServerIdentity,
+    // after the caller's own check, so that a refusal fails the handshake the way a bad
+    // certificate does. (Destroying the socket in a 'secureConnect' listener instead crashes Node
+    // 20: http2 then sets up a session on the destroyed socket.) Node calls it only with
+    // `rejectUnauthorized` (the default) on a verified chain.
+    const check = options.checkServerIdentity ?? tls().checkServerIdentity;
+    const peer = this.#peer;
+    const authority = this.#authority;
+    options.checkServerIdentity = (hostname, cert) => {
+      const refused = check(hostname, cert);
+      if (refused !== undefined) return refused;
+      // Called during the handshake, after `socket` below is set.
+      const alpn = socket.alpnProtocol;
+      return alpn === 'h2' ? undefined : new Error(`${peer} at ${authority} did not negotiate HTTP/2 (ALPN ${typeof alpn === 'string' ? JSON.stringify(alpn) : 'none'})`);
+    };
+    const socket: TLSSocket = tls().connect(options);
+    socket.setNoDelay(true);
+    return socket;
   }
 
   /** A session keeps the process alive while it has open calls. */
@@ -263,6 +324,7 @@ class StreamCall<T> implements ChannelCall {
   readonly #decode: (bytes: Buffer) => T;
   readonly #listener: CallListener<T>;
   readonly #max: number;
+  readonly #peer: string;
   readonly #onDone: () => void;
   #done = false;
   #status: CallStatus | undefined;
@@ -274,12 +336,13 @@ class StreamCall<T> implements ChannelCall {
   #buffered = 0;
   #need = -1;
 
-  constructor(session: ClientHttp2Session, stream: ClientHttp2Stream, decode: (bytes: Buffer) => T, listener: CallListener<T>, max: number, onDone: () => void) {
+  constructor(session: ClientHttp2Session, stream: ClientHttp2Stream, decode: (bytes: Buffer) => T, listener: CallListener<T>, max: number, peer: string, onDone: () => void) {
     this.#session = session;
     this.#stream = stream;
     this.#decode = decode;
     this.#listener = listener;
     this.#max = max;
+    this.#peer = peer;
     this.#onDone = onDone;
     stream.on('response', (headers) => this.#onResponse(headers));
     stream.on('data', (chunk: Buffer) => this.#onData(chunk));
@@ -404,7 +467,7 @@ class StreamCall<T> implements ChannelCall {
       return { code: GrpcStatus.UNAVAILABLE, details: cause.message, cause };
     }
     // A lost connection closes its streams with CANCEL and no error.
-    if (this.#session.destroyed) return { code: GrpcStatus.UNAVAILABLE, details: 'the connection to the Workload API was lost before the call ended' };
+    if (this.#session.destroyed) return { code: GrpcStatus.UNAVAILABLE, details: `the connection to ${this.#peer} was lost before the call ended` };
     if (rst !== undefined && rst !== constants.NGHTTP2_NO_ERROR) return rstStatus(rst, `Received RST_STREAM with code ${rst}`);
     if (this.#httpStatus === undefined) return { code: GrpcStatus.UNAVAILABLE, details: 'the connection closed before the server answered' };
     return { code: GrpcStatus.UNKNOWN, details: 'the server ended the call without a gRPC status' };
@@ -424,6 +487,16 @@ class StreamCall<T> implements ChannelCall {
     const stream = this.#stream;
     if (!stream.destroyed && !stream.closed) stream.close(http2().constants.NGHTTP2_CANCEL);
   }
+}
+
+/** A call that could not start: its listener hears `UNAVAILABLE` (with the error as cause) in a microtask, unless cancelled. */
+function failLater(listener: CallListener<unknown>, err: unknown): ChannelCall {
+  const details = err instanceof Error ? err.message : String(err);
+  let cancelled = false;
+  queueMicrotask(() => {
+    if (!cancelled) listener.status({ code: GrpcStatus.UNAVAILABLE, details, ...(err instanceof Error ? { cause: err } : {}) });
+  });
+  return { cancel: () => void (cancelled = true) };
 }
 
 /** The 5-byte prefix and the message, in one buffer. */
