@@ -13,11 +13,9 @@ import {
   defineEntries,
   docker,
   findManifest,
-  goDuration,
   k8s,
   loadManifest,
   ManifestError,
-  parseTtl,
   RegistrarValidationError,
   selector,
   selectorString,
@@ -26,6 +24,7 @@ import {
   validateManifest,
   type ValidationIssue,
 } from '../src/registrar/index.js';
+import { goDuration, parseTtl } from '../src/registrar/duration.js';
 
 const PARENT = 'spiffe://example.org/spire/agent/join_token/abc';
 const ok = { spiffeId: 'spiffe://example.org/web', parentId: PARENT, selectors: ['unix:uid:1000'] };
