@@ -175,7 +175,6 @@ export {
   mtlsClientOptions,
   mtlsServerOptions,
   type PeerCarrier,
-  peerCertificateChain,
   peerSpiffeId,
   spiffeCheckServerIdentity,
   type SpiffeClientOptions,

@@ -24,9 +24,9 @@ import {
   renderEntryCreateData,
   renderK8sRegistrarLabel,
   renderK8sRegistrarServiceAccount,
-  shellQuote,
   unix,
 } from '../src/registrar/index.js';
+import { shellQuote } from '../src/registrar/shell-quote.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/registrar/', import.meta.url));
 const goldenDir = join(fixtures, 'golden');

@@ -13,11 +13,9 @@ import {
   defineEntries,
   docker,
   findManifest,
-  goDuration,
   k8s,
   loadManifest,
   ManifestError,
-  parseTtl,
   RegistrarValidationError,
   selector,
   selectorString,
@@ -26,6 +24,8 @@ import {
   validateManifest,
   type ValidationIssue,
 } from '../src/registrar/index.js';
+import { formatGoDuration } from '../src/internal/duration.js';
+import { parseTtl } from '../src/registrar/duration.js';
 
 const PARENT = 'spiffe://example.org/spire/agent/join_token/abc';
 const ok = { spiffeId: 'spiffe://example.org/web', parentId: PARENT, selectors: ['unix:uid:1000'] };
@@ -179,7 +179,7 @@ describe('TTLs, DNS names, federatesWith, hint, flags', () => {
     expect(parseTtl('1d2h3m4s')).toEqual({ seconds: 93784 });
     expect(parseTtl('3600')).toEqual({ seconds: 3600 });
     expect(parseTtl(2 ** 31 - 1)).toEqual({ seconds: 2 ** 31 - 1 });
-    expect([0, 59, 60, 3600, 5400, 86400].map(goDuration)).toEqual(['0s', '59s', '1m0s', '1h0m0s', '1h30m0s', '24h0m0s']);
+    expect([0, 59, 60, 3600, 5400, 86400].map(formatGoDuration)).toEqual(['0s', '59s', '1m0s', '1h0m0s', '1h30m0s', '24h0m0s']);
     expect(codes(issuesOf({ jwtSvidTtl: -300 }))).toEqual(['entries[0].jwtSvidTtl ERR_REGISTRAR_TTL']);
     expect(codes(issuesOf({ x509SvidTtl: undefined }, { defaults: { x509SvidTtl: 'soon' } }))).toEqual(['defaults.x509SvidTtl ERR_REGISTRAR_TTL']);
   });
@@ -381,6 +381,8 @@ describe('the published JSON Schema agrees with the validator', () => {
     expect(['spiffe://example.org', 'spiffe://Example.org/a', 'spiffe://example.org/a/'].some((s) => id.test(s))).toBe(false);
     expect(['1h', '90s', '1h30m', '3600'].every((s) => ttl.test(s) && 'seconds' in parseTtl(s))).toBe(true);
     expect(['1x', '-5s', '1h 30m'].some((s) => ttl.test(s))).toBe(false);
+    expect(['1.5h', '90000ms', '2d', '1d2h3m4s', '.5m'].every((s) => ttl.test(s) && 'seconds' in parseTtl(s))).toBe(true);
+    expect(['1.5.5s', '1h30', '', '+1h', '1e3', '\u0661s', '.'].filter((s) => ttl.test(s) || 'seconds' in parseTtl(s))).toEqual([]);
     expect(sel.test('k8s:ns:shop') && !sel.test('nocolon') && !sel.test(':x')).toBe(true);
   });
 

@@ -28,7 +28,6 @@ import {
   matchOneOf,
   mtlsClientOptions,
   mtlsServerOptions,
-  peerCertificateChain,
   peerSpiffeId,
   SpiffeId,
   spiffeCheckServerIdentity,
@@ -40,6 +39,7 @@ import {
   verifyTlsPeer,
   X509Source,
 } from '../src/index.js';
+import { peerCertificateChain } from '../src/tls/verify-peer.js';
 import {
   grpcAuthInterceptor,
   grpcChannelCredentials,

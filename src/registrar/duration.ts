@@ -1,9 +1,12 @@
 /**
- * TTLs of registration entries: seconds as a number, or a Go-style duration string (`"1h"`,
- * `"90s"`, `"1h30m"`), bounded by what SPIRE stores (a non-negative int32 of seconds).
+ * TTLs of registration entries: seconds as a number, or a duration string of spiffe-kit's one
+ * grammar (`src/internal/duration.ts`: Go's `time.ParseDuration` units, plus `d` and bare seconds,
+ * e.g. `"1h"`, `"90s"`, `"1h30m"`, `"3600"`), in whole seconds, bounded by what SPIRE stores (a
+ * non-negative int32 of seconds).
  *
  * @module
  */
+import { DurationError, parseDuration } from '../internal/duration.js';
 
 /**
  * The largest TTL SPIRE stores, in seconds (int32).
@@ -15,17 +18,13 @@
  */
 export const MAX_TTL_SECONDS = 0x7fffffff;
 
-const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3_600, d: 86_400 };
-const DURATION = /^(?:(\d{1,10})(d|h|m|s))+$/;
-const PART = /(\d{1,10})(d|h|m|s)/g;
-
 /**
  * Parses a TTL into whole seconds, or returns a reason why it is not one.
  *
  * @example
  * ```ts
  * parseTtl('1h30m'); // { seconds: 5400 }
- * parseTtl(-1);      // { error: 'must not be negative' }
+ * parseTtl(-1);      // { error: 'must not be negative, got -1' }
  * ```
  */
 export function parseTtl(value: unknown): { seconds: number } | { error: string } {
@@ -36,29 +35,12 @@ export function parseTtl(value: unknown): { seconds: number } | { error: string 
     return { seconds: value };
   }
   if (typeof value !== 'string') return { error: `must be seconds (a number) or a duration such as "1h", got ${value === null ? 'null' : typeof value}` };
-  const text = value.trim();
-  if (/^\d{1,10}$/.test(text)) return parseTtl(Number(text));
-  if (!DURATION.test(text)) return { error: `${JSON.stringify(value.slice(0, 40))} is not a duration (use seconds or units d, h, m, s as in "1h30m")` };
-  let seconds = 0;
-  for (const m of text.matchAll(PART)) seconds += Number(m[1]) * (UNIT_SECONDS[m[2] ?? 's'] ?? 1);
-  return parseTtl(seconds);
-}
-
-/**
- * Formats seconds as a Go `time.Duration` string (`3600` → `"1h0m0s"`), the form Kubernetes
- * `metav1.Duration` fields print.
- *
- * @example
- * ```ts
- * goDuration(90); // '1m30s'
- * ```
- */
-export function goDuration(seconds: number): string {
-  if (seconds === 0) return '0s';
-  const h = Math.floor(seconds / 3_600);
-  const m = Math.floor((seconds % 3_600) / 60);
-  const s = seconds % 60;
-  if (h > 0) return `${h}h${m}m${s}s`;
-  if (m > 0) return `${m}m${s}s`;
-  return `${s}s`;
+  try {
+    return { seconds: parseDuration(value, { unit: 's', max: MAX_TTL_SECONDS, days: true, whole: true }) };
+  } catch (err) {
+    if (!(err instanceof DurationError)) throw err;
+    if (err.code === 'ERR_DURATION_RANGE') return { error: `${err.message}, SPIRE's limit (int32)` };
+    if (err.code === 'ERR_DURATION_UNIT' || err.code === 'ERR_DURATION_PRECISION') return { error: err.message };
+    return { error: `${err.message} (use seconds, or a duration such as "1h30m")` };
+  }
 }

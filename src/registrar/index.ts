@@ -22,15 +22,17 @@
  * Manifest and validation errors, with stable codes and the path of every problem.
  * @module spiffe-kit/registrar
  */
+// The public surface of `spiffe-kit/registrar`, name by name: what an application or a tool calls to
+// declare, validate, render, plan/apply and self-check entries. The helpers these use (shell quoting,
+// TTL grammar, entry keys and diffs, per-rule checks) are internal: import them from their module.
 export type { EntryDeclaration, EntryDefaults, FederatedTrustDomain, FederationDeclaration, LabelSelector, Registration, RegistrarManifest, RegistrationEntry, Selector } from './types.js';
 export { ManifestError, type ManifestErrorCode, RegistrarValidationError, type ValidationIssue, type ValidationIssueCode } from './errors.js';
-export { docker, k8s, selector, selectorProblem, selectorString, systemd, unix } from './selectors.js';
-export { goDuration, MAX_TTL_SECONDS, parseTtl } from './duration.js';
-export { assertValidManifest, dnsNameProblem, MAX_HINT_LENGTH, validateManifest, type ValidationResult } from './validate.js';
+export { docker, k8s, selector, selectorString, systemd, unix } from './selectors.js';
+export { MAX_TTL_SECONDS } from './duration.js';
+export { assertValidManifest, MAX_HINT_LENGTH, validateManifest, type ValidationResult } from './validate.js';
 export { defineEntries } from './define.js';
 export { DEFAULT_MANIFEST_NAMES, findManifest, loadManifest, parseManifestText, readManifest } from './manifest.js';
-export { DEFAULT_OWNER_PREFIX, entryKey, isOwnedEntryId, OWNER_PREFIX_PATTERN, ownedEntryId, selectorStrings } from './owner.js';
-export { shellQuote } from './shell-quote.js';
+export { DEFAULT_OWNER_PREFIX, isOwnedEntryId, ownedEntryId } from './owner.js';
 export { entryCreateArgs, renderEntryCreateCommands, renderEntryCreateData, type SpireCliInput, type SpireCliRenderOptions } from './render-spire-cli.js';
 export { clusterFederatedTrustDomain, clusterSpiffeId, clusterStaticEntry, type K8sRenderOptions, type RenderedFile, renderClusterFederatedTrustDomains, renderClusterSpiffeIds, renderClusterStaticEntries } from './render-k8s.js';
 export {
@@ -44,10 +46,9 @@ export {
   type SkippedEntry,
 } from './render-legacy.js';
 export { render, RENDER_FORMATS, type RenderFormat, type RenderOptions, type RenderOutput } from './render.js';
-export { EntryApiClient, type EntryApiClientOptions, EntryApiError, type EntryApiErrorCode, entryApiTarget, type DeleteResults, type EntryResults } from './entry-api.js';
+export { EntryApiClient, type EntryApiClientOptions, EntryApiError, type EntryApiErrorCode, type DeleteResults, type EntryResults } from './entry-api.js';
 export { emptyServerEntry, type EntryMask, type EntryMaskField, type EntryStatus, type ServerEntry } from './entry-codec.js';
 export {
-  diffEntry,
   type EntryLister,
   type FieldChange,
   formatPlan,
@@ -61,8 +62,6 @@ export {
   type PlannedUpdate,
   type PlanOptions,
   planToJson,
-  toServerEntry,
-  updateMask,
 } from './plan.js';
 export { apply, type ApplyOptions, type ApplyResult, type EntryWriter, formatApplyResult, type ItemOutcome, type ItemOutcomeKind, ItemStatus } from './apply.js';
 export { checkDeclaredIdentities, type IdentityCheck, type SelfCheckReport, type SvidLister } from './self-check.js';

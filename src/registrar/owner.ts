@@ -6,6 +6,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
+import { selectorStrings } from './selectors.js';
 import type { Selector } from './types.js';
 
 /**
@@ -30,10 +31,6 @@ export const DEFAULT_OWNER_PREFIX = 'spiffe-kit.';
  */
 export const OWNER_PREFIX_PATTERN = /^[A-Za-z0-9._-]{1,200}$/;
 
-function sortedSelectors(selectors: readonly Selector[]): string[] {
-  return [...new Set(selectors.map((s) => `${s.type}:${s.value}`))].sort();
-}
-
 /**
  * The matching key of an entry: SPIFFE ID, parent ID and the sorted selector set (what SPIRE
  * calls a "similar" entry).
@@ -44,7 +41,7 @@ function sortedSelectors(selectors: readonly Selector[]): string[] {
  * ```
  */
 export function entryKey(e: { readonly spiffeId: string | undefined; readonly parentId: string | undefined; readonly selectors: readonly Selector[] }): string {
-  return JSON.stringify([e.spiffeId ?? '', e.parentId ?? '', sortedSelectors(e.selectors)]);
+  return JSON.stringify([e.spiffeId ?? '', e.parentId ?? '', selectorStrings(e.selectors)]);
 }
 
 /**
@@ -58,18 +55,6 @@ export function entryKey(e: { readonly spiffeId: string | undefined; readonly pa
  */
 export function ownedEntryId(ownerPrefix: string, entry: { readonly spiffeId: string | undefined; readonly parentId: string | undefined; readonly selectors: readonly Selector[] }): string {
   return `${ownerPrefix}${createHash('sha256').update(entryKey(entry)).digest('hex').slice(0, 32)}`;
-}
-
-/**
- * The selectors of an entry as sorted `type:value` strings, without duplicates.
- *
- * @example
- * ```ts
- * selectorStrings([{ type: 'k8s', value: 'sa:web' }, { type: 'k8s', value: 'ns:shop' }]); // ['k8s:ns:shop', 'k8s:sa:web']
- * ```
- */
-export function selectorStrings(selectors: readonly Selector[]): string[] {
-  return sortedSelectors(selectors);
 }
 
 /**

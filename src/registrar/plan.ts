@@ -13,7 +13,8 @@
  * @module
  */
 import { emptyServerEntry, type EntryMask, type ServerEntry } from './entry-codec.js';
-import { DEFAULT_OWNER_PREFIX, entryKey, isOwnedEntryId, OWNER_PREFIX_PATTERN, ownedEntryId, selectorStrings } from './owner.js';
+import { DEFAULT_OWNER_PREFIX, entryKey, isOwnedEntryId, OWNER_PREFIX_PATTERN, ownedEntryId } from './owner.js';
+import { selectorStrings } from './selectors.js';
 import type { Registration, RegistrationEntry, Selector } from './types.js';
 
 /**

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { goDuration } from './duration.js';
+import { formatGoDuration } from '../internal/duration.js';
 import type { FederatedTrustDomain, Registration, RegistrationEntry } from './types.js';
 import { toK8sYaml } from './yaml-out.js';
 
@@ -62,8 +62,8 @@ export function clusterStaticEntry(e: RegistrationEntry, options: K8sRenderOptio
     parentID: e.parentId,
     selectors: e.selectors.map((s) => `${s.type}:${s.value}`),
   };
-  if (e.x509SvidTtl !== 0) spec['x509SVIDTTL'] = goDuration(e.x509SvidTtl);
-  if (e.jwtSvidTtl !== 0) spec['jwtSVIDTTL'] = goDuration(e.jwtSvidTtl);
+  if (e.x509SvidTtl !== 0) spec['x509SVIDTTL'] = formatGoDuration(e.x509SvidTtl);
+  if (e.jwtSvidTtl !== 0) spec['jwtSVIDTTL'] = formatGoDuration(e.jwtSvidTtl);
   if (e.dnsNames.length > 0) spec['dnsNames'] = [...e.dnsNames];
   common(e, spec);
   if (options.className !== undefined) spec['className'] = options.className;
@@ -106,8 +106,8 @@ export function clusterSpiffeId(e: RegistrationEntry, options: K8sRenderOptions 
   if (e.namespaceSelector !== undefined) spec['namespaceSelector'] = e.namespaceSelector;
   if (e.selectors.length > 0) spec['workloadSelectorTemplates'] = e.selectors.map((s) => `${s.type}:${s.value}`);
   if (e.dnsNames.length > 0) spec['dnsNameTemplates'] = [...e.dnsNames];
-  if (e.x509SvidTtl !== 0) spec['ttl'] = goDuration(e.x509SvidTtl);
-  if (e.jwtSvidTtl !== 0) spec['jwtTtl'] = goDuration(e.jwtSvidTtl);
+  if (e.x509SvidTtl !== 0) spec['ttl'] = formatGoDuration(e.x509SvidTtl);
+  if (e.jwtSvidTtl !== 0) spec['jwtTtl'] = formatGoDuration(e.jwtSvidTtl);
   common(e, spec);
   if (options.className !== undefined) spec['className'] = options.className;
   return { apiVersion: API_VERSION, kind: 'ClusterSPIFFEID', metadata: { name: e.name }, spec };

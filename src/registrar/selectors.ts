@@ -124,6 +124,19 @@ export function selectorString(s: Selector): string {
   return `${s.type}:${s.value}`;
 }
 
+/**
+ * The selectors of an entry as sorted `type:value` strings, without duplicates: the selector set
+ * SPIRE compares.
+ *
+ * @example
+ * ```ts
+ * selectorStrings([{ type: 'k8s', value: 'sa:web' }, { type: 'k8s', value: 'ns:shop' }]); // ['k8s:ns:shop', 'k8s:sa:web']
+ * ```
+ */
+export function selectorStrings(selectors: readonly Selector[]): string[] {
+  return [...new Set(selectors.map(selectorString))].sort();
+}
+
 // What the value of a selector of a known type must look like (key → value rule).
 type ValueRule = RegExp | undefined;
 const ANY = /^.+$/s;

@@ -13,7 +13,8 @@ import { spiffeCheckServerIdentity } from './check-server-identity.js';
 import { TlsError } from './errors.js';
 import { MIN_TLS_VERSION } from './min-version.js';
 import { setPeerSpiffeId } from './peer-identity.js';
-import { type TrustSource, type X509TlsSource, svidPem, trustedAuthoritiesPem } from './source.js';
+import { svidPem, trustedAuthoritiesPem } from './source-pem.js';
+import type { TrustSource, X509TlsSource } from './source.js';
 
 /**
  * Options for a TLS client (`tls.connect`, `https.request`, `http2.connect`).

@@ -6,7 +6,7 @@
  */
 export { type Authorizer, authorizeAny, authorizeId, authorizeMatching, authorizeMemberOf, authorizeOneOf } from './authorizer.js';
 export { AuthorizationError, TlsError, type TlsErrorCode } from './errors.js';
-export { peerCertificateChain, verifyPeerChain, verifyTlsPeer } from './verify-peer.js';
+export { verifyPeerChain, verifyTlsPeer } from './verify-peer.js';
 export { type PeerCarrier, peerSpiffeId } from './peer-identity.js';
 export type { TrustSource, X509SvidSource, X509TlsSource } from './source.js';
 export { spiffeCheckServerIdentity } from './check-server-identity.js';

@@ -12,7 +12,8 @@ import { constants } from 'node:crypto';
 import { type SecureContext, type SecureContextOptions, Server, type TlsOptions } from 'node:tls';
 import { TlsError } from './errors.js';
 import { MIN_TLS_VERSION } from './min-version.js';
-import { type TrustSource, type X509SvidSource, type X509TlsSource, svidPem, trustedAuthoritiesPem } from './source.js';
+import { svidPem, trustedAuthoritiesPem } from './source-pem.js';
+import type { TrustSource, X509SvidSource, X509TlsSource } from './source.js';
 
 /**
  * Options for a TLS server (`tls.createServer`, `https.createServer`, `http2.createSecureServer`,

@@ -1,5 +1,5 @@
 /**
- * The tiny source interfaces the TLS helpers need, and how PEM material is taken from them.
+ * The tiny source interfaces the TLS helpers need (their PEM forms are in `source-pem.ts`).
  *
  * @module
  */
@@ -46,43 +46,3 @@ export type TrustSource = X509BundleSource &
  * ```
  */
 export type X509TlsSource = X509SvidSource & TrustSource;
-
-const pemByBundle = new WeakMap<readonly Buffer[], string>();
-
-function bundlePem(bundle: X509Bundle): string {
-  const key = bundle.x509AuthoritiesDer;
-  let pem = pemByBundle.get(key);
-  if (pem === undefined) {
-    pem = bundle.toPem();
-    pemByBundle.set(key, pem);
-  }
-  return pem;
-}
-
-/** @internal The PEM of every trusted authority, one string per bundle. */
-export function trustedAuthoritiesPem(source: TrustSource): string[] {
-  let list: readonly X509Bundle[];
-  if (typeof (source as { bundles?: unknown }).bundles === 'function') {
-    list = (source as { bundles(): readonly X509Bundle[] }).bundles();
-  } else if (typeof (source as { bundles?: unknown }).bundles === 'object') {
-    list = (source as { bundles: { bundles(): readonly X509Bundle[] } }).bundles.bundles();
-  } else if (typeof (source as { x509Bundles?: unknown }).x509Bundles === 'object') {
-    list = (source as { x509Bundles: { bundles(): readonly X509Bundle[] } }).x509Bundles.bundles();
-  } else {
-    list = [source as unknown as X509Bundle];
-  }
-  return list.filter((b) => b.x509AuthoritiesDer.length > 0).map(bundlePem);
-}
-
-const pemBySvid = new WeakMap<X509Svid, { cert: string; key: string }>();
-
-/** @internal The SVID as PEM cert chain + PKCS#8 key, cached per SVID object. */
-export function svidPem(svid: X509Svid): { cert: string; key: string } {
-  let pem = pemBySvid.get(svid);
-  if (pem === undefined) {
-    const m = svid.marshal();
-    pem = { cert: m.certificates, key: m.privateKey };
-    pemBySvid.set(svid, pem);
-  }
-  return pem;
-}

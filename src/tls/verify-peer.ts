@@ -100,11 +100,15 @@ function authorize(verdict: Verdict, authorizer: Authorizer): SpiffeId {
  * an `AuthorizationError` (the authorizer threw one, returned `false`, or returned anything
  * else than `true`; what it threw is the `cause`).
  * Successful verifications are remembered by leaf (see the module notes), so a returning peer
- * costs a lookup and the authorizer.
+ * costs a lookup and the authorizer. For the peer of a `TLSSocket`, use {@link verifyTlsPeer};
+ * this is for a chain that comes from elsewhere (a proxy that forwards the client's chain, another
+ * transport).
  *
+ * @param chain - the presented certificates as DER, leaf first.
  * @example
  * ```ts
- * const id = verifyPeerChain(peerCertificateChain(socket.getPeerCertificate(true)), source, authorizeAny());
+ * const chain = [leafDer, intermediateDer]; // DER, leaf first
+ * const id = verifyPeerChain(chain, source, authorizeMemberOf('example.org'));
  * ```
  */
 export function verifyPeerChain(chain: readonly Buffer[], bundles: X509BundleSource, authorizer: Authorizer): SpiffeId {

@@ -10,6 +10,7 @@ import { SpiffeId } from '../../spiffeid/spiffe-id.js';
 import { TrustDomain } from '../../spiffeid/trust-domain.js';
 import { EndpointAddressError } from '../../workloadapi/errors.js';
 import { type EndpointAddress, resolveEndpointAddress } from '../../workloadapi/address.js';
+import { DurationError, parseDuration as parseDurationText } from '../duration.js';
 import { CliUsageError, type CliIo } from './io.js';
 
 /**
@@ -42,8 +43,6 @@ export function parseFlags(args: readonly string[], options: OptionTable, synops
   }
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-
 /**
  * Largest duration accepted, in ms (what `setTimeout` can wait, about 24.8 days).
  *
@@ -55,11 +54,12 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_0
 export const MAX_DURATION_MS = 0x7fffffff;
 
 /**
- * Parses a duration: Go-style units (`500ms`, `5s`, `2m`, `1h30m`) or a bare number of seconds
- * (`30`, `0.5`). Returns milliseconds.
+ * Parses a duration flag with spiffe-kit's one duration grammar (`src/internal/duration.ts`: Go's
+ * `time.ParseDuration`, as `500ms`, `5s`, `2m`, `1h30m`, `1.5h`, or a bare number of seconds such
+ * as `30`, `0.5`). Returns milliseconds, rounded to the nearest.
  *
  * @throws {@link CliUsageError} naming `flag` when the text is not a duration, is negative, or is
- * longer than about 24 days.
+ * longer than about 24 days (the {@link DurationError} is its `cause`).
  * @example
  * ```ts
  * parseDuration('1m30s', '--timeout'); // 90000
@@ -67,18 +67,12 @@ export const MAX_DURATION_MS = 0x7fffffff;
  * ```
  */
 export function parseDuration(text: string, flag: string): number {
-  const bad = (why: string): CliUsageError => new CliUsageError(`${flag} ${JSON.stringify(text)} ${why} (use e.g. 500ms, 5s, 2m, 1h30m, or a number of seconds)`);
-  let ms: number;
-  if (/^\d+(\.\d+)?$/.test(text)) {
-    ms = Number(text) * 1000;
-  } else {
-    if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(text)) throw bad('is not a duration');
-    ms = 0;
-    for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
+  try {
+    return parseDurationText(text, { unit: 'ms', max: MAX_DURATION_MS });
+  } catch (err) {
+    if (!(err instanceof DurationError)) throw err;
+    throw new CliUsageError(`${flag} ${err.message} (use e.g. 500ms, 5s, 2m, 1h30m, or a number of seconds)`, { cause: err });
   }
-  ms = Math.round(ms);
-  if (!Number.isFinite(ms) || ms > MAX_DURATION_MS) throw bad('is too long');
-  return ms;
 }
 
 /**
