@@ -10,7 +10,7 @@ import { grpcServerCredentials } from '../src/grpc/index.js';
 import { EntryApiClient, EntryApiError } from '../src/registrar/entry-api.js';
 import { TestWorkloadApi } from '../src/testing/index.js';
 import { TlsError } from '../src/tls/errors.js';
-import { svidPem } from '../src/tls/source.js';
+import { svidPem } from '../src/tls/source-pem.js';
 import { FakeEntryServer } from './helpers/fake-entry-server.js';
 
 const TD = 'example.org';
