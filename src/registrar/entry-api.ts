@@ -4,8 +4,8 @@
  * mTLS using an admin X509-SVID from an `X509Source`, the server authorized as
  * `spiffe://<trust domain>/spire/server`.
  *
- * `@grpc/grpc-js` is loaded on first use; the messages go through the hand-written codec of
- * `./entry-codec.ts`.
+ * `@grpc/grpc-js` is loaded on first use; the messages are the generated ones of
+ * `src/gen/spire/api/server/entry/v1/entry.ts` (see `./server-entry.ts`).
  *
  * @module
  */
@@ -15,21 +15,18 @@ import { SpiffeError } from '../errors.js';
 import { authorizeId } from '../tls/authorizer.js';
 import { grpcChannelCredentials } from '../grpc/credentials.js';
 import type { X509TlsSource } from '../tls/source.js';
+import { bytesView } from '../internal/proto-wire.js';
 import {
-  BATCH_CREATE_ENTRY_REQUEST,
-  BATCH_CREATE_ENTRY_RESPONSE,
-  BATCH_DELETE_ENTRY_REQUEST,
-  BATCH_DELETE_ENTRY_RESPONSE,
-  BATCH_UPDATE_ENTRY_REQUEST,
-  BATCH_UPDATE_ENTRY_RESPONSE,
-  type BatchDeleteResponse,
-  type BatchEntriesResponse,
-  type EntryMask,
-  type EntryMessageCodec,
-  LIST_ENTRIES_REQUEST,
-  LIST_ENTRIES_RESPONSE,
-  type ServerEntry,
-} from './entry-codec.js';
+  BatchCreateEntryRequest,
+  BatchCreateEntryResponse,
+  BatchDeleteEntryRequest,
+  BatchDeleteEntryResponse,
+  BatchUpdateEntryRequest,
+  BatchUpdateEntryResponse,
+  ListEntriesRequest,
+  ListEntriesResponse,
+} from '../gen/spire/api/server/entry/v1/entry.js';
+import type { EntryMask, ServerEntry } from './server-entry.js';
 
 /**
  * Codes of {@link EntryApiError}:
@@ -109,7 +106,7 @@ export interface EntryApiClientOptions {
  * const results: EntryResults = (await client.batchCreate([entry])).results;
  * ```
  */
-export type EntryResults = BatchEntriesResponse['results'];
+export type EntryResults = BatchCreateEntryResponse['results'];
 
 /**
  * Per-item results of a batch delete, in the order of the request.
@@ -119,7 +116,7 @@ export type EntryResults = BatchEntriesResponse['results'];
  * const results: DeleteResults = await client.batchDelete(['spiffe-kit.ab12']);
  * ```
  */
-export type DeleteResults = BatchDeleteResponse['results'];
+export type DeleteResults = BatchDeleteEntryResponse['results'];
 
 const SERVICE = '/spire.api.server.entry.v1.Entry';
 
@@ -199,11 +196,11 @@ export class EntryApiClient {
     const all: ServerEntry[] = [];
     let pageToken = '';
     for (let page = 0; ; page++) {
-      const res = await this.#call('ListEntries', LIST_ENTRIES_REQUEST, LIST_ENTRIES_RESPONSE, { outputMask: options.outputMask, pageSize: this.#pageSize, pageToken });
+      const res = await this.#call('ListEntries', ListEntriesRequest, ListEntriesResponse, { filter: undefined, output_mask: options.outputMask, page_size: this.#pageSize, page_token: pageToken });
       all.push(...res.entries);
-      if (res.nextPageToken === '' || res.nextPageToken === pageToken) return all;
+      if (res.next_page_token === '' || res.next_page_token === pageToken) return all;
       if (page > 1_000_000) throw new EntryApiError('ERR_ENTRY_API_RESPONSE', `ListEntries on ${this.address} never ends`, { address: this.address, rpc: 'ListEntries' });
-      pageToken = res.nextPageToken;
+      pageToken = res.next_page_token;
     }
   }
 
@@ -212,11 +209,11 @@ export class EntryApiClient {
    *
    * @example
    * ```ts
-   * const [r] = await client.batchCreate([{ ...emptyServerEntry(), spiffeId, parentId, selectors }]);
+   * const [r] = await client.batchCreate([{ ...emptyServerEntry(), spiffe_id: spiffeIdMessage(id), parent_id: spiffeIdMessage(parent), selectors }]);
    * ```
    */
   async batchCreate(entries: ServerEntry[]): Promise<EntryResults> {
-    const res = await this.#call('BatchCreateEntry', BATCH_CREATE_ENTRY_REQUEST, BATCH_CREATE_ENTRY_RESPONSE, { entries });
+    const res = await this.#call('BatchCreateEntry', BatchCreateEntryRequest, BatchCreateEntryResponse, { entries, output_mask: undefined });
     this.#checkCount('BatchCreateEntry', res.results.length, entries.length);
     return res.results;
   }
@@ -226,11 +223,11 @@ export class EntryApiClient {
    *
    * @example
    * ```ts
-   * await client.batchUpdate([{ ...current, hint: 'internal' }], { hint: true });
+   * await client.batchUpdate([{ ...current, hint: 'internal' }], { ...emptyEntryMask(), hint: true });
    * ```
    */
   async batchUpdate(entries: ServerEntry[], inputMask?: EntryMask): Promise<EntryResults> {
-    const res = await this.#call('BatchUpdateEntry', BATCH_UPDATE_ENTRY_REQUEST, BATCH_UPDATE_ENTRY_RESPONSE, { entries, inputMask });
+    const res = await this.#call('BatchUpdateEntry', BatchUpdateEntryRequest, BatchUpdateEntryResponse, { entries, input_mask: inputMask, output_mask: undefined });
     this.#checkCount('BatchUpdateEntry', res.results.length, entries.length);
     return res.results;
   }
@@ -244,7 +241,7 @@ export class EntryApiClient {
    * ```
    */
   async batchDelete(ids: string[]): Promise<DeleteResults> {
-    const res = await this.#call('BatchDeleteEntry', BATCH_DELETE_ENTRY_REQUEST, BATCH_DELETE_ENTRY_RESPONSE, { ids });
+    const res = await this.#call('BatchDeleteEntry', BatchDeleteEntryRequest, BatchDeleteEntryResponse, { ids });
     this.#checkCount('BatchDeleteEntry', res.results.length, ids.length);
     return res.results;
   }
@@ -267,12 +264,12 @@ export class EntryApiClient {
     }
   }
 
-  #call<Req, Res>(rpc: string, req: EntryMessageCodec<Req>, res: EntryMessageCodec<Res>, value: Req): Promise<Res> {
+  #call<Req, Res>(rpc: string, req: { encode(message: Req): { finish(): Uint8Array } }, res: { decode(bytes: Uint8Array): Res }, value: Req): Promise<Res> {
     const g = loadGrpc();
     return new Promise((resolve, reject) => {
       this.#client.makeUnaryRequest(
         `${SERVICE}/${rpc}`,
-        (v: Req) => req.encode(v),
+        (v: Req) => bytesView(req.encode(v).finish()),
         (b: Buffer) => res.decode(b),
         value,
         new g.Metadata(),
