@@ -3,6 +3,9 @@
 // SPIRE v1.15.3 requires, through the `entry-proto` command of test/registrar-oracle): the same
 // bytes out of both encoders, each side reading the other's bytes back to the same message, and on
 // hostile bytes a refusal wherever Go refuses (an Error, never a hang or a read outside the bytes).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -148,6 +151,25 @@ describe('golden messages: the generated encoders write the bytes of SPIRE’s G
     expect(spiffeIdString({ trust_domain: 'example.org', path: '/ns/a' })).toBe('spiffe://example.org/ns/a');
     expect(spiffeIdString({ trust_domain: '', path: '' })).toBe('');
     expect(spiffeIdString(undefined)).toBe('');
+  });
+});
+
+describe('the committed generated code carries every patch of scripts/gen.mjs', () => {
+  const genDir = fileURLToPath(new URL('../src/gen/', import.meta.url));
+  const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : []));
+
+  it('each decoder reads tags with readTag, skips with the field number, checks its end; no copies of bytes, no object[key] =', () => {
+    const all = files(genDir);
+    expect(all.map((f) => f.slice(genDir.length)).sort()).toEqual(expect.arrayContaining(['spire/api/server/entry/v1/entry.ts', 'spire/api/types/entry.ts', 'spire/api/types/selector.ts', 'spire/api/types/spiffeid.ts', 'spire/api/types/status.ts', 'spire/api/types/federateswith.ts', 'google/protobuf/wrappers.ts', 'workload.ts']));
+    for (const f of all) {
+      const text = readFileSync(f, 'utf8');
+      const decoders = text.split('const end = length === undefined ? reader.len : reader.pos + length;').length - 1;
+      const name = f.slice(genDir.length);
+      expect([name, decoders > 0]).toStrictEqual([name, true]);
+      expect([name, text.split('const tag = readTag(reader);').length - 1]).toStrictEqual([name, decoders]);
+      expect([name, text.split('reader.skip(tag & 7, tag >>> 3);\n      }\n      endOfMessage(reader, end);').length - 1]).toStrictEqual([name, decoders]);
+      expect([name, text.includes('reader.uint32();\n        switch'), text.includes('Buffer.from(reader.bytes())'), text.includes('object[key] =')]).toStrictEqual([name, false, false, false]);
+    }
   });
 });
 
