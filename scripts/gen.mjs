@@ -1,9 +1,11 @@
-// Generates the protobuf message code of src/gen/ from proto/workload.proto:
+// Generates the protobuf message code of src/gen/ from proto/workload.proto (the Workload API) and
+// proto/spire/api/server/entry/v1/entry.proto (the SPIRE Server Entry API the registrar calls, with
+// the spire/api/types files it imports):
 //
 //   npm run gen          (buf generate with ts-proto, then the patches below)
 //
-// buf (from the @bufbuild/buf npm package) compiles the proto (google/protobuf/struct.proto is
-// built into buf) and runs ts-proto's plugin with the options of buf.gen.yaml. The output is
+// buf (from the @bufbuild/buf npm package) compiles the protos (google/protobuf/struct.proto and
+// wrappers.proto are built into buf) and runs ts-proto's plugin with the options of buf.gen.yaml. The output is
 // committed; CI does not run this. Then, because the generated decoders are more lenient than Go's
 // on hostile bytes (see src/internal/proto-wire.ts), and ts-proto's Struct unwrap writes keys with
 // `object[key] = …` (a "__proto__" key would replace the prototype), each file gets these patches,
@@ -30,7 +32,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'src/gen');
 rmSync(out, { recursive: true, force: true });
-execFileSync(join(root, 'node_modules/.bin/buf'), ['generate', 'proto', '--template', 'buf.gen.yaml', '--path', 'proto/workload.proto'], { cwd: root, stdio: 'inherit' });
+execFileSync(join(root, 'node_modules/.bin/buf'), ['generate', 'proto', '--template', 'buf.gen.yaml', '--path', 'proto/workload.proto', '--path', 'proto/spire/api/server/entry/v1/entry.proto'], { cwd: root, stdio: 'inherit' });
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {

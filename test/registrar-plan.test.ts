@@ -6,11 +6,11 @@ import { apply, formatApplyResult } from '../src/registrar/apply.js';
 import { applyCommand, planCommand } from '../src/registrar/cli-apply.js';
 import { checkDeclaredIdentities } from '../src/registrar/self-check.js';
 import { EntryApiClient, EntryApiError, entryApiTarget } from '../src/registrar/entry-api.js';
-import { BATCH_UPDATE_ENTRY_REQUEST, emptyServerEntry, LIST_ENTRIES_RESPONSE, type ServerEntry } from '../src/registrar/entry-codec.js';
+import { BatchDeleteEntryResponse, BatchUpdateEntryRequest, ListEntriesResponse } from '../src/gen/spire/api/server/entry/v1/entry.js';
+import { emptyEntryMask, emptyServerEntry, type ServerEntry, spiffeIdMessage, spiffeIdString } from '../src/registrar/server-entry.js';
 import { ownedEntryId } from '../src/registrar/owner.js';
-import { formatPlan, plan, planToJson } from '../src/registrar/plan.js';
+import { formatPlan, plan, planToJson, updateMask } from '../src/registrar/plan.js';
 import type { RegistrationEntry } from '../src/registrar/types.js';
-import { ProtobufWireError } from '../src/internal/protobuf-wire.js';
 import type { X509TlsSource } from '../src/tls/source.js';
 import { FakeEntryServer } from './helpers/fake-entry-server.js';
 import { until } from './helpers/scratch.js';
@@ -38,7 +38,7 @@ function reg(path: string, extra: Partial<RegistrationEntry> = {}): Registration
   };
 }
 
-describe('entry codec', () => {
+describe('Entry API messages (generated) against proto-loader', () => {
   const protoDir = fileURLToPath(new URL('../proto/', import.meta.url));
   const def = protoLoader.loadSync('spire/api/server/entry/v1/entry.proto', { keepCase: true, longs: Number, defaults: true, includeDirs: [protoDir] });
   const pkg = grpc.loadPackageDefinition(def) as unknown as { spire: { api: { server: { entry: { v1: { Entry: { service: grpc.ServiceDefinition } } } } } } };
@@ -47,24 +47,24 @@ describe('entry codec', () => {
   const sample: ServerEntry = {
     ...emptyServerEntry(),
     id: 'spiffe-kit.abc',
-    spiffeId: 'spiffe://example.org/svc/a',
-    parentId: 'spiffe://example.org/test-agent',
+    spiffe_id: spiffeIdMessage('spiffe://example.org/svc/a'),
+    parent_id: spiffeIdMessage('spiffe://example.org/test-agent'),
     selectors: [{ type: 'unix', value: 'uid:1000' }, { type: 'unix', value: 'gid:0' }],
-    x509SvidTtl: 30,
-    jwtSvidTtl: 60,
-    federatesWith: ['td2.org'],
-    dnsNames: ['a.example.org'],
+    x509_svid_ttl: 30,
+    jwt_svid_ttl: 60,
+    federates_with: ['td2.org'],
+    dns_names: ['a.example.org'],
     admin: true,
     downstream: true,
     hint: 'internal',
-    expiresAt: 1_900_000_000,
-    revisionNumber: 3,
-    createdAt: 1_700_000_000,
+    expires_at: 1_900_000_000,
+    revision_number: 3,
+    created_at: 1_700_000_000,
   };
 
-  it('ListEntriesResponse: our bytes decode with proto-loader as the oracle, and back', () => {
-    const bytes = LIST_ENTRIES_RESPONSE.encode({ entries: [sample], nextPageToken: 'p2' });
-    const viaLoader = service['ListEntries']!.responseDeserialize(bytes) as { entries: Record<string, unknown>[]; next_page_token: string };
+  it('ListEntriesResponse: our bytes decode with proto-loader, and its bytes decode back to the same message', () => {
+    const bytes = ListEntriesResponse.encode({ entries: [sample], next_page_token: 'p2' }).finish();
+    const viaLoader = service['ListEntries']!.responseDeserialize(Buffer.from(bytes)) as { entries: Record<string, unknown>[]; next_page_token: string };
     expect(viaLoader.next_page_token).toBe('p2');
     expect(viaLoader.entries[0]).toMatchObject({
       id: 'spiffe-kit.abc',
@@ -83,35 +83,21 @@ describe('entry codec', () => {
       created_at: 1_700_000_000,
     });
     const oracleBytes = service['ListEntries']!.responseSerialize(viaLoader);
-    expect(LIST_ENTRIES_RESPONSE.decode(oracleBytes)).toEqual({ entries: [sample], nextPageToken: 'p2' });
+    expect(ListEntriesResponse.decode(oracleBytes)).toStrictEqual({ entries: [sample], next_page_token: 'p2' });
   });
 
-  it('BatchUpdateEntryRequest: the input mask lands on field 2 with the Entry field numbers', () => {
-    const bytes = BATCH_UPDATE_ENTRY_REQUEST.encode({ entries: [sample], inputMask: { hint: true, x509SvidTtl: true } });
-    const viaLoader = service['BatchUpdateEntry']!.requestDeserialize(bytes) as { input_mask: Record<string, boolean>; output_mask: unknown };
+  it('BatchUpdateEntryRequest: the input mask lands on field 2 with the Entry field numbers; no output mask is absent', () => {
+    const bytes = BatchUpdateEntryRequest.encode({ entries: [sample], input_mask: updateMask([{ field: 'hint', from: '', to: 'x' }, { field: 'x509SvidTtl', from: 0, to: 1 }]), output_mask: undefined }).finish();
+    const viaLoader = service['BatchUpdateEntry']!.requestDeserialize(Buffer.from(bytes)) as { input_mask: Record<string, boolean>; output_mask: unknown };
     expect(viaLoader.input_mask).toMatchObject({ hint: true, x509_svid_ttl: true, spiffe_id: false });
     expect(viaLoader.output_mask).toBeNull();
-    expect(BATCH_UPDATE_ENTRY_REQUEST.decode(bytes).inputMask).toEqual({ hint: true, x509SvidTtl: true });
+    expect(BatchUpdateEntryRequest.decode(bytes).input_mask).toStrictEqual({ ...emptyEntryMask(), hint: true, x509_svid_ttl: true });
+    expect(BatchUpdateEntryRequest.decode(bytes).output_mask).toBeUndefined();
   });
 
   it('negative int64 values round-trip', () => {
-    const bytes = LIST_ENTRIES_RESPONSE.encode({ entries: [{ ...sample, expiresAt: -5 }], nextPageToken: '' });
-    expect(LIST_ENTRIES_RESPONSE.decode(bytes).entries[0]?.expiresAt).toBe(-5);
-  });
-
-  it('malformed bytes are a ProtobufWireError, never a hang or an out-of-range read', () => {
-    const good = LIST_ENTRIES_RESPONSE.encode({ entries: [sample], nextPageToken: 'p2' });
-    for (let cut = 1; cut < good.length; cut++) {
-      try {
-        LIST_ENTRIES_RESPONSE.decode(good.subarray(0, cut));
-      } catch (err) {
-        expect(err).toBeInstanceOf(ProtobufWireError);
-      }
-    }
-    expect(() => LIST_ENTRIES_RESPONSE.decode(Buffer.from([0x0a, 0x05, 0x01]))).toThrow(expect.objectContaining({ code: 'ERR_PROTOBUF_TRUNCATED' }));
-    // Unknown fields (a newer SPIRE) are skipped.
-    const withUnknown = Buffer.concat([good, Buffer.from([0xf8, 0x01, 0x07])]);
-    expect(LIST_ENTRIES_RESPONSE.decode(withUnknown).nextPageToken).toBe('p2');
+    const bytes = ListEntriesResponse.encode({ entries: [{ ...sample, expires_at: -5 }], next_page_token: '' }).finish();
+    expect(ListEntriesResponse.decode(bytes).entries[0]?.expires_at).toBe(-5);
   });
 });
 
@@ -226,6 +212,27 @@ describe('EntryApiClient against a fake Entry API on a unix socket', () => {
     expect(fake.calls).toHaveLength(1);
   });
 
+  it('a malformed response (truncated, field 0, a tag over 32 bits, a length past its message) is an EntryApiError, and the client keeps working', async () => {
+    const good = Buffer.from(ListEntriesResponse.encode({ entries: [{ ...emptyServerEntry(), id: 'a', spiffe_id: spiffeIdMessage(`spiffe://${TD}/a`) }], next_page_token: '' }).finish());
+    const hostile = [good.subarray(0, good.length - 3), Buffer.from([0x00, 0x00]), Buffer.from([0x92, 0x80, 0x80, 0x80, 0x80, 0x01, 0x01, 0x41]), Buffer.concat([Buffer.from([0x0a, 0x04, 0x12, 0x05, 0x0a, 0x01]), Buffer.from('tail')])];
+    for (const bytes of hostile) {
+      fake.respondRaw = { rpc: 'ListEntries', bytes };
+      const err = await client.listEntries().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(EntryApiError);
+      expect(err).toMatchObject({ code: 'ERR_ENTRY_API_CALL_FAILED', rpc: 'ListEntries', grpcCode: grpc.status.INTERNAL, message: expect.stringContaining('parsing error') });
+    }
+    fake.respondRaw = { rpc: 'ListEntries', bytes: good };
+    expect((await client.listEntries()).map((e) => [e.id, spiffeIdString(e.spiffe_id)])).toEqual([['a', `spiffe://${TD}/a`]]);
+  });
+
+  it('a batch result without a status is a failure, not OK', async () => {
+    fake.respondRaw = { rpc: 'BatchDeleteEntry', bytes: Buffer.from(BatchDeleteEntryResponse.encode({ results: [{ status: undefined, id: 'x' }] }).finish()) };
+    const results = await client.batchDelete(['x']);
+    expect(results).toEqual([{ status: undefined, id: 'x' }]);
+    const p = { ownerPrefix: 'spiffe-kit.', prune: true, creates: [], updates: [], deletes: [{ id: 'x', current: emptyServerEntry() }], unchanged: [], conflicts: [], orphans: [], skipped: [] };
+    const r = await apply(client, p);
+    expect(r.items.map((i) => [i.outcome, i.status.code, i.status.message])).toEqual([['failed', 13, 'the server sent a result without a status']]);
+  });
 });
 
 describe('plan and apply against the fake Entry API', () => {
@@ -280,16 +287,16 @@ describe('plan and apply against the fake Entry API', () => {
     expect(formatPlan(p)).toContain('    hint: "" -> "new"');
     const r = await apply(client, p);
     expect(r.counts.updated).toBe(1);
-    expect(fake.entries.get(id!)).toMatchObject({ id, x509SvidTtl: 120, hint: 'new', dnsNames: ['a.example.org'], federatesWith: ['td2.org'], admin: true, revisionNumber: 1 });
+    expect(fake.entries.get(id!)).toMatchObject({ id, x509_svid_ttl: 120, hint: 'new', dns_names: ['a.example.org'], federates_with: ['td2.org'], admin: true, revision_number: 1 });
     expect((await plan(client, [edited], { ownerPrefix: OWNER })).unchanged).toHaveLength(1);
   });
 
   it('a declared TTL of 0 (server default) reverts an explicit TTL', async () => {
-    fake.seed({ id: `${OWNER}${'a'.repeat(32)}`, spiffeId: `spiffe://${TD}/svc/a`, parentId: PARENT, selectors: [{ type: 'unix', value: 'uid:1000' }], x509SvidTtl: 3600, jwtSvidTtl: 300 });
+    fake.seed({ id: `${OWNER}${'a'.repeat(32)}`, spiffeId: `spiffe://${TD}/svc/a`, parentId: PARENT, selectors: [{ type: 'unix', value: 'uid:1000' }], x509_svid_ttl: 3600, jwt_svid_ttl: 300 });
     const p = await plan(client, [reg('svc/a')], { ownerPrefix: OWNER });
     expect(p.updates[0]?.changes).toEqual([{ field: 'x509SvidTtl', from: 3600, to: 0 }, { field: 'jwtSvidTtl', from: 300, to: 0 }]);
     await apply(client, p);
-    expect(fake.entries.get(`${OWNER}${'a'.repeat(32)}`)).toMatchObject({ x509SvidTtl: 0, jwtSvidTtl: 0 });
+    expect(fake.entries.get(`${OWNER}${'a'.repeat(32)}`)).toMatchObject({ x509_svid_ttl: 0, jwt_svid_ttl: 0 });
   });
 
   it("takes a whole Registration and uses its ownerPrefix unless the options override it", async () => {
@@ -328,13 +335,13 @@ describe('plan and apply against the fake Entry API', () => {
     fake.seed({ id: 'foreign', spiffeId: `spiffe://${TD}/svc/c`, parentId: PARENT, selectors: [{ type: 'unix', value: 'uid:1' }] });
     const keep = await plan(client, [reg('svc/a')], { ownerPrefix: OWNER });
     expect(keep.deletes).toHaveLength(0);
-    expect(keep.orphans.map((o) => o.current.spiffeId)).toEqual([`spiffe://${TD}/svc/b`]);
+    expect(keep.orphans.map((o) => spiffeIdString(o.current.spiffe_id))).toEqual([`spiffe://${TD}/svc/b`]);
     expect(formatPlan(keep)).toContain('--prune deletes it');
     const pruned = await plan(client, [reg('svc/a')], { ownerPrefix: OWNER, prune: true });
-    expect(pruned.deletes.map((d) => d.current.spiffeId)).toEqual([`spiffe://${TD}/svc/b`]);
+    expect(pruned.deletes.map((d) => spiffeIdString(d.current.spiffe_id))).toEqual([`spiffe://${TD}/svc/b`]);
     const r = await apply(client, pruned);
     expect(r.counts.deleted).toBe(1);
-    expect([...fake.entries.values()].map((e) => e.spiffeId).sort()).toEqual([`spiffe://${TD}/svc/a`, `spiffe://${TD}/svc/c`]);
+    expect([...fake.entries.values()].map((e) => spiffeIdString(e.spiffe_id)).sort()).toEqual([`spiffe://${TD}/svc/a`, `spiffe://${TD}/svc/c`]);
     // The same delete again: NOT_FOUND is fine.
     const again = await apply(client, pruned);
     expect(again.ok).toBe(true);
@@ -418,12 +425,12 @@ describe('plan and apply against the fake Entry API', () => {
     const entry = reg('svc/a', { x509SvidTtl: 600, dnsNames: ['a.example.org'], hint: 'h' });
     await apply(client, await plan(client, [entry], { ownerPrefix: OWNER }));
     const id = ownedEntryId(OWNER, entry);
-    fake.entries.set(id, { ...fake.entries.get(id)!, spiffeId: `spiffe://${TD}/svc/evil`, parentId: `spiffe://${TD}/other-agent`, selectors: [{ type: 'unix', value: 'uid:0' }], x509SvidTtl: 1, jwtSvidTtl: 2, dnsNames: ['evil.example.org'], federatesWith: ['evil.org'], hint: 'x', admin: true, downstream: true, storeSvid: true, expiresAt: 1_700_000_000 });
+    fake.entries.set(id, { ...fake.entries.get(id)!, spiffe_id: spiffeIdMessage(`spiffe://${TD}/svc/evil`), parent_id: spiffeIdMessage(`spiffe://${TD}/other-agent`), selectors: [{ type: 'unix', value: 'uid:0' }], x509_svid_ttl: 1, jwt_svid_ttl: 2, dns_names: ['evil.example.org'], federates_with: ['evil.org'], hint: 'x', admin: true, downstream: true, store_svid: true, expires_at: 1_700_000_000 });
     const p = await plan(client, [entry], { ownerPrefix: OWNER, prune: true });
     expect(p.deletes).toEqual([]);
     expect(p.updates[0]?.changes.map((c) => c.field)).toEqual(['spiffeId', 'parentId', 'selectors', 'x509SvidTtl', 'jwtSvidTtl', 'dnsNames', 'federatesWith', 'hint', 'admin', 'downstream', 'storeSvid', 'expiresAt']);
     expect((await apply(client, p)).ok).toBe(true);
-    expect(fake.entries.get(id)).toMatchObject({ spiffeId: entry.spiffeId, parentId: PARENT, selectors: entry.selectors, x509SvidTtl: 600, jwtSvidTtl: 0, dnsNames: ['a.example.org'], federatesWith: [], hint: 'h', admin: false, downstream: false, storeSvid: false, expiresAt: 0 });
+    expect(fake.entries.get(id)).toMatchObject({ spiffe_id: spiffeIdMessage(entry.spiffeId!), parent_id: spiffeIdMessage(PARENT), selectors: entry.selectors, x509_svid_ttl: 600, jwt_svid_ttl: 0, dns_names: ['a.example.org'], federates_with: [], hint: 'h', admin: false, downstream: false, store_svid: false, expires_at: 0 });
     expect((await plan(client, [entry], { ownerPrefix: OWNER })).unchanged).toHaveLength(1);
   });
 
@@ -462,7 +469,7 @@ describe('plan and apply against the fake Entry API', () => {
     const b = reg('svc/b', { selectors: [{ type: 'unix', value: 'uid:2000' }] });
     await apply(client, await plan(client, [a], { ownerPrefix: OWNER }));
     const idA = ownedEntryId(OWNER, a);
-    fake.entries.set(idA, { ...fake.entries.get(idA)!, spiffeId: b.spiffeId!, selectors: b.selectors.slice() });
+    fake.entries.set(idA, { ...fake.entries.get(idA)!, spiffe_id: spiffeIdMessage(b.spiffeId!), selectors: b.selectors.slice() });
     const p = await plan(client, [a, b], { ownerPrefix: OWNER, prune: true });
     expect(p.unchanged.map((u) => [u.id, u.entry.name])).toEqual([[idA, b.name]]);
     expect(p.conflicts.map((c) => [c.entry.name, c.reason, c.current.id])).toEqual([[a.name, 'id-taken', idA]]);
@@ -479,7 +486,7 @@ describe('plan and apply against the fake Entry API', () => {
     const idA = ownedEntryId(OWNER, a);
     const idB = ownedEntryId(OWNER, b);
     // A edited into a copy of B, and A no longer declared.
-    fake.entries.set(idA, { ...fake.entries.get(idA)!, spiffeId: b.spiffeId!, selectors: b.selectors.slice() });
+    fake.entries.set(idA, { ...fake.entries.get(idA)!, spiffe_id: spiffeIdMessage(b.spiffeId!), selectors: b.selectors.slice() });
     const p = await plan(client, [b], { ownerPrefix: OWNER, prune: true });
     expect(p.unchanged.map((u) => u.id)).toEqual([idB]);
     expect(p.deletes.map((d) => d.id)).toEqual([idA]);

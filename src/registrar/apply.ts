@@ -13,7 +13,7 @@
  * @module
  */
 import type { DeleteResults, EntryResults } from './entry-api.js';
-import type { EntryMask, EntryStatus, ServerEntry } from './entry-codec.js';
+import { type EntryMask, type EntryStatus, type ServerEntry, spiffeIdString } from './server-entry.js';
 import { isOwnedEntryId } from './owner.js';
 import { diffEntry, type Plan, type PlannedUpdate, toServerEntry, updateMask } from './plan.js';
 
@@ -53,8 +53,8 @@ export interface ItemOutcome {
   readonly spiffeId: string;
   readonly outcome: ItemOutcomeKind;
   readonly status: EntryStatus;
-  /** The entry the server returned, when it returned one. */
-  readonly entry: ServerEntry | null;
+  /** The entry the server returned; `undefined` when it returned none. */
+  readonly entry: ServerEntry | undefined;
 }
 
 /**
@@ -108,8 +108,22 @@ function chunks<T>(list: readonly T[], size: number): T[][] {
 }
 
 function maskKey(mask: EntryMask): string {
-  return Object.keys(mask).sort().join(',');
+  return Object.entries(mask)
+    .filter(([, set]) => set)
+    .map(([field]) => field)
+    .sort()
+    .join(',');
 }
+
+/**
+ * The status of a batch result. SPIRE sets one on every result (pkg/server/api/entry/v1/service.go);
+ * a result without one is not read as OK (the proto3 default code 0) but as a failure.
+ */
+function statusOf(r: { readonly status?: EntryStatus | undefined }): EntryStatus {
+  return r.status ?? { code: ItemStatus.INTERNAL, message: 'the server sent a result without a status' };
+}
+
+const NO_RESULT = { status: { code: ItemStatus.INTERNAL, message: 'no result' }, entry: undefined } as const;
 
 /**
  * Runs a plan against the server. RPC-level failures (server unreachable, permission denied)
@@ -133,15 +147,16 @@ export async function apply(client: EntryWriter, p: Plan, options: ApplyOptions 
   for (const batch of chunks(p.creates, batchSize)) {
     const results = await client.batchCreate(batch.map((c) => toServerEntry(c.entry, c.id)));
     batch.forEach((c, i) => {
-      const r = results[i] ?? { status: { code: ItemStatus.INTERNAL, message: 'no result' }, entry: null };
+      const r = results[i] ?? NO_RESULT;
+      const got = statusOf(r);
       let outcome: ItemOutcomeKind = 'failed';
-      let status = r.status;
-      if (r.status.code === ItemStatus.OK) outcome = 'created';
-      else if (r.status.code === ItemStatus.ALREADY_EXISTS && r.entry !== null && isOwnedEntryId(p.ownerPrefix, r.entry.id)) outcome = 'exists';
-      else if (r.status.code === ItemStatus.ALREADY_EXISTS && r.entry !== null) {
-        status = { code: r.status.code, message: `${r.status.message}: entry ${r.entry.id} is not owned by this tool (prefix ${p.ownerPrefix})` };
-      } else if (r.status.code === ItemStatus.ALREADY_EXISTS) {
-        status = { code: r.status.code, message: `${r.status.message}: entry ID ${c.id} is held by an entry with other values (edited since the plan was made?); plan again to update it back` };
+      let status = got;
+      if (got.code === ItemStatus.OK) outcome = 'created';
+      else if (got.code === ItemStatus.ALREADY_EXISTS && r.entry !== undefined && isOwnedEntryId(p.ownerPrefix, r.entry.id)) outcome = 'exists';
+      else if (got.code === ItemStatus.ALREADY_EXISTS && r.entry !== undefined) {
+        status = { code: got.code, message: `${got.message}: entry ${r.entry.id} is not owned by this tool (prefix ${p.ownerPrefix})` };
+      } else if (got.code === ItemStatus.ALREADY_EXISTS) {
+        status = { code: got.code, message: `${got.message}: entry ID ${c.id} is held by an entry with other values (edited since the plan was made?); plan again to update it back` };
       }
       // SPIRE refuses an entry federating with a trust domain whose bundle it lacks
       // (sqlstore.go: "unable to find federated bundle"): say what to do.
@@ -150,7 +165,7 @@ export async function apply(client: EntryWriter, p: Plan, options: ApplyOptions 
       }
       items.push({ action: 'create', id: c.id, spiffeId: c.entry.spiffeId ?? '', outcome, status, entry: r.entry });
       // An owned entry made meanwhile (another run) with other values: bring it to the declaration.
-      if (outcome === 'exists' && r.entry !== null) {
+      if (outcome === 'exists' && r.entry !== undefined) {
         const changes = diffEntry(r.entry, c.entry);
         if (changes.length > 0) late.push({ id: r.entry.id, entry: c.entry, current: r.entry, changes });
       }
@@ -170,8 +185,9 @@ export async function apply(client: EntryWriter, p: Plan, options: ApplyOptions 
     for (const batch of chunks(group, batchSize)) {
       const results = await client.batchUpdate(batch.map((u) => toServerEntry(u.entry, u.id)), mask);
       batch.forEach((u, i) => {
-        const r = results[i] ?? { status: { code: ItemStatus.INTERNAL, message: 'no result' }, entry: null };
-        items.push({ action: 'update', id: u.id, spiffeId: u.entry.spiffeId ?? '', outcome: r.status.code === ItemStatus.OK ? 'updated' : 'failed', status: r.status, entry: r.entry });
+        const r = results[i] ?? NO_RESULT;
+        const status = statusOf(r);
+        items.push({ action: 'update', id: u.id, spiffeId: u.entry.spiffeId ?? '', outcome: status.code === ItemStatus.OK ? 'updated' : 'failed', status, entry: r.entry });
       });
     }
   }
@@ -179,14 +195,14 @@ export async function apply(client: EntryWriter, p: Plan, options: ApplyOptions 
   // Never delete what this apply creates or updates (a hand-made plan could list both).
   const kept = new Set([...p.creates.map((c) => c.id), ...p.updates.map((u) => u.id), ...late.map((u) => u.id)]);
   for (const d of p.deletes.filter((x) => kept.has(x.id))) {
-    items.push({ action: 'delete', id: d.id, spiffeId: d.current.spiffeId, outcome: 'failed', status: { code: ItemStatus.INVALID_ARGUMENT, message: 'not deleted: the same plan creates or updates this entry' }, entry: null });
+    items.push({ action: 'delete', id: d.id, spiffeId: spiffeIdString(d.current.spiffe_id), outcome: 'failed', status: { code: ItemStatus.INVALID_ARGUMENT, message: 'not deleted: the same plan creates or updates this entry' }, entry: undefined });
   }
   for (const batch of chunks(p.deletes.filter((x) => !kept.has(x.id)), batchSize)) {
     const results = await client.batchDelete(batch.map((d) => d.id));
     batch.forEach((d, i) => {
-      const r = results[i] ?? { status: { code: ItemStatus.INTERNAL, message: 'no result' }, id: d.id };
-      const outcome: ItemOutcomeKind = r.status.code === ItemStatus.OK ? 'deleted' : r.status.code === ItemStatus.NOT_FOUND ? 'gone' : 'failed';
-      items.push({ action: 'delete', id: d.id, spiffeId: d.current.spiffeId, outcome, status: r.status, entry: null });
+      const status = statusOf(results[i] ?? NO_RESULT);
+      const outcome: ItemOutcomeKind = status.code === ItemStatus.OK ? 'deleted' : status.code === ItemStatus.NOT_FOUND ? 'gone' : 'failed';
+      items.push({ action: 'delete', id: d.id, spiffeId: spiffeIdString(d.current.spiffe_id), outcome, status, entry: undefined });
     });
   }
 

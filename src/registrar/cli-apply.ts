@@ -112,7 +112,7 @@ function resultToJson(r: ApplyResult): Record<string, unknown> {
   return {
     ok: r.ok,
     counts: r.counts,
-    items: r.items.map((it) => ({ action: it.action, id: it.id, spiffeId: it.spiffeId, outcome: it.outcome, status: it.status, ...(it.entry === null ? {} : { entryId: it.entry.id }) })),
+    items: r.items.map((it) => ({ action: it.action, id: it.id, spiffeId: it.spiffeId, outcome: it.outcome, status: it.status, ...(it.entry === undefined ? {} : { entryId: it.entry.id }) })),
   };
 }
 

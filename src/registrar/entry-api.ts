@@ -8,8 +8,8 @@
  * the Workload API client); no `@grpc/grpc-js`. Over TCP every new connection reads the source's
  * current SVID and bundles (`tls/client-connect.ts`), so a rotated admin SVID is presented by the
  * next connection; the server's SVID is verified and authorized by spiffe-kit's TLS checks
- * (`spiffeCheckServerIdentity`: only an authorizer's `true` allows). The messages go through the
- * codec of `./entry-codec.ts`.
+ * (`spiffeCheckServerIdentity`: only an authorizer's `true` allows). The messages are the generated ones of
+ * `src/gen/spire/api/server/entry/v1/entry.ts` (see `./server-entry.ts`).
  *
  * @module
  */
@@ -20,19 +20,16 @@ import { authorizeId } from '../tls/authorizer.js';
 import { clientSecureContext, mtlsClientConnectOptions } from '../tls/client-connect.js';
 import type { X509TlsSource } from '../tls/source.js';
 import {
-  BATCH_CREATE_ENTRY_REQUEST,
-  BATCH_CREATE_ENTRY_RESPONSE,
-  BATCH_DELETE_ENTRY_REQUEST,
-  BATCH_DELETE_ENTRY_RESPONSE,
-  BATCH_UPDATE_ENTRY_REQUEST,
-  BATCH_UPDATE_ENTRY_RESPONSE,
-  type BatchDeleteResponse,
-  type BatchEntriesResponse,
-  type EntryMask,
-  LIST_ENTRIES_REQUEST,
-  LIST_ENTRIES_RESPONSE,
-  type ServerEntry,
-} from './entry-codec.js';
+  BatchCreateEntryRequest,
+  BatchCreateEntryResponse,
+  BatchDeleteEntryRequest,
+  BatchDeleteEntryResponse,
+  BatchUpdateEntryRequest,
+  BatchUpdateEntryResponse,
+  ListEntriesRequest,
+  ListEntriesResponse,
+} from '../gen/spire/api/server/entry/v1/entry.js';
+import type { EntryMask, ServerEntry } from './server-entry.js';
 
 /**
  * Codes of {@link EntryApiError}:
@@ -124,7 +121,7 @@ export interface EntryApiClientOptions {
  * const results: EntryResults = (await client.batchCreate([entry])).results;
  * ```
  */
-export type EntryResults = BatchEntriesResponse['results'];
+export type EntryResults = BatchCreateEntryResponse['results'];
 
 /**
  * Per-item results of a batch delete, in the order of the request.
@@ -134,7 +131,7 @@ export type EntryResults = BatchEntriesResponse['results'];
  * const results: DeleteResults = await client.batchDelete(['spiffe-kit.ab12']);
  * ```
  */
-export type DeleteResults = BatchDeleteResponse['results'];
+export type DeleteResults = BatchDeleteEntryResponse['results'];
 
 const SERVICE = '/spire.api.server.entry.v1.Entry';
 /** The largest response accepted (grpc-js's default receive limit, which the client had before). */
@@ -227,11 +224,11 @@ export class EntryApiClient {
     const all: ServerEntry[] = [];
     let pageToken = '';
     for (let page = 0; ; page++) {
-      const res = await this.#call('ListEntries', (v) => LIST_ENTRIES_REQUEST.encode(v), (b) => LIST_ENTRIES_RESPONSE.decode(b), { outputMask: options.outputMask, pageSize: this.#pageSize, pageToken });
+      const res = await this.#call('ListEntries', (v) => ListEntriesRequest.encode(v).finish(), (b) => ListEntriesResponse.decode(b), { filter: undefined, output_mask: options.outputMask, page_size: this.#pageSize, page_token: pageToken });
       all.push(...res.entries);
-      if (res.nextPageToken === '' || res.nextPageToken === pageToken) return all;
+      if (res.next_page_token === '' || res.next_page_token === pageToken) return all;
       if (page > 1_000_000) throw new EntryApiError('ERR_ENTRY_API_RESPONSE', `ListEntries on ${this.address} never ends`, { address: this.address, rpc: 'ListEntries' });
-      pageToken = res.nextPageToken;
+      pageToken = res.next_page_token;
     }
   }
 
@@ -240,11 +237,11 @@ export class EntryApiClient {
    *
    * @example
    * ```ts
-   * const [r] = await client.batchCreate([{ ...emptyServerEntry(), spiffeId, parentId, selectors }]);
+   * const [r] = await client.batchCreate([{ ...emptyServerEntry(), spiffe_id: spiffeIdMessage(id), parent_id: spiffeIdMessage(parent), selectors }]);
    * ```
    */
   async batchCreate(entries: ServerEntry[]): Promise<EntryResults> {
-    const res = await this.#call('BatchCreateEntry', (v) => BATCH_CREATE_ENTRY_REQUEST.encode(v), (b) => BATCH_CREATE_ENTRY_RESPONSE.decode(b), { entries });
+    const res = await this.#call('BatchCreateEntry', (v) => BatchCreateEntryRequest.encode(v).finish(), (b) => BatchCreateEntryResponse.decode(b), { entries, output_mask: undefined });
     this.#checkCount('BatchCreateEntry', res.results.length, entries.length);
     return res.results;
   }
@@ -254,11 +251,11 @@ export class EntryApiClient {
    *
    * @example
    * ```ts
-   * await client.batchUpdate([{ ...current, hint: 'internal' }], { hint: true });
+   * await client.batchUpdate([{ ...current, hint: 'internal' }], { ...emptyEntryMask(), hint: true });
    * ```
    */
   async batchUpdate(entries: ServerEntry[], inputMask?: EntryMask): Promise<EntryResults> {
-    const res = await this.#call('BatchUpdateEntry', (v) => BATCH_UPDATE_ENTRY_REQUEST.encode(v), (b) => BATCH_UPDATE_ENTRY_RESPONSE.decode(b), { entries, inputMask });
+    const res = await this.#call('BatchUpdateEntry', (v) => BatchUpdateEntryRequest.encode(v).finish(), (b) => BatchUpdateEntryResponse.decode(b), { entries, input_mask: inputMask, output_mask: undefined });
     this.#checkCount('BatchUpdateEntry', res.results.length, entries.length);
     return res.results;
   }
@@ -272,7 +269,7 @@ export class EntryApiClient {
    * ```
    */
   async batchDelete(ids: string[]): Promise<DeleteResults> {
-    const res = await this.#call('BatchDeleteEntry', (v) => BATCH_DELETE_ENTRY_REQUEST.encode(v), (b) => BATCH_DELETE_ENTRY_RESPONSE.decode(b), { ids });
+    const res = await this.#call('BatchDeleteEntry', (v) => BatchDeleteEntryRequest.encode(v).finish(), (b) => BatchDeleteEntryResponse.decode(b), { ids });
     this.#checkCount('BatchDeleteEntry', res.results.length, ids.length);
     return res.results;
   }

@@ -47,7 +47,7 @@ export {
 } from './render-legacy.js';
 export { render, RENDER_FORMATS, type RenderFormat, type RenderOptions, type RenderOutput } from './render.js';
 export { EntryApiClient, type EntryApiClientOptions, EntryApiError, type EntryApiErrorCode, type DeleteResults, type EntryResults } from './entry-api.js';
-export { emptyServerEntry, type EntryMask, type EntryMaskField, type EntryStatus, type ServerEntry } from './entry-codec.js';
+export { emptyEntryMask, emptyServerEntry, type EntryMask, type EntryMaskField, type EntryStatus, type ServerEntry, spiffeIdMessage, spiffeIdString } from './server-entry.js';
 export {
   type EntryLister,
   type FieldChange,

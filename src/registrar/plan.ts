@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { emptyServerEntry, type EntryMask, type ServerEntry } from './entry-codec.js';
+import { emptyEntryMask, emptyServerEntry, type EntryMask, type EntryMaskField, type ServerEntry, spiffeIdMessage, spiffeIdString } from './server-entry.js';
 import { DEFAULT_OWNER_PREFIX, entryKey, isOwnedEntryId, OWNER_PREFIX_PATTERN, ownedEntryId } from './owner.js';
 import { selectorStrings } from './selectors.js';
 import type { Registration, RegistrationEntry, Selector } from './types.js';
@@ -33,6 +33,22 @@ export type PlanField = 'spiffeId' | 'parentId' | 'selectors' | 'x509SvidTtl' | 
  * false / 0 (never expires), so an operator setting them on an owned entry is drift too.
  */
 const FIELDS: readonly PlanField[] = ['spiffeId', 'parentId', 'selectors', 'x509SvidTtl', 'jwtSvidTtl', 'dnsNames', 'federatesWith', 'hint', 'admin', 'downstream', 'storeSvid', 'expiresAt'];
+
+/** The {@link ServerEntry} field (and {@link EntryMask} field) of each plan field. */
+const SERVER_FIELD = {
+  spiffeId: 'spiffe_id',
+  parentId: 'parent_id',
+  selectors: 'selectors',
+  x509SvidTtl: 'x509_svid_ttl',
+  jwtSvidTtl: 'jwt_svid_ttl',
+  dnsNames: 'dns_names',
+  federatesWith: 'federates_with',
+  hint: 'hint',
+  admin: 'admin',
+  downstream: 'downstream',
+  storeSvid: 'store_svid',
+  expiresAt: 'expires_at',
+} as const satisfies Record<PlanField, EntryMaskField>;
 
 /**
  * One field that differs between the server and the declaration.
@@ -81,7 +97,7 @@ export interface PlannedUpdate {
  *
  * @example
  * ```ts
- * for (const d of p.deletes) console.log(d.id, d.current.spiffeId);
+ * for (const d of p.deletes) console.log(d.id, spiffeIdString(d.current.spiffe_id));
  * ```
  */
 export interface PlannedDelete {
@@ -181,15 +197,27 @@ function sortedUnique(list: readonly string[], map: (s: string) => string = (s) 
 
 function serverValue(current: ServerEntry, field: PlanField): unknown {
   switch (field) {
+    case 'spiffeId':
+      return spiffeIdString(current.spiffe_id);
+    case 'parentId':
+      return spiffeIdString(current.parent_id);
     case 'selectors':
       return sortedSelectors(current.selectors);
     case 'dnsNames':
-      return sortedUnique(current.dnsNames, (d) => d.toLowerCase());
+      return sortedUnique(current.dns_names, (d) => d.toLowerCase());
     case 'federatesWith':
-      return sortedUnique(current.federatesWith, normalizeTd);
+      return sortedUnique(current.federates_with, normalizeTd);
     default:
-      return current[field];
+      return current[SERVER_FIELD[field]];
   }
+}
+
+/**
+ * The matching-key view of a server entry (SPIFFE IDs as strings), for {@link entryKey} and the
+ * plan's output.
+ */
+function keyView(e: ServerEntry): { spiffeId: string; parentId: string; selectors: readonly Selector[] } {
+  return { spiffeId: spiffeIdString(e.spiffe_id), parentId: spiffeIdString(e.parent_id), selectors: e.selectors };
 }
 
 function declaredValue(entry: RegistrationEntry, field: PlanField): unknown {
@@ -245,13 +273,13 @@ export function toServerEntry(entry: RegistrationEntry, id: string): ServerEntry
   return {
     ...emptyServerEntry(),
     id,
-    spiffeId: entry.spiffeId ?? '',
-    parentId: entry.parentId ?? '',
+    spiffe_id: spiffeIdMessage(entry.spiffeId ?? ''),
+    parent_id: spiffeIdMessage(entry.parentId ?? ''),
     selectors: entry.selectors.map((s) => ({ type: s.type, value: s.value })),
-    x509SvidTtl: entry.x509SvidTtl,
-    jwtSvidTtl: entry.jwtSvidTtl,
-    dnsNames: [...entry.dnsNames],
-    federatesWith: [...entry.federatesWith],
+    x509_svid_ttl: entry.x509SvidTtl,
+    jwt_svid_ttl: entry.jwtSvidTtl,
+    dns_names: [...entry.dnsNames],
+    federates_with: [...entry.federatesWith],
     hint: entry.hint,
     admin: entry.admin,
     downstream: entry.downstream,
@@ -259,16 +287,16 @@ export function toServerEntry(entry: RegistrationEntry, id: string): ServerEntry
 }
 
 /**
- * The input mask of an update: the fields that change.
+ * The input mask of an update: the fields that change set, every other field false.
  *
  * @example
  * ```ts
- * updateMask([{ field: 'hint', from: '', to: 'x' }]); // { hint: true }
+ * updateMask([{ field: 'x509SvidTtl', from: 0, to: 600 }]); // { ...emptyEntryMask(), x509_svid_ttl: true }
  * ```
  */
 export function updateMask(changes: readonly FieldChange[]): EntryMask {
-  const mask: EntryMask = {};
-  for (const c of changes) mask[c.field] = true;
+  const mask = emptyEntryMask();
+  for (const c of changes) mask[SERVER_FIELD[c.field]] = true;
   return mask;
 }
 
@@ -304,12 +332,12 @@ export async function plan(client: EntryLister, input: Registration | readonly R
   const ownedByKey = new Map<string, ServerEntry[]>();
   const foreign = new Map<string, ServerEntry>();
   for (const e of server) {
+    const key = entryKey(keyView(e));
     if (!isOwnedEntryId(ownerPrefix, e.id)) {
-      foreign.set(entryKey(e), e);
+      foreign.set(key, e);
       continue;
     }
     ownedById.set(e.id, e);
-    const key = entryKey(e);
     ownedByKey.set(key, [...(ownedByKey.get(key) ?? []), e]);
   }
 
@@ -343,7 +371,7 @@ export async function plan(client: EntryLister, input: Registration | readonly R
   const byKey: typeof pending = [];
   for (const d of pending) {
     const mine = ownedById.get(d.id);
-    if (mine !== undefined && entryKey(mine) === d.key) matched(d.entry, mine);
+    if (mine !== undefined && entryKey(keyView(mine)) === d.key) matched(d.entry, mine);
     else byKey.push(d);
   }
   // 2. An owned entry with the same key under another ID (e.g. made under an older hash).
@@ -393,12 +421,12 @@ export function formatPlan(p: Plan): string {
     lines.push(`~ ${describeEntry(u.entry)}  [${u.id}]`);
     for (const c of u.changes) lines.push(`    ${c.field}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`);
   }
-  for (const d of p.deletes) lines.push(`- ${describeEntry(d.current)}  [${d.id}]`);
+  for (const d of p.deletes) lines.push(`- ${describeEntry(keyView(d.current))}  [${d.id}]`);
   for (const c of p.conflicts) {
     if (c.reason === 'similar') lines.push(`! ${describeEntry(c.entry)}: a similar entry ${c.current.id} exists and is not owned by this tool (prefix ${p.ownerPrefix}); left alone`);
-    else lines.push(`! ${describeEntry(c.entry)}: its entry ID ${c.current.id} holds another declared entry (edited on the server into ${describeEntry(c.current)}); delete that entry and apply again`);
+    else lines.push(`! ${describeEntry(c.entry)}: its entry ID ${c.current.id} holds another declared entry (edited on the server into ${describeEntry(keyView(c.current))}); delete that entry and apply again`);
   }
-  for (const o of p.orphans) lines.push(`  (owned entry ${o.id} for ${o.current.spiffeId} is no longer declared; --prune deletes it)`);
+  for (const o of p.orphans) lines.push(`  (owned entry ${o.id} for ${spiffeIdString(o.current.spiffe_id)} is no longer declared; --prune deletes it)`);
   for (const s of p.skipped) lines.push(`  (skipped ${s.name}: template entries are for ClusterSPIFFEID only)`);
   lines.push(`Plan: ${p.creates.length} to create, ${p.updates.length} to update, ${p.deletes.length} to delete, ${p.unchanged.length} unchanged${p.conflicts.length > 0 ? `, ${p.conflicts.length} in conflict` : ''}.`);
   return `${lines.join('\n')}\n`;
@@ -419,10 +447,10 @@ export function planToJson(p: Plan): Record<string, unknown> {
     prune: p.prune,
     creates: p.creates.map((c) => ({ id: c.id, name: c.entry.name, ...ref(c.entry) })),
     updates: p.updates.map((u) => ({ id: u.id, name: u.entry.name, ...ref(u.entry), changes: u.changes })),
-    deletes: p.deletes.map((d) => ({ id: d.id, ...ref(d.current) })),
+    deletes: p.deletes.map((d) => ({ id: d.id, ...ref(keyView(d.current)) })),
     unchanged: p.unchanged.map((u) => ({ id: u.id, name: u.entry.name, ...ref(u.entry) })),
     conflicts: p.conflicts.map((c) => ({ name: c.entry.name, ...ref(c.entry), existingId: c.current.id, reason: c.reason })),
-    orphans: p.orphans.map((o) => ({ id: o.id, ...ref(o.current) })),
+    orphans: p.orphans.map((o) => ({ id: o.id, ...ref(keyView(o.current)) })),
     skipped: p.skipped.map((s) => s.name),
   };
 }

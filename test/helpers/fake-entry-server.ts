@@ -13,53 +13,55 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { connect as tlsConnect } from 'node:tls';
 import {
-  BATCH_CREATE_ENTRY_REQUEST,
-  BATCH_CREATE_ENTRY_RESPONSE,
-  BATCH_DELETE_ENTRY_REQUEST,
-  BATCH_DELETE_ENTRY_RESPONSE,
-  BATCH_UPDATE_ENTRY_REQUEST,
-  BATCH_UPDATE_ENTRY_RESPONSE,
-  type BatchDeleteRequest,
-  type BatchDeleteResponse,
-  type BatchEntriesRequest,
-  type BatchEntriesResponse,
-  type EntryMaskField,
-  type EntryMessageCodec,
-  type EntryStatus,
-  LIST_ENTRIES_REQUEST,
-  LIST_ENTRIES_RESPONSE,
-  type ListEntriesRequest,
-  type ListEntriesResponse,
-  type ServerEntry,
-} from '../../src/registrar/entry-codec.js';
+  BatchCreateEntryRequest,
+  BatchCreateEntryResponse,
+  BatchDeleteEntryRequest,
+  BatchDeleteEntryResponse,
+  BatchUpdateEntryRequest,
+  BatchUpdateEntryResponse,
+  ListEntriesRequest,
+  ListEntriesResponse,
+} from '../../src/gen/spire/api/server/entry/v1/entry.js';
+import { emptyServerEntry, type EntryMaskField, type EntryStatus, type ServerEntry, spiffeIdMessage, spiffeIdString } from '../../src/registrar/server-entry.js';
 
 const ENTRY_ID = /^[A-Za-z0-9._-]{1,255}$/;
 
-function method<Req, Res>(name: string, req: EntryMessageCodec<Req>, res: EntryMessageCodec<Res>): grpc.MethodDefinition<Req, Res> {
+interface MessageFns<T> {
+  encode(message: T): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): T;
+}
+
+const toBuffer = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+function method<Req, Res>(name: string, req: MessageFns<Req>, res: MessageFns<Res>): grpc.MethodDefinition<Req, Res> {
   return {
     path: `/spire.api.server.entry.v1.Entry/${name}`,
     requestStream: false,
     responseStream: false,
-    requestSerialize: (v: Req) => req.encode(v),
+    requestSerialize: (v: Req) => toBuffer(req.encode(v).finish()),
     requestDeserialize: (b: Buffer) => req.decode(b),
-    responseSerialize: (v: Res) => res.encode(v),
+    // A raw Buffer (set by a test with `respondRaw`) goes out as it is: hostile responses.
+    responseSerialize: (v: Res) => (Buffer.isBuffer(v) ? v : toBuffer(res.encode(v).finish())),
     responseDeserialize: (b: Buffer) => res.decode(b),
   };
 }
 
 const SERVICE = {
-  ListEntries: method('ListEntries', LIST_ENTRIES_REQUEST, LIST_ENTRIES_RESPONSE),
-  BatchCreateEntry: method('BatchCreateEntry', BATCH_CREATE_ENTRY_REQUEST, BATCH_CREATE_ENTRY_RESPONSE),
-  BatchUpdateEntry: method('BatchUpdateEntry', BATCH_UPDATE_ENTRY_REQUEST, BATCH_UPDATE_ENTRY_RESPONSE),
-  BatchDeleteEntry: method('BatchDeleteEntry', BATCH_DELETE_ENTRY_REQUEST, BATCH_DELETE_ENTRY_RESPONSE),
+  ListEntries: method('ListEntries', ListEntriesRequest, ListEntriesResponse),
+  BatchCreateEntry: method('BatchCreateEntry', BatchCreateEntryRequest, BatchCreateEntryResponse),
+  BatchUpdateEntry: method('BatchUpdateEntry', BatchUpdateEntryRequest, BatchUpdateEntryResponse),
+  BatchDeleteEntry: method('BatchDeleteEntry', BatchDeleteEntryRequest, BatchDeleteEntryResponse),
 } satisfies grpc.ServiceDefinition;
 
-const ALL_FIELDS: readonly EntryMaskField[] = ['spiffeId', 'parentId', 'selectors', 'x509SvidTtl', 'federatesWith', 'admin', 'downstream', 'expiresAt', 'dnsNames', 'storeSvid', 'jwtSvidTtl', 'hint'];
+const ALL_FIELDS: readonly EntryMaskField[] = ['spiffe_id', 'parent_id', 'selectors', 'x509_svid_ttl', 'federates_with', 'admin', 'downstream', 'expires_at', 'dns_names', 'store_svid', 'jwt_svid_ttl', 'hint'];
 
 function similarKey(e: ServerEntry): string {
   const sels = e.selectors.map((s) => `${s.type}:${s.value}`).sort();
-  return JSON.stringify([e.spiffeId, e.parentId, [...new Set(sels)]]);
+  return JSON.stringify([spiffeIdString(e.spiffe_id), spiffeIdString(e.parent_id), [...new Set(sels)]]);
 }
+
+/** The fields of a seeded entry, with the SPIFFE IDs as strings. */
+export type SeedEntry = Partial<Omit<ServerEntry, 'spiffe_id' | 'parent_id'>> & { readonly spiffeId: string; readonly parentId: string; readonly selectors: ServerEntry['selectors'] };
 
 const OK: EntryStatus = { code: 0, message: 'OK' };
 
@@ -82,6 +84,8 @@ export class FakeEntryServer {
   readonly failures = new Map<string, EntryStatus>();
   /** Fail every call of this RPC with a gRPC status. */
   failRpc: { rpc: string; code: grpc.status; details: string } | undefined;
+  /** Answer every call of this RPC with these bytes instead of a message (hostile responses). */
+  respondRaw: { rpc: string; bytes: Buffer } | undefined;
   /** The largest page ListEntries returns, whatever the client asks. */
   maxPageSize = 1000;
   /** Never answer calls of this RPC (until stop). */
@@ -106,9 +110,9 @@ export class FakeEntryServer {
     const fake = new FakeEntryServer(server, dir);
     server.addService(SERVICE, {
       ListEntries: fake.#unary('ListEntries', (req: ListEntriesRequest) => fake.#list(req)),
-      BatchCreateEntry: fake.#unary('BatchCreateEntry', (req: BatchEntriesRequest) => fake.#create(req)),
-      BatchUpdateEntry: fake.#unary('BatchUpdateEntry', (req: BatchEntriesRequest) => fake.#update(req)),
-      BatchDeleteEntry: fake.#unary('BatchDeleteEntry', (req: BatchDeleteRequest) => fake.#delete(req)),
+      BatchCreateEntry: fake.#unary('BatchCreateEntry', (req: BatchCreateEntryRequest) => fake.#create(req)),
+      BatchUpdateEntry: fake.#unary('BatchUpdateEntry', (req: BatchUpdateEntryRequest) => fake.#update(req)),
+      BatchDeleteEntry: fake.#unary('BatchDeleteEntry', (req: BatchDeleteEntryRequest) => fake.#delete(req)),
     });
     if (options.tls !== undefined) {
       fake.port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', options.tls as grpc.ServerCredentials, (err, port) => (err === null ? resolve(port) : reject(err))));
@@ -121,8 +125,9 @@ export class FakeEntryServer {
   }
 
   /** Adds an entry directly (as another tool would have created it). */
-  seed(entry: Partial<ServerEntry> & Pick<ServerEntry, 'spiffeId' | 'parentId' | 'selectors'>): ServerEntry {
-    const full: ServerEntry = { ...blank(), ...entry, id: entry.id ?? randomUUID() };
+  seed(entry: SeedEntry): ServerEntry {
+    const { spiffeId, parentId, ...rest } = entry;
+    const full: ServerEntry = { ...emptyServerEntry(), ...rest, spiffe_id: spiffeIdMessage(spiffeId), parent_id: spiffeIdMessage(parentId), id: entry.id ?? randomUUID() };
     this.entries.set(full.id, full);
     return full;
   }
@@ -146,65 +151,69 @@ export class FakeEntryServer {
         callback({ code: this.failRpc.code, details: this.failRpc.details, name: 'Error', message: this.failRpc.details, metadata: new grpc.Metadata() });
         return;
       }
+      if (this.respondRaw?.rpc === rpc) {
+        callback(null, this.respondRaw.bytes as unknown as Res);
+        return;
+      }
       callback(null, handle(req));
     };
   }
 
   #list(req: ListEntriesRequest): ListEntriesResponse {
     const all = [...this.entries.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const size = Math.min(req.pageSize !== undefined && req.pageSize > 0 ? req.pageSize : all.length, this.maxPageSize);
-    const start = req.pageToken !== undefined && req.pageToken !== '' ? Number(req.pageToken) : 0;
+    const size = Math.min(req.page_size > 0 ? req.page_size : all.length, this.maxPageSize);
+    const start = req.page_token !== '' ? Number(req.page_token) : 0;
     const page = all.slice(start, start + size);
     const next = start + size < all.length ? String(start + size) : '';
-    return { entries: page.map((e) => structuredClone(e)), nextPageToken: next };
+    return { entries: page.map((e) => structuredClone(e)), next_page_token: next };
   }
 
   #invalid(e: ServerEntry): string | undefined {
-    if (e.spiffeId === '') return 'invalid spiffe ID: trust domain is missing';
-    if (e.parentId === '') return 'invalid parent ID: trust domain is missing';
+    if (e.spiffe_id === undefined || e.spiffe_id.trust_domain === '') return 'invalid spiffe ID: trust domain is missing';
+    if (e.parent_id === undefined || e.parent_id.trust_domain === '') return 'invalid parent ID: trust domain is missing';
     if (e.selectors.length === 0) return 'selector list is empty';
     if (e.id !== '' && !ENTRY_ID.test(e.id)) return 'invalid entry ID';
     return undefined;
   }
 
-  #create(req: BatchEntriesRequest): BatchEntriesResponse {
+  #create(req: BatchCreateEntryRequest): BatchCreateEntryResponse {
     return {
       results: req.entries.map((e) => {
-        const injected = this.failures.get(e.spiffeId);
-        if (injected !== undefined) return { status: injected, entry: null };
+        const injected = this.failures.get(spiffeIdString(e.spiffe_id));
+        if (injected !== undefined) return { status: injected, entry: undefined };
         const bad = this.#invalid(e);
-        if (bad !== undefined) return { status: { code: grpc.status.INVALID_ARGUMENT, message: `failed to convert entry: ${bad}` }, entry: null };
+        if (bad !== undefined) return { status: { code: grpc.status.INVALID_ARGUMENT, message: `failed to convert entry: ${bad}` }, entry: undefined };
         const key = similarKey(e);
         const similar = [...this.entries.values()].find((x) => similarKey(x) === key);
         if (similar !== undefined) return { status: { code: grpc.status.ALREADY_EXISTS, message: 'similar entry already exists' }, entry: structuredClone(similar) };
-        if (e.id !== '' && this.entries.has(e.id)) return { status: { code: grpc.status.ALREADY_EXISTS, message: 'entry with the same ID already exists' }, entry: null };
-        const stored: ServerEntry = { ...structuredClone(e), id: e.id === '' ? randomUUID() : e.id, createdAt: Math.floor(Date.now() / 1000), revisionNumber: 0 };
+        if (e.id !== '' && this.entries.has(e.id)) return { status: { code: grpc.status.ALREADY_EXISTS, message: 'entry with the same ID already exists' }, entry: undefined };
+        const stored: ServerEntry = { ...structuredClone(e), id: e.id === '' ? randomUUID() : e.id, created_at: Math.floor(Date.now() / 1000), revision_number: 0 };
         this.entries.set(stored.id, stored);
         return { status: OK, entry: structuredClone(stored) };
       }),
     };
   }
 
-  #update(req: BatchEntriesRequest): BatchEntriesResponse {
-    const fields = req.inputMask === undefined ? ALL_FIELDS : ALL_FIELDS.filter((f) => req.inputMask?.[f] === true);
+  #update(req: BatchUpdateEntryRequest): BatchUpdateEntryResponse {
+    const fields = req.input_mask === undefined ? ALL_FIELDS : ALL_FIELDS.filter((f) => req.input_mask?.[f] === true);
     return {
       results: req.entries.map((e) => {
-        const injected = this.failures.get(e.id) ?? this.failures.get(e.spiffeId);
-        if (injected !== undefined) return { status: injected, entry: null };
+        const injected = this.failures.get(e.id) ?? this.failures.get(spiffeIdString(e.spiffe_id));
+        if (injected !== undefined) return { status: injected, entry: undefined };
         const current = this.entries.get(e.id);
-        if (current === undefined) return { status: { code: grpc.status.NOT_FOUND, message: 'entry not found' }, entry: null };
+        if (current === undefined) return { status: { code: grpc.status.NOT_FOUND, message: 'entry not found' }, entry: undefined };
         const next: ServerEntry = structuredClone(current);
         for (const f of fields) (next as unknown as Record<string, unknown>)[f] = structuredClone(e[f]);
         const bad = this.#invalid(next);
-        if (bad !== undefined) return { status: { code: grpc.status.INVALID_ARGUMENT, message: `failed to convert entry: ${bad}` }, entry: null };
-        next.revisionNumber = current.revisionNumber + 1;
+        if (bad !== undefined) return { status: { code: grpc.status.INVALID_ARGUMENT, message: `failed to convert entry: ${bad}` }, entry: undefined };
+        next.revision_number = current.revision_number + 1;
         this.entries.set(next.id, next);
         return { status: OK, entry: structuredClone(next) };
       }),
     };
   }
 
-  #delete(req: BatchDeleteRequest): BatchDeleteResponse {
+  #delete(req: BatchDeleteEntryRequest): BatchDeleteEntryResponse {
     return {
       results: req.ids.map((id) => {
         const injected = this.failures.get(id);
@@ -214,10 +223,6 @@ export class FakeEntryServer {
       }),
     };
   }
-}
-
-function blank(): ServerEntry {
-  return { id: '', spiffeId: '', parentId: '', selectors: [], x509SvidTtl: 0, federatesWith: [], admin: false, downstream: false, expiresAt: 0, dnsNames: [], revisionNumber: 0, storeSvid: false, jwtSvidTtl: 0, hint: '', createdAt: 0 };
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The upstream oracle of the registrar tests (`test/registrar-oracle`, Go): go-yaml v2 as
  * Kubernetes reads manifests (sigs.k8s.io/yaml), SPIRE's own DNS name check, Go's text/template with spire-controller-manager's
- * template data, and apimachinery's label selector parsing.
+ * template data, apimachinery's label selector parsing, and SPIRE's Go types of the Entry API messages.
  *
  * The binary goes to the gitignored `.cache/registrar-oracle/`, named after a hash of the module's
  * sources, so an unchanged module is never rebuilt. The build uses the local toolchain and the
@@ -62,7 +62,7 @@ export function buildOracle(): Promise<string> {
 }
 
 /** Runs one oracle command; its JSON output. */
-export async function oracle<T>(command: 'yaml' | 'template' | 'labels' | 'dns', args: readonly string[], input?: unknown): Promise<T> {
+export async function oracle<T>(command: 'yaml' | 'template' | 'labels' | 'dns' | 'entry-proto', args: readonly string[], input?: unknown): Promise<T> {
   const bin = await buildOracle();
   const r = await run(bin, [command, ...args], { timeoutMs: 120_000, ...(input === undefined ? {} : { input: JSON.stringify(input) }) });
   if (r.code !== 0) throw new Error(`registrar oracle ${command} failed (exit ${String(r.code)}): ${r.stderr}`);

@@ -8,6 +8,8 @@
 //	                      pkg/spireentry/entries.go), with that data shape
 //	oracle labels         (stdin JSON) each label selector through metav1.LabelSelectorAsSelector
 //	oracle dns            (stdin JSON) each DNS name through SPIRE v1.15.3's x509util.ValidateLabel
+//	oracle entry-proto    (stdin JSON) Entry API messages encoded / decoded with SPIRE's Go types
+//	                      (entryproto.go)
 //
 // Output is JSON on stdout.
 package main
@@ -290,6 +292,13 @@ func main() {
 			os.Exit(2)
 		}
 		result = dnsCmd(in)
+	case "entry-proto":
+		var in []entryProtoInput
+		if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		result = entryProtoCmd(in)
 	case "labels":
 		var in []json.RawMessage
 		if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {

@@ -12,7 +12,7 @@ import { ownedEntryId } from '../../src/registrar/owner.js';
 import { renderEntryCreateData } from '../../src/registrar/render-spire-cli.js';
 import { checkDeclaredIdentities } from '../../src/registrar/self-check.js';
 import type { RegistrationEntry } from '../../src/registrar/types.js';
-import { emptyServerEntry, type ServerEntry } from '../../src/registrar/entry-codec.js';
+import { emptyServerEntry, type ServerEntry, spiffeIdMessage, spiffeIdString } from '../../src/registrar/server-entry.js';
 import { validateManifest } from '../../src/registrar/validate.js';
 import { DNS_CASES } from '../helpers/registrar-cases.js';
 import { AGENT_ID, SpireHarness, spireBinaries, TRUST_DOMAIN, waitFor } from './harness.js';
@@ -85,8 +85,8 @@ describe('real SPIRE server: registrar plan / apply', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { results: { status: { code: number; message: string }; entry?: { id: string } }[] };
     expect(out.results.map((x) => x.status.code), r.stdout).toEqual([0]);
-    const listed = (await client.listEntries()).find((e) => e.spiffeId === ID_DATA);
-    expect(listed).toMatchObject({ parentId: AGENT_ID, x509SvidTtl: 600, jwtSvidTtl: 120, dnsNames: ['data.example.org'], hint: 'from-data', selectors: [{ type: 'unix', value: 'uid:424242' }] });
+    const listed = (await client.listEntries()).find((e) => spiffeIdString(e.spiffe_id) === ID_DATA);
+    expect(listed).toMatchObject({ parent_id: spiffeIdMessage(AGENT_ID), x509_svid_ttl: 600, jwt_svid_ttl: 120, dns_names: ['data.example.org'], hint: 'from-data', selectors: [{ type: 'unix', value: 'uid:424242' }] });
     expect(listed!.id.startsWith(OWNER)).toBe(false);
     foreignIds.push(listed!.id);
     // One more entry made by others, with the harness (spire-server entry create flags).
@@ -113,10 +113,10 @@ describe('real SPIRE server: registrar plan / apply', () => {
     expect(r.ok, JSON.stringify(r.failures)).toBe(true);
     expect(r.counts.created).toBe(2);
     const onServer = (await client.listEntries()).filter((e) => e.id.startsWith(OWNER));
-    expect(onServer.map((e) => e.spiffeId).sort()).toEqual([ID_A, ID_B]);
-    idOfB = onServer.find((e) => e.spiffeId === ID_B)!.id;
+    expect(onServer.map((e) => spiffeIdString(e.spiffe_id)).sort()).toEqual([ID_A, ID_B]);
+    idOfB = onServer.find((e) => spiffeIdString(e.spiffe_id) === ID_B)!.id;
     // A TTL of 0 (server default) is stored as 0, not as the default's value.
-    expect(onServer.find((e) => e.spiffeId === ID_B)).toMatchObject({ x509SvidTtl: 0, jwtSvidTtl: 0 });
+    expect(onServer.find((e) => spiffeIdString(e.spiffe_id) === ID_B)).toMatchObject({ x509_svid_ttl: 0, jwt_svid_ttl: 0 });
 
     const t0 = Date.now();
     source = await X509Source.create({ address: spire.address, timeoutMs: 60_000 });
@@ -142,7 +142,7 @@ describe('real SPIRE server: registrar plan / apply', () => {
     const r = await apply(client, p);
     expect(r.items).toHaveLength(0);
     const after = await client.listEntries();
-    expect(after.map((e) => [e.id, e.revisionNumber]).sort()).toEqual(before.map((e) => [e.id, e.revisionNumber]).sort());
+    expect(after.map((e) => [e.id, e.revision_number]).sort()).toEqual(before.map((e) => [e.id, e.revision_number]).sort());
   });
 
   it('an edited declaration (hint, TTL) updates in place: same entry ID, new SVID hint', async () => {
@@ -154,8 +154,8 @@ describe('real SPIRE server: registrar plan / apply', () => {
     const r = await apply(client, p);
     expect(r.ok, JSON.stringify(r.failures)).toBe(true);
     expect(r.counts.updated).toBe(1);
-    const b = (await client.listEntries()).find((e) => e.spiffeId === ID_B);
-    expect(b).toMatchObject({ id: idOfB, hint: 'b2', x509SvidTtl: 240 });
+    const b = (await client.listEntries()).find((e) => spiffeIdString(e.spiffe_id) === ID_B);
+    expect(b).toMatchObject({ id: idOfB, hint: 'b2', x509_svid_ttl: 240 });
     await waitFor('the SVID of b with hint b2', () => source!.getX509Svids().some((s) => s.id.toString() === ID_B && s.hint === 'b2'), 60_000, 200);
     expect((await plan(client, entries, { ownerPrefix: OWNER })).unchanged).toHaveLength(2);
 
@@ -164,15 +164,15 @@ describe('real SPIRE server: registrar plan / apply', () => {
     const p2 = await plan(client, reverted, { ownerPrefix: OWNER });
     expect(p2.updates.map((u) => [u.id, u.changes])).toEqual([[idOfB, [{ field: 'x509SvidTtl', from: 240, to: 0 }]]]);
     expect((await apply(client, p2)).ok).toBe(true);
-    expect((await client.listEntries()).find((e) => e.spiffeId === ID_B)).toMatchObject({ id: idOfB, x509SvidTtl: 0, hint: 'b2' });
+    expect((await client.listEntries()).find((e) => spiffeIdString(e.spiffe_id) === ID_B)).toMatchObject({ id: idOfB, x509_svid_ttl: 0, hint: 'b2' });
   });
 
   it('a declaration similar to an entry made by others is a conflict and the entry is left alone', async () => {
-    const before = (await client.listEntries()).find((e) => e.spiffeId === ID_FOREIGN);
+    const before = (await client.listEntries()).find((e) => spiffeIdString(e.spiffe_id) === ID_FOREIGN);
     const p = await plan(client, [declared(434343, 'foreign', { hint: 'mine' })], { ownerPrefix: OWNER });
     expect(p.conflicts.map((c) => c.current.id)).toEqual([before!.id]);
     await apply(client, p);
-    expect((await client.listEntries()).find((e) => e.spiffeId === ID_FOREIGN)).toEqual(before);
+    expect((await client.listEntries()).find((e) => spiffeIdString(e.spiffe_id) === ID_FOREIGN)).toEqual(before);
   });
 
   it('prune removes only owned entries that are no longer declared; others are never touched', async () => {
@@ -188,10 +188,10 @@ describe('real SPIRE server: registrar plan / apply', () => {
     expect(r.counts.deleted).toBe(1);
 
     const left = await client.listEntries();
-    expect(left.filter((e) => e.id.startsWith(OWNER)).map((e) => e.spiffeId)).toEqual([ID_A]);
+    expect(left.filter((e) => e.id.startsWith(OWNER)).map((e) => spiffeIdString(e.spiffe_id))).toEqual([ID_A]);
     for (const id of foreignIds) expect(left.map((e) => e.id)).toContain(id);
     // The agent alias entry made by `token generate -spiffeID` is still there too.
-    expect(left.some((e) => e.spiffeId === AGENT_ID)).toBe(true);
+    expect(left.some((e) => spiffeIdString(e.spiffe_id) === AGENT_ID)).toBe(true);
 
     // Deleting again is harmless (NOT_FOUND is fine).
     const again = await apply(client, p);
@@ -213,7 +213,7 @@ describe('real SPIRE server: registrar plan / apply', () => {
     try {
       expect(admin.getX509Svid().id.toString()).toBe(ID_ADMIN);
       const listed = await tcp.listEntries();
-      expect(listed.map((e) => e.spiffeId)).toContain(ID_ADMIN);
+      expect(listed.map((e) => spiffeIdString(e.spiffe_id))).toContain(ID_ADMIN);
       // Plan and apply work the same over TCP: nothing to do.
       const p = await plan(tcp, entries, { ownerPrefix: OWNER });
       expect(p.unchanged).toHaveLength(2);
@@ -250,7 +250,7 @@ describe('real SPIRE server: registrar plan / apply', () => {
     expect(refused.counts.failed).toBe(1);
     expect(refused.failures[0]?.status.message).toMatch(new RegExp(FEDERATED_TD.replace(/\./g, '\\.')));
     expect(refused.failures[0]?.status.message).toContain(`SPIRE needs the bundle of ${FEDERATED_TD} before this entry can be created`);
-    expect((await client.listEntries()).some((e) => e.spiffeId === ID_FEDERATED)).toBe(false);
+    expect((await client.listEntries()).some((e) => spiffeIdString(e.spiffe_id) === ID_FEDERATED)).toBe(false);
 
     // The operator adds the other trust domain's bundle; the same declaration now applies.
     const ca = await TestCa.create({ trustDomain: FEDERATED_TD });
@@ -261,7 +261,7 @@ describe('real SPIRE server: registrar plan / apply', () => {
     const created = await apply(client, await plan(client, [entry], { ownerPrefix: OWNER }));
     expect(created.ok, JSON.stringify(created.failures)).toBe(true);
     expect(created.counts.created).toBe(1);
-    expect((await client.listEntries()).find((e) => e.spiffeId === ID_FEDERATED)).toMatchObject({ federatesWith: [FEDERATED_TD] });
+    expect((await client.listEntries()).find((e) => spiffeIdString(e.spiffe_id) === ID_FEDERATED)).toMatchObject({ federates_with: [FEDERATED_TD] });
     // Idempotent with federatesWith too.
     expect((await plan(client, [entry], { ownerPrefix: OWNER })).unchanged).toHaveLength(1);
 
@@ -272,7 +272,7 @@ describe('real SPIRE server: registrar plan / apply', () => {
 
     // Leave the owned entries as the next test expects them: delete only this one.
     const all = await plan(client, [], { ownerPrefix: OWNER, prune: true });
-    const gone = await apply(client, { ...all, deletes: all.deletes.filter((d) => d.current.spiffeId === ID_FEDERATED) });
+    const gone = await apply(client, { ...all, deletes: all.deletes.filter((d) => spiffeIdString(d.current.spiffe_id) === ID_FEDERATED) });
     expect(gone.counts.deleted).toBe(1);
   });
 
@@ -284,12 +284,12 @@ describe('real SPIRE server: registrar plan / apply', () => {
     // The operator edits the owned entry on the server: other selector, a TTL, storeSVID.
     const edit = await spireServer(['entry', 'update', '-socketPath', spire.serverSocket, '-entryID', id, '-spiffeID', entry.spiffeId!, '-parentID', AGENT_ID, '-selector', 'unix:uid:0', '-x509SVIDTTL', '77', '-hint', 'drift', '-storeSVID']);
     expect(edit.code, edit.stderr + edit.stdout).toBe(0);
-    expect((await client.listEntries()).find((e) => e.id === id)).toMatchObject({ selectors: [{ type: 'unix', value: 'uid:0' }], x509SvidTtl: 77, storeSvid: true });
+    expect((await client.listEntries()).find((e) => e.id === id)).toMatchObject({ selectors: [{ type: 'unix', value: 'uid:0' }], x509_svid_ttl: 77, store_svid: true });
 
     // The old plan (a create of that ID) again: SPIRE answers ALREADY_EXISTS without an entry (the
     // ID is taken, no similar entry); that is a failure, not "already existed".
     const stale = await apply(client, first);
-    expect(stale.items.map((i) => [i.action, i.outcome, i.status.code, i.entry])).toEqual([['create', 'failed', 6, null]]);
+    expect(stale.items.map((i) => [i.action, i.outcome, i.status.code, i.entry])).toEqual([['create', 'failed', 6, undefined]]);
     expect(stale.failures[0]?.status.message).toContain(`entry ID ${id} is held by an entry with other values`);
 
     // A fresh plan with prune finds it by its ID, updates it back in every field, deletes nothing.
@@ -300,7 +300,7 @@ describe('real SPIRE server: registrar plan / apply', () => {
     const r = await apply(client, p);
     expect(r.ok, JSON.stringify(r.failures)).toBe(true);
     expect(r.counts).toMatchObject({ updated: 1, deleted: 0, created: 0 });
-    expect((await client.listEntries()).find((e) => e.id === id)).toMatchObject({ spiffeId: entry.spiffeId, parentId: AGENT_ID, selectors: [{ type: 'unix', value: 'uid:565656' }], x509SvidTtl: 0, storeSvid: false, hint: 'drift' });
+    expect((await client.listEntries()).find((e) => e.id === id)).toMatchObject({ spiffe_id: spiffeIdMessage(entry.spiffeId!), parent_id: spiffeIdMessage(AGENT_ID), selectors: [{ type: 'unix', value: 'uid:565656' }], x509_svid_ttl: 0, store_svid: false, hint: 'drift' });
     expect((await plan(client, [entry], { ownerPrefix: OWNER })).unchanged.map((u) => u.id)).toEqual([id]);
 
     // Leave the owned entries as the next test expects them: delete only this one.
@@ -318,7 +318,7 @@ describe('real SPIRE server: registrar plan / apply', () => {
     expect(out.join('')).toContain(`- ${ID_ADMIN} `);
     expect(out.join('')).toContain('Plan: 1 to create, 0 to update, 1 to delete, 1 unchanged.');
     expect(await applyCommand(['--prune'], io, entries)).toBe(1);
-    expect((await client.listEntries()).some((e) => e.spiffeId === `spiffe://${TRUST_DOMAIN}/registrar/cli`)).toBe(false);
+    expect((await client.listEntries()).some((e) => spiffeIdString(e.spiffe_id) === `spiffe://${TRUST_DOMAIN}/registrar/cli`)).toBe(false);
     out.length = 0;
     expect(await applyCommand(['--prune', '--yes'], io, entries)).toBe(0);
     expect(out.join('')).toContain('Applied: 1 created, 0 already existed, 0 updated, 1 deleted, 0 already gone, 0 failed.');
@@ -356,10 +356,10 @@ describe('real SPIRE server: registrar plan / apply', () => {
       const raw: Record<string, unknown> & { selectors: unknown[] } = { spiffeId: `spiffe://${TRUST_DOMAIN}/rules/${i}`, parentId: AGENT_ID, selectors: [`unix:uid:${uid}`, ...(extraSelectors ?? [])], ...fields };
       ours.push(validateManifest({ trustDomain: TRUST_DOMAIN, entries: [raw] }).ok);
       const selectors = raw.selectors.map((s) => (typeof s === 'string' ? { type: s.slice(0, s.indexOf(':')), value: s.slice(s.indexOf(':') + 1) } : (s as { type: string; value: string })));
-      server.push({ ...emptyServerEntry(), spiffeId: String(raw['spiffeId']), parentId: String(raw['parentId']), selectors, dnsNames: (raw['dnsNames'] as string[] | undefined) ?? [], hint: (raw['hint'] as string | undefined) ?? '', federatesWith: (raw['federatesWith'] as string[] | undefined) ?? [], x509SvidTtl: (raw['x509SvidTtl'] as number | undefined) ?? 0, jwtSvidTtl: (raw['jwtSvidTtl'] as number | undefined) ?? 0 });
+      server.push({ ...emptyServerEntry(), spiffe_id: spiffeIdMessage(String(raw['spiffeId'])), parent_id: spiffeIdMessage(String(raw['parentId'])), selectors, dns_names: (raw['dnsNames'] as string[] | undefined) ?? [], hint: (raw['hint'] as string | undefined) ?? '', federates_with: (raw['federatesWith'] as string[] | undefined) ?? [], x509_svid_ttl: (raw['x509SvidTtl'] as number | undefined) ?? 0, jwt_svid_ttl: (raw['jwtSvidTtl'] as number | undefined) ?? 0 });
     });
     const results = await client.batchCreate(server);
-    const verdicts = cases.map((c, i) => ({ what: c.what, spire: results[i]!.status.code === 0 ? 'accepted' : `refused (${results[i]!.status.code} ${results[i]!.status.message})`, ours: ours[i] ? 'accepted' : 'refused' }));
+    const verdicts = cases.map((c, i) => ({ what: c.what, spire: results[i]!.status?.code === 0 ? 'accepted' : `refused (${results[i]!.status?.code} ${results[i]!.status?.message})`, ours: ours[i] ? 'accepted' : 'refused' }));
     const disagree = verdicts.filter((v) => (v.spire === 'accepted') !== (v.ours === 'accepted'));
     expect(disagree).toEqual([]);
     expect(verdicts.filter((v) => v.ours === 'accepted').length).toBeGreaterThan(20);
@@ -367,10 +367,10 @@ describe('real SPIRE server: registrar plan / apply', () => {
     // The registrar's own, stricter selector rules (documented in selectors.ts): SPIRE stores these,
     // no attestor it ships emits them. The divergence is deliberate and shown here.
     const stricter = ['my.plugin:x', 'k8s:namespace:shop', 'unix:uid:root', `custom:${'v'.repeat(1025)}`, 'unix:user:a\u0007b'];
-    const strictResults = await client.batchCreate(stricter.map((sel, i) => ({ ...emptyServerEntry(), spiffeId: `spiffe://${TRUST_DOMAIN}/stricter/${i}`, parentId: AGENT_ID, selectors: [{ type: sel.slice(0, sel.indexOf(':')), value: sel.slice(sel.indexOf(':') + 1) }] })));
-    expect(strictResults.map((r) => r.status.code)).toEqual(stricter.map(() => 0));
+    const strictResults = await client.batchCreate(stricter.map((sel, i) => ({ ...emptyServerEntry(), spiffe_id: spiffeIdMessage(`spiffe://${TRUST_DOMAIN}/stricter/${i}`), parent_id: spiffeIdMessage(AGENT_ID), selectors: [{ type: sel.slice(0, sel.indexOf(':')), value: sel.slice(sel.indexOf(':') + 1) }] })));
+    expect(strictResults.map((r) => r.status?.code)).toEqual(stricter.map(() => 0));
     for (const sel of stricter) expect(validateManifest({ trustDomain: TRUST_DOMAIN, entries: [{ spiffeId: `spiffe://${TRUST_DOMAIN}/x`, parentId: AGENT_ID, selectors: [sel] }] }).issues.map((i) => i.code), sel).toEqual(['ERR_REGISTRAR_SELECTOR']);
     const made = [...results, ...strictResults].map((r) => r.entry?.id).filter((id): id is string => id !== undefined && id !== '');
-    expect((await client.batchDelete(made)).every((r) => r.status.code === 0)).toBe(true);
+    expect((await client.batchDelete(made)).every((r) => r.status?.code === 0)).toBe(true);
   });
 });
