@@ -501,7 +501,7 @@ describe('TestWorkloadApi pushes', () => {
 
     expect(api.pushRaw('fetchX509Svid', { svids: [] })).toBe(1);
     expect((await svid.next()).svids).toEqual([]);
-    api.pushRaw('fetchX509Bundles', { bundles: { 'spiffe://example.org': Buffer.from('junk') } });
+    api.pushRaw('fetchX509Bundles', { bundles: new Map([['spiffe://example.org', Buffer.from('junk')]]) });
     expect((await bundles.next()).bundles['spiffe://example.org']!.toString()).toBe('junk');
 
     api.pushMalformed('empty-svids');

@@ -128,7 +128,7 @@ function http2(): typeof import('node:http2') {
  * @example
  * ```ts
  * const channel = new GrpcChannel(parseEndpointAddress('unix:///tmp/agent.sock'), { maxMessageBytes: 1 << 24 });
- * const call = channel.call(workloadApiService().FetchX509SVID, {}, { message: console.log, status: console.log });
+ * const call = channel.call(FETCH_X509_SVID, {}, { message: console.log, status: console.log });
  * channel.close();
  * ```
  */
