@@ -100,36 +100,36 @@ export const GOLDEN_MESSAGES: readonly { readonly name: GoldenName; readonly mes
 
 /** The hand codec’s bytes for each of GOLDEN_MESSAGES, in order (captured from it before its deletion). */
 const HAND_CODEC_BYTES: readonly ({ readonly hex: string } | { readonly bytes: number; readonly sha256: string })[] = [
-  { hex: "" }, // X509SVIDRequest
-  { hex: "" }, // X509BundlesRequest
-  { hex: "" }, // JWTBundlesRequest
-  { hex: "" }, // X509SVIDResponse
-  { hex: "0a00" }, // X509SVIDResponse
-  { bytes: 2182, sha256: "edb39748e63e00e77021cdc42aa7fca50c688426f6f4ef14c15bdba28be6abeb" }, // X509SVIDResponse
-  { hex: "0a1d0a167370696666653a2f2f6578616d706c652e6f72672f61120301203f" }, // X509SVIDResponse
-  { bytes: 77887, sha256: "ade1972d038c5f2d263e715177ded011af1ad07a86020dc1f50e3ebc1cf8bffc" }, // X509SVIDResponse
-  { bytes: 5242890, sha256: "63976fd844f1d44e05b3380afe15c4fc4f919d4cb45cb65947f7bff2fe70e3bf" }, // X509SVIDResponse
-  { hex: "1a100a095f5f70726f746f5f5f12030102031a100a0b636f6e7374727563746f72120104" }, // X509SVIDResponse
-  { hex: "" }, // X509BundlesResponse
-  { bytes: 633, sha256: "bacbab4ff7c19c6a75033f087dad3cb356eb992d5758f0058cfa7e9e7e641273" }, // X509BundlesResponse
-  { bytes: 27390, sha256: "dccae2246de027aa2edac5c12d6b9b6ada4dc1f22e6a9ff29c74bf0bf0511db3" }, // X509BundlesResponse
-  { bytes: 2097183, sha256: "fae2f64c4d545f47f67c2e799a3d5efc22d77b8c24bc3b2cf59cf0fff01ef423" }, // X509BundlesResponse
-  { hex: "" }, // JWTSVIDRequest
-  { hex: "0a03617069" }, // JWTSVIDRequest
-  { hex: "0a01610a01620a0012187370696666653a2f2f6578616d706c652e6f72672f776562" }, // JWTSVIDRequest
-  { hex: "" }, // JWTSVIDResponse
-  { bytes: 63, sha256: "e348096eab697be3e4ff86c3ac838e55aa50748b75143bc20e925512a0557d63" }, // JWTSVIDResponse
-  { bytes: 53067, sha256: "8abf9c2072cc2bc7bddbf0111a773f6106a772dc0a687312c85926a5bbb8ad38" }, // JWTSVIDResponse
-  { hex: "" }, // JWTBundlesResponse
-  { hex: "0a230a147370696666653a2f2f6578616d706c652e6f7267120b7b226b657973223a5b5d7d" }, // JWTBundlesResponse
-  { bytes: 11480, sha256: "bd3538bfd4a923a903247823e90f0e51b5870b4d77a568a08efc5430babc0bcc" }, // JWTBundlesResponse
-  { hex: "" }, // ValidateJWTSVIDRequest
-  { hex: "0a036170691205612e622e63" }, // ValidateJWTSVIDRequest
-  { hex: "" }, // ValidateJWTSVIDResponse
-  { hex: "0a187370696666653a2f2f6578616d706c652e6f72672f776562" }, // ValidateJWTSVIDResponse
-  { hex: "1200" }, // ValidateJWTSVIDResponse
-  { bytes: 357, sha256: "5cdd68fd907afa405b4d31d2087aab0b33b7ea12efc907155cf5401eee9d6b11" }, // ValidateJWTSVIDResponse
-  { bytes: 59, sha256: "3d4f82566ccb150e5915759c76f429c0c33b84eb8419e6b6fa0b4f879942c1d4" }, // ValidateJWTSVIDResponse
+  { hex: '' }, // X509SVIDRequest
+  { hex: '' }, // X509BundlesRequest
+  { hex: '' }, // JWTBundlesRequest
+  { hex: '' }, // X509SVIDResponse
+  { hex: '0a00' }, // X509SVIDResponse
+  { bytes: 2182, sha256: 'edb39748e63e00e77021cdc42aa7fca50c688426f6f4ef14c15bdba28be6abeb' }, // X509SVIDResponse
+  { hex: '0a1d0a167370696666653a2f2f6578616d706c652e6f72672f61120301203f' }, // X509SVIDResponse
+  { bytes: 77887, sha256: 'ade1972d038c5f2d263e715177ded011af1ad07a86020dc1f50e3ebc1cf8bffc' }, // X509SVIDResponse
+  { bytes: 5242890, sha256: '63976fd844f1d44e05b3380afe15c4fc4f919d4cb45cb65947f7bff2fe70e3bf' }, // X509SVIDResponse
+  { hex: '1a100a095f5f70726f746f5f5f12030102031a100a0b636f6e7374727563746f72120104' }, // X509SVIDResponse
+  { hex: '' }, // X509BundlesResponse
+  { bytes: 633, sha256: 'bacbab4ff7c19c6a75033f087dad3cb356eb992d5758f0058cfa7e9e7e641273' }, // X509BundlesResponse
+  { bytes: 27390, sha256: 'dccae2246de027aa2edac5c12d6b9b6ada4dc1f22e6a9ff29c74bf0bf0511db3' }, // X509BundlesResponse
+  { bytes: 2097183, sha256: 'fae2f64c4d545f47f67c2e799a3d5efc22d77b8c24bc3b2cf59cf0fff01ef423' }, // X509BundlesResponse
+  { hex: '' }, // JWTSVIDRequest
+  { hex: '0a03617069' }, // JWTSVIDRequest
+  { hex: '0a01610a01620a0012187370696666653a2f2f6578616d706c652e6f72672f776562' }, // JWTSVIDRequest
+  { hex: '' }, // JWTSVIDResponse
+  { bytes: 63, sha256: 'e348096eab697be3e4ff86c3ac838e55aa50748b75143bc20e925512a0557d63' }, // JWTSVIDResponse
+  { bytes: 53067, sha256: '8abf9c2072cc2bc7bddbf0111a773f6106a772dc0a687312c85926a5bbb8ad38' }, // JWTSVIDResponse
+  { hex: '' }, // JWTBundlesResponse
+  { hex: '0a230a147370696666653a2f2f6578616d706c652e6f7267120b7b226b657973223a5b5d7d' }, // JWTBundlesResponse
+  { bytes: 11480, sha256: 'bd3538bfd4a923a903247823e90f0e51b5870b4d77a568a08efc5430babc0bcc' }, // JWTBundlesResponse
+  { hex: '' }, // ValidateJWTSVIDRequest
+  { hex: '0a036170691205612e622e63' }, // ValidateJWTSVIDRequest
+  { hex: '' }, // ValidateJWTSVIDResponse
+  { hex: '0a187370696666653a2f2f6578616d706c652e6f72672f776562' }, // ValidateJWTSVIDResponse
+  { hex: '1200' }, // ValidateJWTSVIDResponse
+  { bytes: 357, sha256: '5cdd68fd907afa405b4d31d2087aab0b33b7ea12efc907155cf5401eee9d6b11' }, // ValidateJWTSVIDResponse
+  { bytes: 59, sha256: '3d4f82566ccb150e5915759c76f429c0c33b84eb8419e6b6fa0b4f879942c1d4' }, // ValidateJWTSVIDResponse
 ];
 
 /** Each golden message with the bytes the generated encoder must write. */
