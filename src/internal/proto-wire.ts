@@ -14,12 +14,15 @@
  * Go's `google.golang.org/protobuf/encoding/protowire` (`ConsumeTag`, `ConsumeField`) refuses
  * each of these, and so did spiffe-kit's earlier hand-written codec; {@link readTag} and
  * {@link endOfMessage} restore those refusals. Lengths get the same 32-bit check as tags
- * ({@link lengthChecked}): `uint32()` would also keep the low 32 bits of a longer length. A known field with another wire type is skipped as
- * an unknown field (as Go and the generated code do).
+ * ({@link lengthChecked}, {@link skipField}): `uint32()` would also keep the low 32 bits of a
+ * longer length. A known field with another wire type is skipped as an unknown field (as Go and
+ * the generated code do). {@link decodeWire} turns every failure of a generated decoder into a
+ * {@link ProtoWireFormatError} with a code.
  *
  * Left lenient on purpose (nothing is read from these bytes): the varint of a skipped unknown field
  * may be longer than 10 bytes or hold more than 64 bits (`BinaryReader.skip` only looks for the
- * last byte); Go refuses both. Invalid UTF-8 in a string field becomes U+FFFD, as with the hand
+ * last byte), and the fields inside a skipped group are skipped by `skip` alone (their lengths
+ * unchecked); Go refuses these. Invalid UTF-8 in a string field becomes U+FFFD, as with the hand
  * codec (Go refuses it in proto3). Nesting is bounded by ts-proto's recursion limit of 100
  * messages per reader, and groups inside skipped fields by `skip`'s own limit of 100.
  *
