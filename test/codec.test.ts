@@ -316,6 +316,27 @@ describe('malformed bytes: refused with a ProtoWireFormatError and a code', () =
     expect(served('X509SVIDRequest').decode(fine)).toStrictEqual({});
   });
 
+  it('lengths: non-minimal (padded) ones read as Go reads them; up to 2^32 - 1 a truncation, over it refused before reading', () => {
+    // ValidateJWTSVIDRequest.audience = "api", its tag and length padded with 0x80 (10-byte length: the most a varint has).
+    const padded = Buffer.concat([Buffer.from([0x8a, 0x80, 0x80, 0x00]), Buffer.from([0x83, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00]), Buffer.from('api')]);
+    expect(served('ValidateJWTSVIDRequest').decode(padded)).toStrictEqual({ audience: 'api', svid: '' });
+    expect(oracle('ValidateJWTSVIDRequest').decode(padded)).toMatchObject({ audience: 'api' });
+    expect(codeOf(() => served('ValidateJWTSVIDRequest').decode(Buffer.concat([Buffer.from([0x0a]), varint(2n ** 32n - 1n), Buffer.from('api')])))).toBe('ERR_PROTOBUF_TRUNCATED');
+    const over = (n: bigint) => Buffer.concat([Buffer.from([0x0a]), varint(n), Buffer.from('api')]);
+    for (const n of [2n ** 32n, 2n ** 32n + 3n, 2n ** 63n + 3n]) {
+      let err: unknown;
+      try {
+        served('ValidateJWTSVIDRequest').decode(over(n));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code: 'ERR_PROTOBUF_TRUNCATED', message: 'ValidateJWTSVIDRequest: a length over 32 bits at byte offset 1' });
+    }
+    // The same in a skipped (unknown) field and in an embedded message.
+    expect(codeOf(() => served('X509SVIDRequest').decode(over(2n ** 32n + 3n)))).toBe('ERR_PROTOBUF_TRUNCATED');
+    expect(codeOf(() => served('X509SVIDResponse').decode(ld(1, Buffer.concat([Buffer.from([0x0a]), varint(2n ** 32n + 1n), Buffer.from('a')]))))).toBe('ERR_PROTOBUF_TRUNCATED');
+  });
+
   it('a known field with another wire type is skipped as unknown (as Go reads it)', () => {
     expect(served('JWTSVIDResponse').decode(ld(1, Buffer.concat([tag(1, 0), varint(5), tag(2, 5), Buffer.alloc(4), ld(3, Buffer.from('h'))])))).toStrictEqual({
       svids: [{ spiffe_id: '', svid: '', hint: 'h' }],
