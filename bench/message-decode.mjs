@@ -4,13 +4,16 @@
 //   npm run build && node bench/message-decode.mjs [rounds=15] [freshProcesses=10]
 //
 //  - "generated": the client's decoders (src/gen/, ts-proto output with the wire checks of
-//    src/internal/proto-wire.ts, through src/workloadapi/methods.ts);
-//  - "hand codec": src/workloadapi/codec.ts, which the test Workload API still encodes with (its
-//    decoders gave proto-loader-shaped objects that the client then re-checked field by field).
-// Messages: an X509SVIDResponse of 1,000 SVIDs (~1 KiB of DER each) + 1,000 federated bundles, and
-// a ValidateJWTSVIDResponse with 200 claims (strings, numbers, lists, nested structs). Warm:
-// rounds interleaved, medians. Cold: a fresh process imports the decoder's module and times its
-// first decode of the 1,000 + 1,000 message (module load + first, unoptimised run).
+//    src/internal/proto-wire.ts, through src/workloadapi/methods.ts); since the hand-written codec
+//    (src/workloadapi/codec.ts) was deleted, the only decoders in the package;
+//  - "protobufjs (reference)": @grpc/proto-loader + protobufjs (a dev dependency only), the
+//    library the package avoids loading at run time, for scale.
+// Messages (encoded by the test Workload API's serializer, src/testing/workload-api-service.ts): an
+// X509SVIDResponse of 1,000 SVIDs (~1 KiB of DER each) + 1,000 federated bundles, and a
+// ValidateJWTSVIDResponse with 200 claims (strings, numbers, lists, nested structs). Warm: rounds
+// interleaved, medians. Cold: a fresh process imports the decoder's module (for protobufjs, also
+// loads the proto) and times its first decode of the 1,000 + 1,000 message (module load + first,
+// unoptimised run).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fmt, line, printMachine, requireBuild, ROOT, summarize } from './helpers/stats.mjs';
@@ -18,24 +21,19 @@ import { fmt, line, printMachine, requireBuild, ROOT, summarize } from './helper
 const here = fileURLToPath(import.meta.url);
 const der = (n, seed) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff));
 
+async function serialize(rpc, message) {
+  const { workloadApiService } = await import('../dist/testing/workload-api-service.js');
+  return workloadApiService()[rpc].responseSerialize(message);
+}
+
 async function fixtures() {
-  const { X509_SVID_RESPONSE, VALIDATE_JWT_SVID_RESPONSE } = await import('../dist/workloadapi/codec.js');
-  const svids = Array.from({ length: 1000 }, (_, i) => ({ spiffe_id: `spiffe://example.org/ns/bench/sa/w${i}`, x509_svid: der(1100, i), x509_svid_key: der(138, i + 1), bundle: der(500, 7), hint: '' }));
-  const federated_bundles = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`spiffe://td${i}.test`, der(450, i)]));
-  const fields = {};
-  for (let i = 0; i < 200; i++) {
-    fields[`c${i}`] =
-      i % 4 === 0
-        ? { stringValue: `value-${i}` }
-        : i % 4 === 1
-          ? { numberValue: i * 1.5 }
-          : i % 4 === 2
-            ? { listValue: { values: [{ stringValue: 'a' }, { numberValue: 2 }, { boolValue: true }] } }
-            : { structValue: { fields: { x: { numberValue: i }, y: { stringValue: 'z' } } } };
-  }
+  const svids = Array.from({ length: 1000 }, (_, i) => ({ spiffe_id: `spiffe://example.org/ns/bench/sa/w${i}`, x509_svid: der(1100, i), x509_svid_key: der(138, i + 1), bundle: der(500, 7) }));
+  const federated_bundles = new Map(Array.from({ length: 1000 }, (_, i) => [`spiffe://td${i}.test`, der(450, i)]));
+  const claims = {};
+  for (let i = 0; i < 200; i++) claims[`c${i}`] = i % 4 === 0 ? `value-${i}` : i % 4 === 1 ? i * 1.5 : i % 4 === 2 ? ['a', 2, true] : { x: i, y: 'z' };
   return {
-    x509: X509_SVID_RESPONSE.encode({ svids, crl: [], federated_bundles }),
-    claims: VALIDATE_JWT_SVID_RESPONSE.encode({ spiffe_id: 'spiffe://example.org/web', claims: { fields } }),
+    x509: await serialize('FetchX509SVID', { svids, federated_bundles }),
+    claims: await serialize('ValidateJWTSVID', { spiffe_id: 'spiffe://example.org/web', claims }),
   };
 }
 
@@ -44,8 +42,10 @@ async function decoders(which) {
     const { FETCH_X509_SVID, VALIDATE_JWT_SVID } = await import('../dist/workloadapi/methods.js');
     return { x509: (b) => FETCH_X509_SVID.responseDeserialize(b), claims: (b) => VALIDATE_JWT_SVID.responseDeserialize(b) };
   }
-  const { X509_SVID_RESPONSE, VALIDATE_JWT_SVID_RESPONSE } = await import('../dist/workloadapi/codec.js');
-  return { x509: (b) => X509_SVID_RESPONSE.decode(b), claims: (b) => VALIDATE_JWT_SVID_RESPONSE.decode(b) };
+  const protoLoader = await import('@grpc/proto-loader');
+  const def = protoLoader.loadSync(fileURLToPath(new URL('../proto/workload.proto', import.meta.url)), { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+  const service = def['SpiffeWorkloadAPI'];
+  return { x509: (b) => service.FetchX509SVID.responseDeserialize(b), claims: (b) => service.ValidateJWTSVID.responseDeserialize(b) };
 }
 
 if (process.argv[2] === '--child') {
@@ -67,7 +67,7 @@ const rounds = Number(process.argv[2] ?? 15);
 const fresh = Number(process.argv[3] ?? 10);
 await printMachine();
 const wire = await fixtures();
-const kinds = ['generated', 'hand codec'];
+const kinds = ['generated', 'protobufjs (reference)'];
 const d = Object.fromEntries(await Promise.all(kinds.map(async (k) => [k, await decoders(k)])));
 for (const k of kinds) {
   for (let i = 0; i < 3; i++) {
@@ -91,8 +91,10 @@ for (const k of kinds) {
   console.log(line(`  ${k}: ValidateJWTSVIDResponse 200 claims`, summarize(warm[k].claims)));
 }
 // Cold: the child reads the message from its stdin.
-const { X509_SVID_RESPONSE } = await import('../dist/workloadapi/codec.js');
-const coldWire = X509_SVID_RESPONSE.encode({ svids: Array.from({ length: 1000 }, (_, i) => ({ spiffe_id: `spiffe://example.org/w${i}`, x509_svid: der(40, i) })), federated_bundles: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`spiffe://td${i}.test`, der(40, i)])) });
+const coldWire = await serialize('FetchX509SVID', {
+  svids: Array.from({ length: 1000 }, (_, i) => ({ spiffe_id: `spiffe://example.org/w${i}`, x509_svid: der(40, i) })),
+  federated_bundles: new Map(Array.from({ length: 1000 }, (_, i) => [`spiffe://td${i}.test`, der(40, i)])),
+});
 const cold = Object.fromEntries(kinds.map((k) => [k, { importMs: [], firstDecodeMs: [] }]));
 for (let i = 0; i < fresh; i++) {
   for (const k of kinds) {
@@ -105,6 +107,6 @@ for (let i = 0; i < fresh; i++) {
 }
 console.log(`\ncold, ${fresh} fresh processes each (a 1,000 + 1,000 message of small fields, ${fmt(coldWire.length / 1024, 0)} KiB)`);
 for (const k of kinds) {
-  console.log(line(`  ${k}: import of the decoder's module (unbundled dist/)`, summarize(cold[k].importMs)));
+  console.log(line(`  ${k}: import of the decoder's module (unbundled dist/; protobufjs: + loading the proto)`, summarize(cold[k].importMs)));
   console.log(line(`  ${k}: first decode`, summarize(cold[k].firstDecodeMs)));
 }

@@ -21,8 +21,9 @@ const vitest = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import
 const steps = [
   ['X509Source.create()', [bench('x509-source-create.mjs'), ...(quick ? ['100', '4'] : [])]],
   ['import cost', [bench('import-cost.mjs'), ...(quick ? ['8'] : [])]],
+  ['spiffe-kit/testing start + first X509Source.create(), fresh processes', [bench('testing-start.mjs'), ...(quick ? ['3'] : [])]],
   ['X509SVIDResponse parse', [bench('x509-response-parse.mjs'), ...(quick ? ['3'] : [])]],
-  ['Workload API message decoders: generated vs hand codec', [bench('message-decode.mjs'), ...(quick ? ['5', '3'] : [])]],
+  ['Workload API message decoders: generated (protobufjs for reference)', [bench('message-decode.mjs'), ...(quick ? ['5', '3'] : [])]],
   ['X509Svid.parseRaw, part by part', [bench('x509-svid-parse-parts.mjs'), ...(quick ? ['100'] : [])]],
   ['JWT-SVID validation vs jose, interleaved', [bench('jwt-ratio.mjs'), ...(quick ? ['10'] : [])]],
   ['fetchJwtSvid', [bench('jwt-fetch.mjs'), ...(quick ? ['300'] : [])]],

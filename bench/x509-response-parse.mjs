@@ -3,8 +3,8 @@
 //
 //   npm run build && node bench/x509-response-parse.mjs [rounds=7]
 //
-// Builds X509SVIDResponse messages in memory, as the client decodes them (src/gen/ types: maps as
-// Map), and as the test Workload API serves them (plain objects): 1,000 distinct
+// Builds X509SVIDResponse messages in memory, in the generated message shape (src/gen/ types: maps
+// as Map) that the client decodes into and the test Workload API serves: 1,000 distinct
 // X.509-SVIDs issued by one TestCa (leaf only, P-256, each SVID carries the example.org bundle as
 // SPIRE sends it) and 1,000 federated bundles, each the root of its own TestCa (`spiffe://tdN.test`).
 // Then:
@@ -29,7 +29,7 @@ const { TestCa, TestWorkloadApi } = await import('../dist/testing/index.js');
 const { parseX509SvidResponse } = await import('../dist/workloadapi/x509-context.js');
 const { FETCH_X509_SVID } = await import('../dist/workloadapi/methods.js');
 const { checkLimits, resolveLimits } = await import('../dist/workloadapi/limits.js');
-const { loadWorkloadApiProto } = await import('../dist/workloadapi/proto.js');
+const { workloadApiService } = await import('../dist/testing/workload-api-service.js');
 const { DEFAULT_MAX_MESSAGE_BYTES } = await import('../dist/workloadapi/client.js');
 
 await printMachine();
@@ -57,10 +57,6 @@ console.log(`minted ${MAX} SVIDs in ${fmt(mintSvidsMs / 1000)} s and ${MAX} fede
 function message(nSvids, nBundles = nSvids, order = 1) {
   const list = svids.slice(0, nSvids);
   return { svids: order === 1 ? list : list.reverse(), crl: [], federated_bundles: new Map(federated.slice(0, nBundles)) };
-}
-/** The same message as the test Workload API takes it (plain objects). */
-function served(msg) {
-  return { ...msg, federated_bundles: Object.fromEntries(msg.federated_bundles) };
 }
 function timeParse(msg) {
   const t0 = performance.now();
@@ -93,18 +89,16 @@ console.log(`  fit of the medians: ${fmt(fit.slope * 1000, 0)} µs per SVID+bund
 console.log(`  fit of the minimums: ${fmt(fitMin.slope * 1000, 0)} µs per SVID+bundle, intercept ${fmt(fitMin.intercept)} ms, R² ${fmt(fitMin.r2, 4)}; t(${MAX}) / t(${SIZES[0]}) = ${fmt(mins[mins.length - 1] / mins[0])}\n`);
 
 // ---- 2. the client path at n = 1,000, stage by stage ----------------------------------------------
-const proto = loadWorkloadApiProto();
-const method = proto.method('FetchX509SVID');
+const method = workloadApiService().FetchX509SVID;
 const big = messages.get(MAX);
-const wire = method.responseSerialize(served(big));
+const wire = method.responseSerialize(big);
 const limits = resolveLimits({ maxSvids: 2000, maxBundles: 2000 });
 const stages = { encode: [], decode: [], limits: [], parse: [], svidsOnly: [], bundlesOnly: [] };
-const bigServed = served(big);
 const svidsOnly = message(MAX, 0);
 const bundlesOnly = message(1, MAX);
 for (let r = 0; r < rounds; r++) {
   let t0 = performance.now();
-  method.responseSerialize(bigServed);
+  method.responseSerialize(big);
   stages.encode.push(performance.now() - t0);
   t0 = performance.now();
   const raw = FETCH_X509_SVID.responseDeserialize(wire);
@@ -117,7 +111,7 @@ for (let r = 0; r < rounds; r++) {
   stages.bundlesOnly.push(timeParse(bundlesOnly));
 }
 console.log(`the client path at n = ${MAX} (wire size ${fmt(wire.length / 1048576)} MiB; default maxMessageBytes ${DEFAULT_MAX_MESSAGE_BYTES / 1048576} MiB)`);
-console.log(line('  server: encode (test Workload API serializer)', summarize(stages.encode)));
+console.log(line('  server: encode (test Workload API serializer, generated)', summarize(stages.encode)));
 console.log(line('  client: decode (generated, src/gen/)', summarize(stages.decode)));
 console.log(line('  client: checkLimits', summarize(stages.limits)));
 console.log(line('  client: parseX509SvidResponse', summarize(stages.parse)));
@@ -128,10 +122,10 @@ console.log(line(`  parse of 1 SVID + ${MAX} federated bundles`, summarize(stage
 const api = await TestWorkloadApi.start({ ca });
 const source = await X509Source.create({ address: api.address, limits: { maxSvids: 2000, maxBundles: 2000 } });
 const e2e = [];
-const bigReversed = served(message(MAX, MAX, -1));
+const bigReversed = message(MAX, MAX, -1);
 for (let r = 0; r < Math.max(3, rounds); r++) {
   // Alternate the SVID order so that every push changes the served SVID (unchanged = no event).
-  const msg = r % 2 === 0 ? bigServed : bigReversed;
+  const msg = r % 2 === 0 ? big : bigReversed;
   const updated = Promise.race([
     once(source, 'update'),
     once(source, 'error').then(([err]) => {

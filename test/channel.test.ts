@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WorkloadApiClient } from '../src/workloadapi/client.js';
-import { JWT_SVID_RESPONSE, VALIDATE_JWT_SVID_RESPONSE, X509_SVID_RESPONSE } from '../src/workloadapi/codec.js';
+import { workloadApiService } from '../src/testing/workload-api-service.js';
+
+/** Encodes a response of `rpc` as the test Workload API does (the generated messages, any field left out). */
+const encodeResponse = (rpc: 'FetchX509SVID' | 'FetchJWTSVID' | 'ValidateJWTSVID', message: object): Buffer => workloadApiService()[rpc]!.responseSerialize(message) as Buffer;
 import { WorkloadApiError } from '../src/workloadapi/errors.js';
 import { failure } from './helpers/failure.js';
 
@@ -64,7 +67,7 @@ function frame(body: Uint8Array, flag = 0): Buffer {
   return out;
 }
 
-const JWT_MESSAGE = JWT_SVID_RESPONSE.encode({ svids: [{ spiffe_id: 'spiffe://example.org/api', svid: 'a.b.c', hint: 'main' }] });
+const JWT_MESSAGE = encodeResponse('FetchJWTSVID', { svids: [{ spiffe_id: 'spiffe://example.org/api', svid: 'a.b.c', hint: 'main' }] });
 
 /** Answers with the given frames and a status in the trailers. */
 function answer(frames: Buffer[], status = 0, message?: string): Handler {
@@ -244,6 +247,8 @@ describe('gRPC over node:http2: messages', () => {
       ['field number 0', Buffer.from([0x00, 0x00])],
       ['a stray end-group', Buffer.from([0x0c])],
       ['a tag over 32 bits that aliases field 1', Buffer.from([0x8a, 0x80, 0x80, 0x80, 0x10, 0x00])],
+      // A bundles entry of 2^32 + 2 bytes: BinaryReader.uint32() alone reads 2, and the entry would be the next 2 bytes.
+      ['a length over 32 bits', Buffer.from([0x0a, 0x82, 0x80, 0x80, 0x80, 0x10, 0x0a, 0x00])],
       // The bundles entry is 3 bytes long, but its key announces 5: the bytes after it would be read as the key.
       ['a field past its message', Buffer.from([0x0a, 0x03, 0x0a, 0x05, 0x61, 0x62, 0x63, 0x64, 0x65])],
     ];
@@ -255,12 +260,12 @@ describe('gRPC over node:http2: messages', () => {
   });
 
   it('a "__proto__" bundle key or claim from the agent is data, not a prototype', async () => {
-    server.handler = answer([frame(X509_SVID_RESPONSE.encode({ federated_bundles: JSON.parse('{"__proto__":"AQID"}') }))]);
+    server.handler = answer([frame(encodeResponse('FetchX509SVID', { federated_bundles: new Map([['__proto__', Buffer.from([1, 2, 3])]]) }))]);
     const x509 = await client().fetchX509SvidRaw();
     expect(x509.federated_bundles.get('__proto__')).toEqual(Buffer.from([1, 2, 3]));
     expect(Object.getPrototypeOf(x509)).toBe(Object.prototype);
-    const claims = { fields: JSON.parse('{"__proto__":{"structValue":{"fields":{"admin":{"boolValue":true}}}},"sub":{"stringValue":"spiffe://example.org/api"}}') };
-    server.handler = answer([frame(VALIDATE_JWT_SVID_RESPONSE.encode({ spiffe_id: 'spiffe://example.org/api', claims }))]);
+    const claims: unknown = JSON.parse('{"__proto__":{"admin":true},"sub":"spiffe://example.org/api"}');
+    server.handler = answer([frame(encodeResponse('ValidateJWTSVID', { spiffe_id: 'spiffe://example.org/api', claims }))]);
     const res = await client().validateJwtSvidRaw('a.b.c', 'api');
     expect((res.claims as Record<string, unknown>)['admin']).toBeUndefined();
     expect(Object.getPrototypeOf(res.claims)).toBe(Object.prototype);

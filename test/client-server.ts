@@ -2,14 +2,16 @@
  * A scriptable Workload API server for the client tests: a real @grpc/grpc-js server on a real
  * unix socket (or TCP 127.0.0.1:0) serving the same proto. Each RPC runs the handler the test
  * installs; every call is recorded with its security header, request, and whether the client
- * cancelled it. Writing a Buffer sends those bytes as the message, unencoded (for malformed
- * messages).
+ * cancelled it. Messages are the generated ones (src/gen/workload.ts, maps as Maps, claims as
+ * JSON), any field left out, encoded by the test Workload API's service definition; writing a
+ * Buffer sends those bytes as the message, unencoded (for malformed messages).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadWorkloadApiProto, type WorkloadApiRpc } from '../src/workloadapi/proto.js';
+import { workloadApiService } from '../src/testing/workload-api-service.js';
+import type { WorkloadApiRpc } from '../src/workloadapi/methods.js';
 
 export interface RecordedCall {
   readonly rpc: WorkloadApiRpc;
@@ -83,11 +85,8 @@ export class ScriptedAgent {
   }
 
   static #newServer(agent: () => ScriptedAgent): grpc.Server {
-    const { service } = loadWorkloadApiProto();
-    // Buffers written by a handler go out as they are (malformed messages).
-    const raw: grpc.ServiceDefinition = Object.fromEntries(
-      Object.entries(service).map(([name, def]) => [name, { ...def, responseSerialize: (v: unknown) => (Buffer.isBuffer(v) ? v : def.responseSerialize(v)) }]),
-    );
+    // Its serializers send a Buffer written by a handler as it is (malformed messages).
+    const service = workloadApiService();
     const impl: grpc.UntypedServiceImplementation = {};
     for (const rpc of STREAMS) {
       impl[rpc] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
@@ -102,7 +101,7 @@ export class ScriptedAgent {
       };
     }
     const server = new grpc.Server();
-    server.addService(raw, impl);
+    server.addService(service, impl);
     return server;
   }
 
@@ -161,7 +160,7 @@ export function statusError(code: grpc.status, details: string): Partial<grpc.St
 }
 
 /** An X509SVIDResponse with `n` SVIDs (dummy bytes: this layer does not parse certificates). */
-export function x509SvidResponse(n = 1, extra: { federated?: Record<string, Buffer>; bundleBytes?: number } = {}): object {
+export function x509SvidResponse(n = 1, extra: { federated?: Map<string, Buffer>; bundleBytes?: number } = {}): object {
   return {
     svids: Array.from({ length: n }, (_, i) => ({
       spiffe_id: `spiffe://example.org/w${i}`,
@@ -171,13 +170,13 @@ export function x509SvidResponse(n = 1, extra: { federated?: Record<string, Buff
       hint: i === 0 ? 'internal' : '',
     })),
     crl: [Buffer.from('crl')],
-    federated_bundles: extra.federated ?? { 'spiffe://partner.org': Buffer.from('partner-ca') },
+    federated_bundles: extra.federated ?? new Map([['spiffe://partner.org', Buffer.from('partner-ca')]]),
   };
 }
 
 /** A bundles map with `n` trust domains of `size` bytes each. */
-export function bundles(n: number, size = 4): Record<string, Buffer> {
-  const out: Record<string, Buffer> = {};
-  for (let i = 0; i < n; i++) out[`spiffe://td${i}.org`] = Buffer.alloc(size, i);
+export function bundles(n: number, size = 4): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (let i = 0; i < n; i++) out.set(`spiffe://td${i}.org`, Buffer.alloc(size, i));
   return out;
 }

@@ -71,7 +71,7 @@ describe('watches: delivery', () => {
   it('serves several watches over one client', async () => {
     agent.handlers.FetchX509SVID = (call) => call.write(x509SvidResponse(1));
     agent.handlers.FetchX509Bundles = (call) => call.write(msg(1));
-    agent.handlers.FetchJWTBundles = (call) => call.write({ bundles: { 'spiffe://example.org': Buffer.from('{"keys":[]}') } });
+    agent.handlers.FetchJWTBundles = (call) => call.write({ bundles: new Map([['spiffe://example.org', Buffer.from('{"keys":[]}')]]) });
     const c = client();
     const a = recorder<unknown>();
     const b = recorder<unknown>();
@@ -110,8 +110,8 @@ describe('watches: delivery', () => {
 
   it('typed watches parse, and report a message that breaks the Workload API without stopping', async () => {
     agent.handlers.FetchJWTBundles = (call) => {
-      call.write({ bundles: { 'not a trust domain!': Buffer.from('{"keys":[]}') } });
-      setTimeout(() => call.write({ bundles: { 'spiffe://example.org': Buffer.from('{"keys":[]}') } }), 20);
+      call.write({ bundles: new Map([['not a trust domain!', Buffer.from('{"keys":[]}')]]) });
+      setTimeout(() => call.write({ bundles: new Map([['spiffe://example.org', Buffer.from('{"keys":[]}')]]) }), 20);
     };
     const r = recorder<{ size: number }>();
     client().watchJwtBundles(r);
@@ -339,7 +339,7 @@ describe('watches: closing', () => {
 
   it('client.close() stops every watch silently; new watches throw ERR_CLOSED', async () => {
     agent.handlers.FetchX509SVID = (call) => call.write(x509SvidResponse(1));
-    agent.handlers.FetchJWTBundles = (call) => call.write({ bundles: {} });
+    agent.handlers.FetchJWTBundles = (call) => call.write({ bundles: new Map() });
     const c = client();
     const a = recorder<unknown>();
     const b = recorder<unknown>();

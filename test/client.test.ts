@@ -73,19 +73,11 @@ describe('WorkloadApiClient: unary calls', () => {
   });
 
   it('validateJwtSvidRaw turns the claims Struct into plain JSON', async () => {
+    // The agent's handler gives JSON; the generated encoder writes it as a google.protobuf.Struct.
     agent.handlers.ValidateJWTSVID = (_call, cb) =>
       cb(null, {
         spiffe_id: 'spiffe://example.org/web',
-        claims: {
-          fields: {
-            sub: { stringValue: 'spiffe://example.org/web' },
-            aud: { listValue: { values: [{ stringValue: 'api' }, { numberValue: 2 }] } },
-            exp: { numberValue: 1_700_000_000 },
-            admin: { boolValue: false },
-            none: { nullValue: 'NULL_VALUE' },
-            nested: { structValue: { fields: { deep: { structValue: { fields: { x: { numberValue: 1.5 } } } } } } },
-          },
-        },
+        claims: { sub: 'spiffe://example.org/web', aud: ['api', 2], exp: 1_700_000_000, admin: false, none: null, nested: { deep: { x: 1.5 } } },
       });
     const res = await client().validateJwtSvidRaw('a.b.c', 'api');
     expect(res.spiffe_id).toBe('spiffe://example.org/web');
@@ -218,7 +210,7 @@ describe('WorkloadApiClient: first message of a stream', () => {
 
   it('fetchX509BundlesRaw and fetchJwtBundlesRaw return the first message', async () => {
     agent.handlers.FetchX509Bundles = (call) => call.write({ crl: [], bundles: bundles(2) });
-    agent.handlers.FetchJWTBundles = (call) => call.write({ bundles: { 'spiffe://example.org': Buffer.from('{"keys":[]}') } });
+    agent.handlers.FetchJWTBundles = (call) => call.write({ bundles: new Map([['spiffe://example.org', Buffer.from('{"keys":[]}')]]) });
     const c = client();
     const x509 = await c.fetchX509BundlesRaw();
     expect([...x509.bundles.keys()]).toEqual(['spiffe://td0.org', 'spiffe://td1.org']);
@@ -229,7 +221,7 @@ describe('WorkloadApiClient: first message of a stream', () => {
   });
 
   it('the typed fetchJwtBundles builds a JwtBundleSet from the raw message', async () => {
-    agent.handlers.FetchJWTBundles = (call) => call.write({ bundles: { 'spiffe://example.org': Buffer.from('{"keys":[]}') } });
+    agent.handlers.FetchJWTBundles = (call) => call.write({ bundles: new Map([['spiffe://example.org', Buffer.from('{"keys":[]}')]]) });
     const set = await client().fetchJwtBundles();
     expect(set.size).toBe(1);
   });

@@ -1,104 +1,97 @@
-// The hand-written Workload API codec (src/workloadapi/codec.ts) against @grpc/proto-loader +
-// protobufjs as the oracle: same bytes out of the encoders, same objects (shape, key order, types)
-// out of the decoders, for fixed golden messages and for random ones; and on random or mutated
-// bytes, only ProtobufWireError, within a time bound, never reading outside the bytes given.
+// The Workload API messages as the test Workload API serves them: the generated messages of
+// src/gen/workload.ts behind the grpc-js service definition of src/testing/workload-api-service.ts.
+// Golden bytes (what the deleted hand-written codec wrote, test/helpers/workload-golden.ts), the
+// same meaning as @grpc/proto-loader + protobufjs (the oracle, a dev dependency only) for golden
+// and random messages, the service definition proto-loader would build, partial messages
+// completed and wrong ones refused by name, and malformed bytes refused with a typed error.
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadWorkloadApiProto, PROTO_LOADER_OPTIONS, WORKLOAD_PROTO_PATH, workloadApiService, type WorkloadApiRpc } from '../src/workloadapi/proto.js';
-import { MAX_NESTING_DEPTH, ProtobufWireError, WireReader, WireWriter } from '../src/internal/protobuf-wire.js';
-import {
-  JWT_BUNDLES_REQUEST,
-  JWT_BUNDLES_RESPONSE,
-  JWT_SVID_REQUEST,
-  JWT_SVID_RESPONSE,
-  type MessageCodec,
-  VALIDATE_JWT_SVID_REQUEST,
-  VALIDATE_JWT_SVID_RESPONSE,
-  X509_BUNDLES_REQUEST,
-  X509_BUNDLES_RESPONSE,
-  X509_SVID_REQUEST,
-  X509_SVID_RESPONSE,
-} from '../src/workloadapi/codec.js';
 import * as gen from '../src/gen/workload.js';
+import { decodeWire, ProtoWireFormatError } from '../src/internal/proto-wire.js';
+import { TestingError } from '../src/testing/keys.js';
+import { workloadApiService } from '../src/testing/workload-api-service.js';
+import type { WorkloadApiRpc } from '../src/workloadapi/methods.js';
+import { der, GOLDEN, type GoldenName } from './helpers/workload-golden.js';
 
-// ---- the oracle ---------------------------------------------------------------------------------
-
-type Name =
-  | 'X509SVIDRequest'
-  | 'X509SVIDResponse'
-  | 'X509BundlesRequest'
-  | 'X509BundlesResponse'
-  | 'JWTSVIDRequest'
-  | 'JWTSVIDResponse'
-  | 'JWTBundlesRequest'
-  | 'JWTBundlesResponse'
-  | 'ValidateJWTSVIDRequest'
-  | 'ValidateJWTSVIDResponse';
-
-const MESSAGES: Record<Name, { rpc: WorkloadApiRpc; side: 'request' | 'response'; codec: MessageCodec<object> }> = {
-  X509SVIDRequest: { rpc: 'FetchX509SVID', side: 'request', codec: X509_SVID_REQUEST },
-  X509SVIDResponse: { rpc: 'FetchX509SVID', side: 'response', codec: X509_SVID_RESPONSE },
-  X509BundlesRequest: { rpc: 'FetchX509Bundles', side: 'request', codec: X509_BUNDLES_REQUEST },
-  X509BundlesResponse: { rpc: 'FetchX509Bundles', side: 'response', codec: X509_BUNDLES_RESPONSE },
-  JWTSVIDRequest: { rpc: 'FetchJWTSVID', side: 'request', codec: JWT_SVID_REQUEST },
-  JWTSVIDResponse: { rpc: 'FetchJWTSVID', side: 'response', codec: JWT_SVID_RESPONSE },
-  JWTBundlesRequest: { rpc: 'FetchJWTBundles', side: 'request', codec: JWT_BUNDLES_REQUEST },
-  JWTBundlesResponse: { rpc: 'FetchJWTBundles', side: 'response', codec: JWT_BUNDLES_RESPONSE },
-  ValidateJWTSVIDRequest: { rpc: 'ValidateJWTSVID', side: 'request', codec: VALIDATE_JWT_SVID_REQUEST },
-  ValidateJWTSVIDResponse: { rpc: 'ValidateJWTSVID', side: 'response', codec: VALIDATE_JWT_SVID_RESPONSE },
+const MESSAGES: Record<GoldenName, { rpc: WorkloadApiRpc; side: 'request' | 'response'; fns: { encode(m: never): { finish(): Uint8Array }; decode(b: Uint8Array): unknown } }> = {
+  X509SVIDRequest: { rpc: 'FetchX509SVID', side: 'request', fns: gen.X509SVIDRequest },
+  X509SVIDResponse: { rpc: 'FetchX509SVID', side: 'response', fns: gen.X509SVIDResponse },
+  X509BundlesRequest: { rpc: 'FetchX509Bundles', side: 'request', fns: gen.X509BundlesRequest },
+  X509BundlesResponse: { rpc: 'FetchX509Bundles', side: 'response', fns: gen.X509BundlesResponse },
+  JWTSVIDRequest: { rpc: 'FetchJWTSVID', side: 'request', fns: gen.JWTSVIDRequest },
+  JWTSVIDResponse: { rpc: 'FetchJWTSVID', side: 'response', fns: gen.JWTSVIDResponse },
+  JWTBundlesRequest: { rpc: 'FetchJWTBundles', side: 'request', fns: gen.JWTBundlesRequest },
+  JWTBundlesResponse: { rpc: 'FetchJWTBundles', side: 'response', fns: gen.JWTBundlesResponse },
+  ValidateJWTSVIDRequest: { rpc: 'ValidateJWTSVID', side: 'request', fns: gen.ValidateJWTSVIDRequest },
+  ValidateJWTSVIDResponse: { rpc: 'ValidateJWTSVID', side: 'response', fns: gen.ValidateJWTSVIDResponse },
 };
-const NAMES = Object.keys(MESSAGES) as Name[];
+const NAMES = Object.keys(MESSAGES) as GoldenName[];
+
+/** The test Workload API's serializer / deserializer of a message. */
+function served(name: GoldenName): { encode: (v: unknown) => Buffer; decode: (b: Buffer) => unknown } {
+  const { rpc, side } = MESSAGES[name];
+  const m = workloadApiService()[rpc] as MethodDefinition<unknown, unknown>;
+  return side === 'request' ? { encode: m.requestSerialize, decode: m.requestDeserialize } : { encode: m.responseSerialize, decode: m.responseDeserialize };
+}
+
+// ---- the oracle: proto-loader + protobufjs, with its object shape mapped to the generated one ----
 
 let oracleService: ServiceDefinition;
 beforeAll(() => {
-  const def = protoLoader.loadSync(WORKLOAD_PROTO_PATH, { ...PROTO_LOADER_OPTIONS, includeDirs: [...PROTO_LOADER_OPTIONS.includeDirs] });
+  const path = fileURLToPath(new URL('../proto/workload.proto', import.meta.url));
+  const def = protoLoader.loadSync(path, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
   oracleService = def['SpiffeWorkloadAPI'] as ServiceDefinition;
 });
 
-function oracle(name: Name): { encode: (v: unknown) => Buffer; decode: (b: Buffer) => unknown } {
+function oracle(name: GoldenName): { encode: (v: unknown) => Buffer; decode: (b: Buffer) => unknown } {
   const { rpc, side } = MESSAGES[name];
   const m = oracleService[rpc] as MethodDefinition<unknown, unknown>;
   return side === 'request' ? { encode: m.requestSerialize, decode: m.requestDeserialize } : { encode: m.responseSerialize, decode: m.responseDeserialize };
 }
 
-function mine(name: Name): MessageCodec<object> {
-  return MESSAGES[name].codec;
+const own = (entries: Iterable<readonly [string, unknown]>): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of entries) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  return out;
+};
+
+/** JSON as protobufjs takes a google.protobuf.Value / Struct. */
+function toValue(v: unknown): object {
+  if (v === null) return { nullValue: 'NULL_VALUE' };
+  if (typeof v === 'number') return { numberValue: v };
+  if (typeof v === 'string') return { stringValue: v };
+  if (typeof v === 'boolean') return { boolValue: v };
+  if (Array.isArray(v)) return { listValue: { values: v.map(toValue) } };
+  return { structValue: toStruct(v as Record<string, unknown>) };
+}
+const toStruct = (o: Record<string, unknown>): object => ({ fields: own(Object.keys(o).map((k) => [k, toValue(o[k])])) });
+
+/** A generated-shape message as protobufjs takes it. */
+function toLoader(m: object): object {
+  const out: Record<string, unknown> = { ...m };
+  for (const key of ['bundles', 'federated_bundles']) if (out[key] instanceof Map) out[key] = own(out[key] as Map<string, unknown>);
+  if (out['claims'] !== undefined) out['claims'] = toStruct(out['claims'] as Record<string, unknown>);
+  return out;
 }
 
-/**
- * An exact rendering of a decoded value: key order, own-property-ness, prototypes, Buffer vs other
- * bytes, -0, NaN. Two values with the same rendering are interchangeable for every consumer.
- */
-function render(v: unknown): string {
-  if (v === null) return 'null';
-  if (v === undefined) return 'undefined';
-  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'boolean') return String(v);
-  if (Buffer.isBuffer(v)) return `Buffer<${v.toString('hex')}>`;
-  if (v instanceof Uint8Array) return `Uint8Array<${Buffer.from(v).toString('hex')}>`;
-  if (Array.isArray(v)) return `[${v.map(render).join(',')}]`;
-  if (typeof v === 'object') {
-    const proto = Object.getPrototypeOf(v) === Object.prototype ? '' : '(!plain)';
-    const keys = Reflect.ownKeys(v);
-    return `${proto}{${keys.map((k) => `${String(k)}:${render((v as Record<string | symbol, unknown>)[k])}`).join(',')}}`;
-  }
-  return `?${typeof v}`;
-}
-
-function expectSame(name: Name, input: unknown): void {
-  const o = oracle(name);
-  const m = mine(name);
-  const want = o.encode(input);
-  const got = m.encode(input);
-  expect(got.toString('hex')).toBe(want.toString('hex'));
-  expect(render(m.decode(want))).toBe(render(o.decode(want)));
-}
-
-function expectSameDecode(name: Name, bytes: Buffer): void {
-  expect(render(mine(name).decode(bytes))).toBe(render(oracle(name).decode(bytes)));
+/** What protobufjs decoded, in the generated shape (maps as Maps, claims as JSON). */
+function fromLoader(name: GoldenName, m: Record<string, unknown>): unknown {
+  const valueJson = (v: Record<string, unknown>): unknown => {
+    const kind = v['kind'] as string | undefined;
+    if (kind === undefined || kind === 'nullValue') return null;
+    if (kind === 'structValue') return structJson(v['structValue'] as { fields: Record<string, Record<string, unknown>> });
+    if (kind === 'listValue') return (v['listValue'] as { values: Record<string, unknown>[] }).values.map(valueJson);
+    return v[kind];
+  };
+  const structJson = (st: { fields: Record<string, Record<string, unknown>> }): Record<string, unknown> => own(Object.entries(st.fields).map(([k, v]) => [k, valueJson(v)]));
+  const out: Record<string, unknown> = { ...m };
+  for (const key of ['bundles', 'federated_bundles']) if (key in m) out[key] = new Map(Object.entries(m[key] as object));
+  if (name === 'ValidateJWTSVIDResponse') out['claims'] = m['claims'] === null ? undefined : structJson(m['claims'] as { fields: Record<string, Record<string, unknown>> });
+  return out;
 }
 
 // ---- wire helpers for hand-made bytes ---------------------------------------------------------
@@ -116,264 +109,146 @@ function varint(n: number | bigint): Buffer {
 const tag = (field: number, wt: number): Buffer => varint((field << 3) | wt);
 const ld = (field: number, body: Buffer): Buffer => Buffer.concat([tag(field, 2), varint(body.length), body]);
 
-/** Unknown fields 90–94 of every wire type (a group with fields inside included). */
-const UNKNOWN = Buffer.concat([
-  tag(90, 0),
-  varint(2n ** 63n + 5n),
-  tag(91, 1),
-  Buffer.alloc(8, 7),
-  ld(92, Buffer.from('unknown bytes')),
-  tag(93, 3),
-  tag(1, 0),
-  varint(1),
-  ld(2, Buffer.from('in a group')),
-  tag(3, 3),
-  tag(3, 4),
-  tag(93, 4),
-  tag(94, 5),
-  Buffer.alloc(4, 9),
-]);
-
-// ---- fixtures ----------------------------------------------------------------------------------
-
-const der = (n: number, seed = 1): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff));
-
-const CLAIMS = {
-  fields: {
-    sub: { stringValue: 'spiffe://example.org/web' },
-    aud: { listValue: { values: [{ stringValue: 'api' }, { numberValue: 2 }, { nullValue: 'NULL_VALUE' }, { listValue: { values: [] } }, { structValue: { fields: {} } }] } },
-    exp: { numberValue: 1_700_000_000 },
-    neg: { numberValue: -1.5 },
-    zero: { numberValue: 0 },
-    negzero: { numberValue: -0 },
-    inf: { numberValue: Infinity },
-    nan: { numberValue: Number.NaN },
-    admin: { boolValue: false },
-    yes: { boolValue: true },
-    none: { nullValue: 'NULL_VALUE' },
-    empty: {},
-    '': { stringValue: '' },
-    'ünïcødé 🎉': { stringValue: 'värde 𝄞' },
-    nested: { structValue: { fields: { deep: { structValue: { fields: { x: { numberValue: 1.5 }, l: { listValue: { values: [{ boolValue: true }] } } } } } } } },
-  },
-};
-
-const GOLDEN: Record<Name, unknown[]> = {
-  X509SVIDRequest: [{}],
-  X509BundlesRequest: [{}],
-  JWTBundlesRequest: [{}],
-  X509SVIDResponse: [
-    {},
-    { svids: [] },
-    { svids: [{}] },
-    {
-      svids: [
-        { spiffe_id: 'spiffe://example.org/web', x509_svid: der(700), x509_svid_key: der(138, 2), bundle: der(500, 3), hint: 'external' },
-        { spiffe_id: 'spiffe://example.org/db', x509_svid: der(10), x509_svid_key: Buffer.alloc(0), bundle: der(1), hint: '' },
-      ],
-      crl: [der(100, 4), Buffer.alloc(0), der(200, 5)],
-      federated_bundles: { 'spiffe://other.org': der(400, 6), 'spiffe://empty.org': Buffer.alloc(0) },
-    },
-    { svids: [{ spiffe_id: 'x', x509_svid: 'AQID' }] }, // bytes as base64 text, as proto-loader takes them
-    { svids: [{ spiffe_id: 7, hint: true }] }, // strings converted as proto-loader converts them
-    { federated_bundles: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`spiffe://td${i}.test`, der(50 + (i % 7), i)])) },
-    { svids: [{ x509_svid: der(5 * 1024 * 1024, 9) }] },
-    { federated_bundles: JSON.parse('{"__proto__":"AQID","constructor":"BA=="}') },
-  ],
-  X509BundlesResponse: [
-    {},
-    { crl: [der(3)], bundles: { 'spiffe://example.org': der(600) } },
-    { bundles: Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`spiffe://td${i}.test`, der(30, i)])) },
-    { bundles: { 'spiffe://big.org': der(2 * 1024 * 1024 + 3) } },
-  ],
-  JWTSVIDRequest: [{}, { audience: ['api'] }, { audience: ['a', 'b', ''], spiffe_id: 'spiffe://example.org/web' }, { spiffe_id: '' }],
-  JWTSVIDResponse: [
-    {},
-    { svids: [{ spiffe_id: 'spiffe://example.org/web', svid: 'eyJhbGciOiJFUzI1NiJ9.e30.sig', hint: 'h' }, {}] },
-    { svids: Array.from({ length: 100 }, (_, i) => ({ spiffe_id: `spiffe://example.org/w${i}`, svid: `t.${'x'.repeat(i * 10)}.s` })) },
-  ],
-  JWTBundlesResponse: [{}, { bundles: { 'spiffe://example.org': Buffer.from('{"keys":[]}') } }, { bundles: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`spiffe://td${i}.test`, Buffer.from(`{"keys":[${i}]}`)])) }],
-  ValidateJWTSVIDRequest: [{}, { audience: 'api', svid: 'a.b.c' }, { audience: '', svid: '' }],
-  ValidateJWTSVIDResponse: [
-    {},
-    { spiffe_id: 'spiffe://example.org/web' },
-    { claims: {} },
-    { claims: { fields: {} } },
-    { spiffe_id: 'spiffe://example.org/web', claims: CLAIMS },
-    { claims: { fields: { odd: { nullValue: 5 } } } }, // an enum value NullValue does not name
-    { claims: { fields: { neg: { nullValue: -3 } } } },
-    { claims: { fields: { __proto__: { stringValue: 'x' } } } },
-  ],
-};
-
-// ---- golden round trips -------------------------------------------------------------------------
-
-describe('golden messages against proto-loader', () => {
-  for (const name of NAMES) {
-    it(`${name}: same bytes out, same objects back`, () => {
-      for (const input of GOLDEN[name]) expectSame(name, input);
-      expectSameDecode(name, Buffer.alloc(0));
-    });
-  }
-
-  it('decodes absent fields to the defaults proto-loader gives', () => {
-    expect(X509_SVID_RESPONSE.decode(Buffer.alloc(0))).toStrictEqual({ svids: [], crl: [], federated_bundles: {} });
-    expect(X509_SVID_RESPONSE.decode(ld(1, Buffer.alloc(0)))).toStrictEqual({
-      svids: [{ spiffe_id: '', x509_svid: Buffer.alloc(0), x509_svid_key: Buffer.alloc(0), bundle: Buffer.alloc(0), hint: '' }],
-      crl: [],
-      federated_bundles: {},
-    });
-    expect(VALIDATE_JWT_SVID_RESPONSE.decode(Buffer.alloc(0))).toStrictEqual({ spiffe_id: '', claims: null });
-    expect(JWT_SVID_REQUEST.decode(Buffer.alloc(0))).toStrictEqual({ audience: [], spiffe_id: '' });
-  });
-
-  it('bytes are Buffer views of the input, as protobufjs returns them', () => {
-    const wire = X509_SVID_RESPONSE.encode({ svids: [{ x509_svid: der(300) }] });
-    const svid = X509_SVID_RESPONSE.decode(wire).svids[0]!;
-    expect(Buffer.isBuffer(svid.x509_svid)).toBe(true);
-    expect(svid.x509_svid.buffer).toBe(wire.buffer);
-    // A Uint8Array (not a Buffer) decodes too.
-    expect(render(X509_SVID_RESPONSE.decode(new Uint8Array(wire)))).toBe(render(X509_SVID_RESPONSE.decode(wire)));
-  });
-
-  it('skips unknown fields of every wire type, at every level', () => {
-    const svid = Buffer.concat([UNKNOWN, ld(1, Buffer.from('spiffe://example.org/web')), UNKNOWN, ld(2, der(20)), UNKNOWN]);
-    const entry = Buffer.concat([UNKNOWN, ld(1, Buffer.from('spiffe://a.org')), UNKNOWN, ld(2, der(9)), UNKNOWN]);
-    expectSameDecode('X509SVIDResponse', Buffer.concat([UNKNOWN, ld(1, svid), UNKNOWN, ld(2, der(5)), ld(3, entry), UNKNOWN]));
-    expectSameDecode('X509BundlesResponse', Buffer.concat([UNKNOWN, ld(2, entry), UNKNOWN, ld(1, der(4))]));
-    expectSameDecode('JWTBundlesResponse', Buffer.concat([UNKNOWN, ld(1, entry), UNKNOWN]));
-    expectSameDecode('JWTSVIDResponse', Buffer.concat([UNKNOWN, ld(1, Buffer.concat([UNKNOWN, ld(2, Buffer.from('t.o.k')), UNKNOWN]))]));
-    expectSameDecode('JWTSVIDRequest', Buffer.concat([UNKNOWN, ld(1, Buffer.from('api')), UNKNOWN, ld(1, Buffer.from('b'))]));
-    expectSameDecode('ValidateJWTSVIDRequest', Buffer.concat([UNKNOWN, ld(2, Buffer.from('t')), UNKNOWN]));
-    for (const name of ['X509SVIDRequest', 'X509BundlesRequest', 'JWTBundlesRequest'] as const) expectSameDecode(name, UNKNOWN);
-    const value = Buffer.concat([UNKNOWN, ld(3, Buffer.from('s')), UNKNOWN]);
-    const list = Buffer.concat([UNKNOWN, ld(1, value), UNKNOWN]);
-    const fieldsEntry = Buffer.concat([UNKNOWN, ld(1, Buffer.from('k')), UNKNOWN, ld(2, Buffer.concat([ld(6, list), UNKNOWN])), UNKNOWN]);
-    expectSameDecode('ValidateJWTSVIDResponse', Buffer.concat([UNKNOWN, ld(2, Buffer.concat([UNKNOWN, ld(1, fieldsEntry), UNKNOWN])), UNKNOWN]));
-  });
-
-  it('reads repeated fields in wire order and the last of a repeated singular field', () => {
-    expectSameDecode('X509SVIDResponse', Buffer.concat([ld(2, der(1)), ld(1, Buffer.alloc(0)), ld(2, der(2)), ld(1, ld(5, Buffer.from('h')))]));
-    // Duplicate map keys: the last value wins, at the first key's position.
-    expectSameDecode('JWTBundlesResponse', Buffer.concat([ld(1, Buffer.concat([ld(1, Buffer.from('a')), ld(2, der(1))])), ld(1, Buffer.concat([ld(1, Buffer.from('b')), ld(2, der(2))])), ld(1, Buffer.concat([ld(1, Buffer.from('a')), ld(2, der(3))]))]));
-    expectSameDecode('ValidateJWTSVIDRequest', Buffer.concat([ld(1, Buffer.from('first')), ld(1, Buffer.from('second'))]));
-    // Map entry with the key after the value; an entry without key.
-    expectSameDecode('X509BundlesResponse', Buffer.concat([ld(2, Buffer.concat([ld(2, der(3)), ld(1, Buffer.from('k'))])), ld(2, ld(2, der(4)))]));
-  });
-
-  it('non-minimal varints (lengths and tags padded with 0x80) read as protobufjs reads them', () => {
-    const padded = Buffer.concat([Buffer.from([0x8a, 0x80, 0x80, 0x00]), Buffer.from([0x83, 0x80, 0x00]), Buffer.from('api')]);
-    expectSameDecode('ValidateJWTSVIDRequest', padded);
-  });
-
-  it('Value members: the decoded object names its member in `kind`', () => {
-    const res = VALIDATE_JWT_SVID_RESPONSE.decode(VALIDATE_JWT_SVID_RESPONSE.encode({ claims: CLAIMS }));
-    expect(res.claims?.fields['exp']).toStrictEqual({ numberValue: 1_700_000_000, kind: 'numberValue' });
-    expect(res.claims?.fields['none']).toStrictEqual({ nullValue: 'NULL_VALUE', kind: 'nullValue' });
-    expect(res.claims?.fields['empty']).toStrictEqual({});
-  });
-
-  it('the generated decoders of src/gen/ (the client’s) read every golden message as this codec does', () => {
-    // Maps become Maps; claims (Struct) become plain JSON, as structJson does below.
-    const valueJson = (v: Record<string, unknown>): unknown => {
-      const kind = v['kind'] as string | undefined;
-      if (kind === undefined || kind === 'nullValue') return null;
-      if (kind === 'structValue') return structJson(v['structValue'] as { fields: Record<string, Record<string, unknown>> });
-      if (kind === 'listValue') return (v['listValue'] as { values: Record<string, unknown>[] }).values.map(valueJson);
-      return v[kind];
-    };
-    const structJson = (st: { fields: Record<string, Record<string, unknown>> }): Record<string, unknown> => {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(st.fields)) Object.defineProperty(out, k, { value: valueJson(v), enumerable: true, writable: true, configurable: true });
-      return out;
-    };
-    const asGenerated = (name: Name, m: Record<string, unknown>): unknown => {
-      const out: Record<string, unknown> = { ...m };
-      for (const key of ['bundles', 'federated_bundles']) if (key in m) out[key] = new Map(Object.entries(m[key] as object));
-      if (name === 'ValidateJWTSVIDResponse') out['claims'] = m['claims'] === null ? undefined : structJson(m['claims'] as { fields: Record<string, Record<string, unknown>> });
-      return out;
-    };
-    const generated: Partial<Record<Name, { decode(b: Uint8Array): unknown }>> = {
-      X509SVIDResponse: gen.X509SVIDResponse,
-      X509BundlesResponse: gen.X509BundlesResponse,
-      JWTSVIDResponse: gen.JWTSVIDResponse,
-      JWTBundlesResponse: gen.JWTBundlesResponse,
-      ValidateJWTSVIDResponse: gen.ValidateJWTSVIDResponse,
-      JWTSVIDRequest: gen.JWTSVIDRequest,
-      ValidateJWTSVIDRequest: gen.ValidateJWTSVIDRequest,
-    };
-    for (const [name, fns] of Object.entries(generated) as [Name, { decode(b: Uint8Array): unknown }][]) {
-      for (const input of GOLDEN[name]) {
-        if (name === 'ValidateJWTSVIDResponse' && JSON.stringify(input).includes('nullValue":5')) continue; // an unnamed enum value: both read it as null
-        const wire = mine(name).encode(input);
-        if (wire.length > 100_000) continue; // the multi-MiB fixtures: deep equality on them is slow, and they test the writer
-        expect(fns.decode(wire)).toStrictEqual(asGenerated(name, mine(name).decode(wire) as Record<string, unknown>));
-      }
-    }
-  });
-});
-
-// ---- the service definition ---------------------------------------------------------------------
-
-describe('the hand-built service definition', () => {
-  it('has the paths, streaming flags and originalName proto-loader gives', () => {
-    const service = workloadApiService();
-    expect(Object.keys(service)).toEqual(Object.keys(oracleService));
-    for (const [rpc, def] of Object.entries(oracleService)) {
-      const m = service[rpc]!;
-      expect({ path: m.path, requestStream: m.requestStream, responseStream: m.responseStream, originalName: m.originalName }).toEqual({
-        path: def.path,
-        requestStream: def.requestStream,
-        responseStream: def.responseStream,
-        originalName: def.originalName,
-      });
-    }
-    expect(loadWorkloadApiProto().method('ValidateJWTSVID').path).toBe('/SpiffeWorkloadAPI/ValidateJWTSVID');
-    expect(loadWorkloadApiProto().service).toBe(service);
-  });
-
-  it('the serializers are the codec', () => {
-    const m = workloadApiService()['FetchJWTSVID']!;
-    const bytes = m.requestSerialize({ audience: ['api'] });
-    expect(m.requestDeserialize(bytes)).toStrictEqual({ audience: ['api'], spiffe_id: '' });
-    expect(m.responseDeserialize(m.responseSerialize({ svids: [{ svid: 't' }] }))).toStrictEqual({ svids: [{ spiffe_id: '', svid: 't', hint: '' }] });
-  });
-});
-
-// ---- malformed input ----------------------------------------------------------------------------
-
+/** The code of the ProtoWireFormatError `fn` throws (undefined when it does not throw). */
 function codeOf(fn: () => unknown): string | undefined {
   try {
     fn();
     return undefined;
   } catch (err) {
-    if (!(err instanceof ProtobufWireError)) throw err;
-    return err.code;
+    if (err instanceof ProtoWireFormatError) return err.code;
+    throw err;
   }
 }
 
-describe('malformed bytes', () => {
-  it('truncation anywhere is ERR_PROTOBUF_TRUNCATED', () => {
-    const wire = X509_SVID_RESPONSE.encode(GOLDEN.X509SVIDResponse[3]);
-    for (let n = 1; n < wire.length; n++) {
-      const code = codeOf(() => X509_SVID_RESPONSE.decode(wire.subarray(0, n)));
-      // Some cuts fall between fields and leave a shorter, valid message.
-      if (code !== undefined) expect(code).toBe('ERR_PROTOBUF_TRUNCATED');
+// ---- golden bytes ---------------------------------------------------------------------------------
+
+describe('golden messages', () => {
+  it('the served encoder writes the bytes the hand-written codec wrote', () => {
+    for (const [i, g] of GOLDEN.entries()) {
+      const bytes = served(g.name).encode(g.message);
+      const got = g.hex !== undefined ? { i, name: g.name, hex: bytes.toString('hex') } : { i, name: g.name, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+      const want = g.hex !== undefined ? { i, name: g.name, hex: g.hex } : { i, name: g.name, bytes: g.bytes, sha256: g.sha256 };
+      expect(got).toStrictEqual(want);
     }
-    expect(codeOf(() => X509_SVID_RESPONSE.decode(wire.subarray(0, 3)))).toBe('ERR_PROTOBUF_TRUNCATED');
   });
 
-  it('names each malformation', () => {
-    const cases: [Buffer, string][] = [
-      [Buffer.from([0x0a, 0x05, 0x01]), 'ERR_PROTOBUF_TRUNCATED'], // 5 bytes announced, 1 there
+  it('protobufjs writes the same bytes, and both decoders read them to the same message', () => {
+    for (const g of GOLDEN) {
+      const bytes = served(g.name).encode(g.message);
+      expect(oracle(g.name).encode(toLoader(g.message)).equals(bytes)).toBe(true);
+      if (bytes.length > 100_000) continue; // the multi-MiB fixtures test the writer; deep equality on them is slow
+      const decoded = served(g.name).decode(bytes);
+      expect(decoded).toStrictEqual(fromLoader(g.name, oracle(g.name).decode(bytes) as Record<string, unknown>));
+      expect(decoded).toStrictEqual(MESSAGES[g.name].fns.decode(bytes));
+    }
+  });
+
+  it('a default value set explicitly is left out (proto3), where protobufjs writes it; both read it back the same', () => {
+    const svid = { spiffe_id: 'a', x509_svid: Buffer.alloc(0), x509_svid_key: Buffer.alloc(0), bundle: Buffer.alloc(0), hint: '' };
+    const msg = { svids: [svid], crl: [Buffer.alloc(0)], federated_bundles: new Map([['spiffe://e.org', Buffer.alloc(0)], ['', der(2)]]) };
+    const bytes = served('X509SVIDResponse').encode(msg);
+    // svids[0] = { spiffe_id: 'a' }; crl[0] (a repeated element is always written); two map entries, without the empty value / key.
+    expect(bytes.toString('hex')).toBe('0a030a0161' + '1200' + '1a100a0e7370696666653a2f2f652e6f7267' + '1a04120201' + '20');
+    const loader = oracle('X509SVIDResponse').encode(toLoader(msg));
+    expect(loader.length).toBeGreaterThan(bytes.length);
+    expect(served('X509SVIDResponse').decode(loader)).toStrictEqual(served('X509SVIDResponse').decode(bytes));
+    expect(served('X509SVIDResponse').decode(bytes)).toStrictEqual(msg);
+  });
+
+  it('a message with fields left out is completed with the generated defaults', () => {
+    expect(served('X509SVIDResponse').decode(served('X509SVIDResponse').encode({ svids: [{ spiffe_id: 'spiffe://example.org/web' }] }))).toStrictEqual({
+      svids: [{ spiffe_id: 'spiffe://example.org/web', x509_svid: Buffer.alloc(0), x509_svid_key: Buffer.alloc(0), bundle: Buffer.alloc(0), hint: '' }],
+      crl: [],
+      federated_bundles: new Map(),
+    });
+    expect(served('ValidateJWTSVIDResponse').decode(Buffer.alloc(0))).toStrictEqual({ spiffe_id: '', claims: undefined });
+    expect(served('JWTSVIDRequest').decode(Buffer.alloc(0))).toStrictEqual({ audience: [], spiffe_id: '' });
+    // A field set to undefined is a field left out; the caller's object is not changed.
+    const input = { svids: undefined, crl: [der(1)] };
+    expect(served('X509BundlesResponse').encode(input).toString('hex')).toBe('0a0101');
+    expect(input).toStrictEqual({ svids: undefined, crl: [der(1)] });
+  });
+
+  it('bytes are Buffer views of the received message, not copies', () => {
+    const wire = served('X509SVIDResponse').encode({ svids: [{ x509_svid: der(300) }] });
+    const svid = (served('X509SVIDResponse').decode(wire) as gen.X509SVIDResponse).svids[0]!;
+    expect(Buffer.isBuffer(svid.x509_svid)).toBe(true);
+    expect(svid.x509_svid.buffer).toBe(wire.buffer);
+  });
+});
+
+// ---- the service definition -----------------------------------------------------------------------
+
+describe('the service definition', () => {
+  it('has the paths, streaming flags and originalName proto-loader gives', () => {
+    const service = workloadApiService();
+    expect(Object.keys(service)).toStrictEqual(Object.keys(oracleService));
+    for (const [rpc, def] of Object.entries(oracleService)) {
+      const mine = service[rpc]!;
+      expect([rpc, mine.path, mine.requestStream, mine.responseStream, mine.originalName]).toStrictEqual([rpc, def.path, def.requestStream, def.responseStream, def.originalName]);
+    }
+    expect(workloadApiService()).toBe(service);
+    expect(Object.isFrozen(service)).toBe(true);
+  });
+
+  it('sends encoded bytes as they are', () => {
+    const bytes = Buffer.from([0x0a, 0x05, 0x01]); // malformed on purpose
+    expect(served('X509SVIDResponse').encode(bytes)).toStrictEqual(bytes);
+    expect(served('JWTBundlesResponse').encode(new Uint8Array([1, 2, 3]))).toStrictEqual(Buffer.from([1, 2, 3]));
+  });
+
+  it('refuses a field of the wrong kind, or one the message does not have, naming it (TestingError)', () => {
+    const bad: [GoldenName, unknown, RegExp][] = [
+      ['X509SVIDResponse', null, /^X509SVIDResponse must be a X509SVIDResponse message \(an object\), got null$/],
+      ['X509SVIDResponse', [], /got an array/],
+      ['X509SVIDResponse', 'str', /got string/],
+      ['X509SVIDResponse', { svids: 'x' }, /^X509SVIDResponse\.svids must be an array, got string$/],
+      ['X509SVIDResponse', { svids: [5] }, /^X509SVIDResponse\.svids\[0\] must be a X509SVID message/],
+      ['X509SVIDResponse', { svids: [{ x509_svid: 'AQID' }] }, /^X509SVIDResponse\.svids\[0\]\.x509_svid must be bytes/],
+      ['X509SVIDResponse', { svids: [{ spiffe_id: 7 }] }, /spiffe_id must be a string, got number/],
+      ['X509SVIDResponse', { crl: [{}] }, /^X509SVIDResponse\.crl\[0\] must be a string or bytes, got object$/],
+      ['X509SVIDResponse', { federated_bundles: { 'spiffe://a.org': der(1) } }, /^X509SVIDResponse\.federated_bundles must be a Map .*got object$/],
+      ['X509SVIDResponse', { federated_bundles: new Map([['spiffe://a.org', 'x']]) }, /federated_bundles\.get\("spiffe:\/\/a\.org"\) must be bytes/],
+      ['X509SVIDResponse', { federated_bundles: new Map([[1, der(1)]]) }, /federated_bundles key must be a string, got number/],
+      ['X509SVIDResponse', { svid: [] }, /^X509SVIDResponse has no field "svid" \(the fields of X509SVIDResponse: svids, crl, federated_bundles\)$/],
+      ['X509SVIDRequest', { x: 1 }, /the fields of X509SVIDRequest: none/],
+      ['JWTSVIDRequest', { audience: 'api' }, /audience must be an array/],
+      ['ValidateJWTSVIDResponse', { claims: 'x' }, /claims must be an object, got string/],
+      ['ValidateJWTSVIDResponse', { claims: [1] }, /claims must be an object, got an array/],
+    ];
+    for (const [name, input, message] of bad) {
+      let err: unknown;
+      try {
+        served(name).encode(input);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, `${name} ${String(message)}`).toBeInstanceOf(TestingError);
+      expect((err as TestingError).code).toBe('ERR_TESTING_INVALID_OPTION');
+      expect((err as Error).message).toMatch(message);
+    }
+  });
+});
+
+// ---- malformed bytes --------------------------------------------------------------------------------
+
+describe('malformed bytes: refused with a ProtoWireFormatError and a code', () => {
+  it('names each malformation the hand codec named (two it refused are read, see below)', () => {
+    // [bytes, code, the code for X509BundlesRequest where it differs]
+    const cases: [Buffer, string, string?][] = [
+      // 5 bytes announced, 1 there: the generated decoder of X509SVIDResponse reads what is there
+      // first, and 0x01 is a tag of field 0 (the hand codec checked the length first, as
+      // X509BundlesRequest, which skips the field, does: ERR_PROTOBUF_TRUNCATED).
+      [Buffer.from([0x0a, 0x05, 0x01]), 'ERR_PROTOBUF_MALFORMED', 'ERR_PROTOBUF_TRUNCATED'],
+      [Buffer.from([0x0a, 0x05, 0x0a]), 'ERR_PROTOBUF_TRUNCATED'], // 5 bytes announced, a tag there and no more
       [Buffer.from([0x0a]), 'ERR_PROTOBUF_TRUNCATED'], // no length
       [Buffer.from([0x80]), 'ERR_PROTOBUF_TRUNCATED'], // tag cut
       [Buffer.from([0x09, 1, 2, 3]), 'ERR_PROTOBUF_TRUNCATED'], // fixed64 cut
       [Buffer.from([0x0d, 1, 2]), 'ERR_PROTOBUF_TRUNCATED'], // fixed32 cut
       [Buffer.from([0x08, 0xff, 0xff]), 'ERR_PROTOBUF_TRUNCATED'], // varint cut
-      [Buffer.concat([Buffer.from([0x0a]), varint(2n ** 40n)]), 'ERR_PROTOBUF_TRUNCATED'], // length over 4 GiB
-      [Buffer.from([0x08, ...Array(10).fill(0xff), 0x01]), 'ERR_PROTOBUF_MALFORMED'], // 11-byte varint
-      [Buffer.from([0x08, ...Array(9).fill(0xff), 0x02]), 'ERR_PROTOBUF_MALFORMED'], // over 64 bits
+      [Buffer.concat([Buffer.from([0x0a]), varint(2n ** 40n)]), 'ERR_PROTOBUF_TRUNCATED'], // length over 4 GiB (uint32() alone would read 0)
+      [Buffer.concat([Buffer.from([0x0a]), varint(2n ** 32n + 2n), Buffer.from([0x0a, 0x00])]), 'ERR_PROTOBUF_TRUNCATED'], // 2^32 + 2, read as 2 by uint32()
+      [Buffer.concat([Buffer.from([0x0a]), varint(2n ** 35n + 2n), Buffer.from([0x0a, 0x00])]), 'ERR_PROTOBUF_TRUNCATED'], // its high bits in byte 6
       [Buffer.from([0x00, 0x00]), 'ERR_PROTOBUF_MALFORMED'], // field 0
       [Buffer.from([0x0e]), 'ERR_PROTOBUF_MALFORMED'], // wire type 6
       [Buffer.from([0x0f]), 'ERR_PROTOBUF_MALFORMED'], // wire type 7
@@ -381,112 +256,99 @@ describe('malformed bytes', () => {
       [Buffer.from([0x0b, 0x14]), 'ERR_PROTOBUF_MALFORMED'], // group 1 closed by field 2
       [Buffer.from([0x0b, 0x08, 0x01]), 'ERR_PROTOBUF_TRUNCATED'], // group never closed
       [Buffer.concat([varint(2n ** 35n), Buffer.from([0])]), 'ERR_PROTOBUF_MALFORMED'], // tag over 32 bits
+      [Buffer.from([0x8a, 0x80, 0x80, 0x80, 0x10, 0x00]), 'ERR_PROTOBUF_MALFORMED'], // 5-byte tag with high bits, aliasing field 1
       [ld(1, Buffer.from([0x12, 0x05, 0x01])), 'ERR_PROTOBUF_TRUNCATED'], // nested length past its message
     ];
     for (const name of ['X509SVIDResponse', 'X509BundlesRequest'] as const) {
-      for (const [bytes, code] of cases) {
+      for (const [bytes, code, requestCode] of cases) {
         if (name === 'X509BundlesRequest' && bytes.equals(cases[cases.length - 1]![0])) continue; // an unknown field there
-        expect([name, bytes.toString('hex'), codeOf(() => mine(name).decode(bytes))]).toEqual([name, bytes.toString('hex'), code]);
+        const want = name === 'X509BundlesRequest' ? (requestCode ?? code) : code;
+        expect([name, bytes.toString('hex'), codeOf(() => served(name).decode(bytes))]).toStrictEqual([name, bytes.toString('hex'), want]);
       }
     }
-    // The nested length lies: field 2 inside the SVID cannot borrow bytes from after the SVID.
+    // The nested length lies: field 2 inside the SVID cannot borrow the bytes after the SVID.
     const lying = Buffer.concat([ld(1, Buffer.from([0x12, 0x05, 0x01])), Buffer.from([1, 2, 3, 4])]);
-    expect(codeOf(() => X509_SVID_RESPONSE.decode(lying))).toBe('ERR_PROTOBUF_TRUNCATED');
-    const err = (() => {
-      try {
-        X509_SVID_RESPONSE.decode(Buffer.from([0x0a, 0x05, 0x01]));
-      } catch (e) {
-        return e as ProtobufWireError;
-      }
-    })();
-    expect(err?.offset).toBe(1);
-    expect(err?.message).toMatch(/at byte offset 1/);
+    expect(codeOf(() => served('X509SVIDResponse').decode(lying))).toBe('ERR_PROTOBUF_TRUNCATED');
+    let err: unknown;
+    try {
+      served('X509SVIDResponse').decode(Buffer.from([0x00, 0x00]));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ProtoWireFormatError);
+    expect((err as Error).message).toBe('X509SVIDResponse: a tag with field number 0 at byte offset 0');
+    expect(codeOf(() => decodeWire(gen.X509SVIDResponse, 'abc' as unknown as Uint8Array, 'X509SVIDResponse'))).toBe('ERR_PROTOBUF_MALFORMED');
   });
 
-  it('nesting: depth 100 decodes as protobufjs does, deeper is ERR_PROTOBUF_TOO_DEEP', () => {
-    // ValidateJWTSVIDResponse (0) > Struct (1) > Value (2) > ListValue (3) > Value (4) > ...
+  it('left lenient on purpose (src/internal/proto-wire.ts): an over-long varint in a skipped field', () => {
+    // The hand codec refused both (as Go does); nothing is read from a skipped field's value.
+    expect(served('X509SVIDResponse').decode(Buffer.from([0x08, ...Array(10).fill(0xff), 0x01]))).toStrictEqual({ svids: [], crl: [], federated_bundles: new Map() });
+    expect(served('X509SVIDResponse').decode(Buffer.from([0x08, ...Array(9).fill(0xff), 0x02]))).toStrictEqual({ svids: [], crl: [], federated_bundles: new Map() });
+  });
+
+  it('truncation anywhere is ERR_PROTOBUF_TRUNCATED', () => {
+    const wire = served('X509SVIDResponse').encode(GOLDEN[5]!.message);
+    let refused = 0;
+    for (let n = 1; n < wire.length; n++) {
+      const code = codeOf(() => served('X509SVIDResponse').decode(wire.subarray(0, n)));
+      // Some cuts fall between fields and leave a shorter, valid message.
+      if (code !== undefined) {
+        refused++;
+        expect(code).toBe('ERR_PROTOBUF_TRUNCATED');
+      }
+    }
+    expect(refused).toBeGreaterThan(wire.length / 2);
+  });
+
+  it('nesting past 100 messages is ERR_PROTOBUF_TOO_DEEP, not a stack overflow; so are 5,000 nested groups', () => {
+    // ValidateJWTSVIDResponse > Struct > FieldsEntry > Value > (ListValue > Value) * levels
     const nestedList = (levels: number): Buffer => {
       let value = ld(3, Buffer.from('leaf'));
-      for (let i = 0; i < levels; i++) value = ld(6, ld(1, value)); // Value > ListValue > Value
+      for (let i = 0; i < levels; i++) value = ld(6, ld(1, value));
       return ld(2, ld(1, Buffer.concat([ld(1, Buffer.from('k')), ld(2, value)])));
     };
-    const ok = nestedList(49); // innermost Value at depth 2 + 2 * 49 = 100
-    expectSameDecode('ValidateJWTSVIDResponse', ok);
-    const deep = nestedList(50); // 102
-    expect(codeOf(() => VALIDATE_JWT_SVID_RESPONSE.decode(deep))).toBe('ERR_PROTOBUF_TOO_DEEP');
-    expect(() => oracle('ValidateJWTSVIDResponse').decode(deep)).toThrow();
-    const hostile = nestedList(100_000 / 4);
-    expect(codeOf(() => VALIDATE_JWT_SVID_RESPONSE.decode(hostile))).toBe('ERR_PROTOBUF_TOO_DEEP');
-    // Groups in unknown fields nest too.
+    expect(codeOf(() => served('ValidateJWTSVIDResponse').decode(nestedList(40)))).toBeUndefined();
+    expect(codeOf(() => served('ValidateJWTSVIDResponse').decode(nestedList(60)))).toBe('ERR_PROTOBUF_TOO_DEEP');
+    expect(codeOf(() => served('ValidateJWTSVIDResponse').decode(nestedList(25_000)))).toBe('ERR_PROTOBUF_TOO_DEEP');
     const groups = Buffer.concat([...Array.from({ length: 5000 }, () => tag(9, 3)), ...Array.from({ length: 5000 }, () => tag(9, 4))]);
-    expect(codeOf(() => X509_SVID_REQUEST.decode(groups))).toBe('ERR_PROTOBUF_TOO_DEEP');
-    const fine = Buffer.concat([...Array.from({ length: MAX_NESTING_DEPTH }, () => tag(9, 3)), ...Array.from({ length: MAX_NESTING_DEPTH }, () => tag(9, 4))]);
-    expect(X509_SVID_REQUEST.decode(fine)).toStrictEqual({});
+    expect(codeOf(() => served('X509SVIDRequest').decode(groups))).toBe('ERR_PROTOBUF_TOO_DEEP');
+    const fine = Buffer.concat([...Array.from({ length: 50 }, () => tag(9, 3)), ...Array.from({ length: 50 }, () => tag(9, 4))]);
+    expect(served('X509SVIDRequest').decode(fine)).toStrictEqual({});
   });
 
-  it('a wire type other than the field’s is an unknown field (as Go reads it)', () => {
-    // spiffe_id (1) as a varint, svid (2) as fixed32: both skipped.
-    expect(JWT_SVID_RESPONSE.decode(ld(1, Buffer.concat([tag(1, 0), varint(5), tag(2, 5), Buffer.alloc(4), ld(3, Buffer.from('h'))])))).toStrictEqual({
+  it('lengths: non-minimal (padded) ones read as Go reads them; up to 2^32 - 1 a truncation, over it refused before reading', () => {
+    // ValidateJWTSVIDRequest.audience = "api", its tag and length padded with 0x80 (10-byte length: the most a varint has).
+    const padded = Buffer.concat([Buffer.from([0x8a, 0x80, 0x80, 0x00]), Buffer.from([0x83, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00]), Buffer.from('api')]);
+    expect(served('ValidateJWTSVIDRequest').decode(padded)).toStrictEqual({ audience: 'api', svid: '' });
+    expect(oracle('ValidateJWTSVIDRequest').decode(padded)).toMatchObject({ audience: 'api' });
+    expect(codeOf(() => served('ValidateJWTSVIDRequest').decode(Buffer.concat([Buffer.from([0x0a]), varint(2n ** 32n - 1n), Buffer.from('api')])))).toBe('ERR_PROTOBUF_TRUNCATED');
+    const over = (n: bigint) => Buffer.concat([Buffer.from([0x0a]), varint(n), Buffer.from('api')]);
+    for (const n of [2n ** 32n, 2n ** 32n + 3n, 2n ** 63n + 3n]) {
+      let err: unknown;
+      try {
+        served('ValidateJWTSVIDRequest').decode(over(n));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code: 'ERR_PROTOBUF_TRUNCATED', message: 'ValidateJWTSVIDRequest: a length over 32 bits at byte offset 1' });
+    }
+    // The same in a skipped (unknown) field and in an embedded message.
+    expect(codeOf(() => served('X509SVIDRequest').decode(over(2n ** 32n + 3n)))).toBe('ERR_PROTOBUF_TRUNCATED');
+    expect(codeOf(() => served('X509SVIDResponse').decode(ld(1, Buffer.concat([Buffer.from([0x0a]), varint(2n ** 32n + 1n), Buffer.from('a')]))))).toBe('ERR_PROTOBUF_TRUNCATED');
+  });
+
+  it('a known field with another wire type is skipped as unknown (as Go reads it)', () => {
+    expect(served('JWTSVIDResponse').decode(ld(1, Buffer.concat([tag(1, 0), varint(5), tag(2, 5), Buffer.alloc(4), ld(3, Buffer.from('h'))])))).toStrictEqual({
       svids: [{ spiffe_id: '', svid: '', hint: 'h' }],
     });
   });
 
-  it('decodes a Value with several members as a oneof: the last one wins', () => {
-    const value = Buffer.concat([tag(2, 1), Buffer.alloc(8), ld(3, Buffer.from('s')), tag(4, 0), varint(1)]);
-    const res = VALIDATE_JWT_SVID_RESPONSE.decode(ld(2, ld(1, Buffer.concat([ld(1, Buffer.from('k')), ld(2, value)]))));
-    expect(res.claims?.fields['k']).toStrictEqual({ boolValue: true, kind: 'boolValue' });
-  });
-
-  it('a map entry without value reads as an empty Buffer / an empty Value', () => {
-    expect(JWT_BUNDLES_RESPONSE.decode(ld(1, ld(1, Buffer.from('spiffe://a.org'))))).toStrictEqual({ bundles: { 'spiffe://a.org': Buffer.alloc(0) } });
-    expect(VALIDATE_JWT_SVID_RESPONSE.decode(ld(2, ld(1, ld(1, Buffer.from('k')))))).toStrictEqual({ spiffe_id: '', claims: { fields: { k: {} } } });
-  });
-
-  it('refuses to decode what is not bytes', () => {
-    expect(codeOf(() => X509_SVID_RESPONSE.decode('abc' as unknown as Uint8Array))).toBe('ERR_PROTOBUF_INVALID_VALUE');
-  });
-});
-
-describe('encoder input', () => {
-  it('rejects values of the wrong shape with ERR_PROTOBUF_INVALID_VALUE', () => {
-    const bad: [Name, unknown][] = [
-      ['X509SVIDResponse', null],
-      ['X509SVIDResponse', []],
-      ['X509SVIDResponse', 'str'],
-      ['X509SVIDResponse', { svids: 'x' }],
-      ['X509SVIDResponse', { svids: [5] }],
-      ['X509SVIDResponse', { svids: [{ x509_svid: 5 }] }],
-      ['X509SVIDResponse', { crl: [{}] }],
-      ['X509SVIDResponse', { federated_bundles: 'x' }],
-      ['X509SVIDResponse', { federated_bundles: { a: null } }],
-      ['JWTSVIDRequest', { audience: 'api' }],
-      ['ValidateJWTSVIDResponse', { claims: 'x' }],
-      ['ValidateJWTSVIDResponse', { claims: { fields: { a: 1 } } }],
-      ['ValidateJWTSVIDResponse', { claims: { fields: { a: { listValue: { values: 'x' } } } } }],
-    ];
-    for (const [name, input] of bad) expect([name, input, codeOf(() => mine(name).encode(input))]).toEqual([name, input, 'ERR_PROTOBUF_INVALID_VALUE']);
-  });
-
-  it('a cyclic or too deep Struct is ERR_PROTOBUF_TOO_DEEP, not a stack overflow', () => {
-    const cyclic: { fields: Record<string, unknown> } = { fields: {} };
-    cyclic.fields['self'] = { structValue: cyclic };
-    expect(codeOf(() => VALIDATE_JWT_SVID_RESPONSE.encode({ claims: cyclic }))).toBe('ERR_PROTOBUF_TOO_DEEP');
-  });
-
-  it('the writer moves content when a length needs more than one byte', () => {
-    const w = new WireWriter();
-    const outer = w.tag(1, 2).fork();
-    const inner = w.tag(2, 2).fork();
-    w.tag(3, 2).bytes(der(20_000));
-    w.ldelim(inner).ldelim(outer);
-    const r = new WireReader(w.finish());
-    expect(r.tag()).toBe(0x0a);
-    expect(r.length()).toBe(r.limit - r.pos);
-    expect(r.tag()).toBe(0x12);
-    expect(r.length()).toBe(r.limit - r.pos);
-    expect(r.tag()).toBe(0x1a);
-    expect(r.bytes().equals(der(20_000))).toBe(true);
-    expect(new WireWriter().tag(1, 0).int32(-1).finish().toString('hex')).toBe('08ffffffffffffffffff01');
+  it('a hostile 4 MiB of zeros or of tiny fields is refused or read', () => {
+    expect(codeOf(() => served('X509SVIDResponse').decode(Buffer.alloc(4 * 1024 * 1024, 0)))).toBe('ERR_PROTOBUF_MALFORMED');
+    const varints = Buffer.concat(Array.from({ length: 1 << 20 }, () => Buffer.from([0x48, 0x01]))); // 1M unknown varint fields
+    expect(served('X509SVIDResponse').decode(varints)).toStrictEqual({ svids: [], crl: [], federated_bundles: new Map() });
+    const emptySvids = Buffer.concat(Array.from({ length: 1 << 19 }, () => Buffer.from([0x0a, 0x00])));
+    expect((served('X509SVIDResponse').decode(emptySvids) as gen.X509SVIDResponse).svids).toHaveLength(1 << 19);
   });
 });
 
@@ -494,142 +356,94 @@ describe('encoder input', () => {
 
 const text = fc.string({ unit: 'binary', maxLength: 40 });
 const bytes = fc.uint8Array({ maxLength: 300 }).map((u) => Buffer.from(u));
-const bytesMap = fc.dictionary(text, bytes, { maxKeys: 8 });
-
-const valueArb = fc.letrec<{ value: object; struct: object; list: object }>((tie) => ({
+// Map values are not empty: a proto3 encoder leaves an empty value out of its entry, and protobufjs
+// reads such an entry's value as [] rather than an empty Buffer (the explicit-defaults test above).
+const mapValue = fc.uint8Array({ minLength: 1, maxLength: 300 }).map((u) => Buffer.from(u));
+const bytesMap = fc.uniqueArray(fc.tuple(fc.oneof(text, fc.constantFrom('__proto__', 'constructor')), mapValue), { selector: ([k]) => k, maxLength: 6 }).map((e) => new Map(e));
+const json = fc.letrec<{ value: unknown }>((tie) => ({
   value: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    fc.constant({ nullValue: 'NULL_VALUE' }),
-    fc.double().map((numberValue) => ({ numberValue })),
-    text.map((stringValue) => ({ stringValue })),
-    fc.boolean().map((boolValue) => ({ boolValue })),
-    tie('struct').map((structValue) => ({ structValue })),
-    tie('list').map((listValue) => ({ listValue })),
-    fc.constant({}),
-    fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).map((nullValue) => ({ nullValue })),
+    { depthSize: 'small' },
+    fc.constant(null),
+    fc.boolean(),
+    fc.double(),
+    text,
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(fc.oneof(text, fc.constant('__proto__')), tie('value'), { maxKeys: 4, noNullPrototype: true }),
   ),
-  struct: fc.dictionary(text, tie('value'), { maxKeys: 5 }).map((fields) => ({ fields })),
-  list: fc.array(tie('value'), { maxLength: 5 }).map((values) => ({ values })),
-}));
+})).value;
 
-const ARBS: Record<Name, fc.Arbitrary<object>> = {
+/** Complete messages in the generated shape (every field present), as the decoders give them. */
+const plain = { noNullPrototype: true } as const;
+const ARBS: Record<GoldenName, fc.Arbitrary<object>> = {
   X509SVIDRequest: fc.constant({}),
   X509BundlesRequest: fc.constant({}),
   JWTBundlesRequest: fc.constant({}),
   X509SVIDResponse: fc.record(
     {
-      svids: fc.array(fc.record({ spiffe_id: text, x509_svid: bytes, x509_svid_key: bytes, bundle: bytes, hint: text }, { requiredKeys: [] }), { maxLength: 4 }),
+      svids: fc.array(fc.record({ spiffe_id: text, x509_svid: bytes, x509_svid_key: bytes, bundle: bytes, hint: text }, plain), { maxLength: 4 }),
       crl: fc.array(bytes, { maxLength: 3 }),
       federated_bundles: bytesMap,
     },
-    { requiredKeys: [] },
+    plain,
   ),
-  X509BundlesResponse: fc.record({ crl: fc.array(bytes, { maxLength: 3 }), bundles: bytesMap }, { requiredKeys: [] }),
-  JWTSVIDRequest: fc.record({ audience: fc.array(text, { maxLength: 4 }), spiffe_id: text }, { requiredKeys: [] }),
-  JWTSVIDResponse: fc.record({ svids: fc.array(fc.record({ spiffe_id: text, svid: text, hint: text }, { requiredKeys: [] }), { maxLength: 4 }) }, { requiredKeys: [] }),
-  JWTBundlesResponse: fc.record({ bundles: bytesMap }, { requiredKeys: [] }),
-  ValidateJWTSVIDRequest: fc.record({ audience: text, svid: text }, { requiredKeys: [] }),
-  ValidateJWTSVIDResponse: fc.record({ spiffe_id: text, claims: valueArb.struct }, { requiredKeys: [] }),
+  X509BundlesResponse: fc.record({ crl: fc.array(bytes, { maxLength: 3 }), bundles: bytesMap }, plain),
+  JWTSVIDRequest: fc.record({ audience: fc.array(text, { maxLength: 4 }), spiffe_id: text }, plain),
+  JWTSVIDResponse: fc.record({ svids: fc.array(fc.record({ spiffe_id: text, svid: text, hint: text }, plain), { maxLength: 4 }) }, plain),
+  JWTBundlesResponse: fc.record({ bundles: bytesMap }, plain),
+  ValidateJWTSVIDRequest: fc.record({ audience: text, svid: text }, plain),
+  ValidateJWTSVIDResponse: fc.record({ spiffe_id: text, claims: fc.option(fc.dictionary(fc.oneof(text, fc.constant('__proto__')), json, { maxKeys: 5, noNullPrototype: true }), { nil: undefined }) }, plain),
 };
 
-/** Every Buffer in a decoded value lies inside `within` (no read outside the bytes given). */
-function buffersInside(v: unknown, within: Buffer): boolean {
-  if (Buffer.isBuffer(v)) return v.length === 0 || (v.buffer === within.buffer && v.byteOffset >= within.byteOffset && v.byteOffset + v.length <= within.byteOffset + within.length);
-  if (Array.isArray(v)) return v.every((x) => buffersInside(x, within));
-  if (typeof v === 'object' && v !== null) return Object.values(v).every((x) => buffersInside(x, within));
-  return true;
-}
-
-/** Decodes `bytes` from the middle of a larger buffer whose surroundings are valid fields. */
-function decodeFenced(name: Name, bytes: Uint8Array): { outcome: string; inside: boolean; ms: number } {
-  const fence = Buffer.concat([ld(1, der(16)), ld(2, der(16)), ld(3, ld(1, Buffer.from('x')))]);
-  const big = Buffer.concat([fence, bytes, fence]);
-  const view = big.subarray(fence.length, fence.length + bytes.length);
-  const t0 = performance.now();
-  try {
-    const out = mine(name).decode(view);
-    return { outcome: render(out), inside: buffersInside(out, view), ms: performance.now() - t0 };
-  } catch (err) {
-    if (!(err instanceof ProtobufWireError)) throw err;
-    return { outcome: `error ${err.code}`, inside: true, ms: performance.now() - t0 };
-  }
-}
-
-/** A well-formed unknown field (numbers 16–40, unused by every message here) of any wire type, groups nested. */
-const unknownField: fc.Arbitrary<Buffer> = fc.letrec<{ field: Buffer }>((tie) => ({
-  field: fc.oneof(
-    { depthSize: 'small' },
-    fc.tuple(fc.integer({ min: 16, max: 40 }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })).map(([f, v]) => Buffer.concat([tag(f, 0), varint(v)])),
-    fc.tuple(fc.integer({ min: 16, max: 40 }), fc.uint8Array({ minLength: 8, maxLength: 8 })).map(([f, b]) => Buffer.concat([tag(f, 1), b])),
-    fc.tuple(fc.integer({ min: 16, max: 40 }), fc.uint8Array({ maxLength: 20 })).map(([f, b]) => ld(f, Buffer.from(b))),
-    fc.tuple(fc.integer({ min: 16, max: 40 }), fc.uint8Array({ minLength: 4, maxLength: 4 })).map(([f, b]) => Buffer.concat([tag(f, 5), b])),
-    fc.tuple(fc.integer({ min: 16, max: 40 }), fc.array(tie('field'), { maxLength: 3 })).map(([f, inner]) => Buffer.concat([tag(f, 3), ...inner, tag(f, 4)])),
-  ),
-})).field;
-
-describe('property: random messages round-trip identically through both codecs', () => {
+describe('property: random messages mean the same to the served codec and to protobufjs', () => {
   for (const name of NAMES) {
     it(name, () => {
       fc.assert(
-        fc.property(ARBS[name], fc.array(unknownField, { maxLength: 3 }), fc.array(unknownField, { maxLength: 3 }), (input, before, after) => {
-          const want = oracle(name).encode(input);
-          const got = mine(name).encode(input);
-          expect(got.toString('hex')).toBe(want.toString('hex'));
-          expect(render(mine(name).decode(want))).toBe(render(oracle(name).decode(want)));
-          // Unknown fields around the known ones (a message concatenation, valid protobuf) change nothing.
-          const padded = Buffer.concat([...before, want, ...after]);
-          expect(render(mine(name).decode(padded))).toBe(render(oracle(name).decode(padded)));
+        fc.property(ARBS[name], (message) => {
+          const mine = served(name).encode(message);
+          expect(served(name).decode(mine)).toStrictEqual(message);
+          expect(fromLoader(name, oracle(name).decode(mine) as Record<string, unknown>)).toStrictEqual(message);
+          expect(served(name).decode(oracle(name).encode(toLoader(message)))).toStrictEqual(message);
         }),
-        { numRuns: 300 },
+        { numRuns: 150 },
       );
     });
   }
 });
 
 describe('property: random and mutated bytes', () => {
-  const mutated = (name: Name) =>
+  const mutated = (name: GoldenName) =>
     fc
-      .tuple(
-        ARBS[name],
-        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'insert', 'delete', 'truncate')), { minLength: 1, maxLength: 6 }),
-      )
+      .tuple(ARBS[name], fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'insert', 'delete', 'truncate')), { minLength: 1, maxLength: 6 }))
       .map(([input, edits]) => {
-        const b = [...oracle(name).encode(input)];
+        const b = [...served(name).encode(input)];
         for (const [at, byte, op] of edits) {
           const i = b.length === 0 ? 0 : at % b.length;
           if (op === 'set' && b.length > 0) b[i] = byte;
           else if (op === 'insert') b.splice(i, 0, byte);
           else if (op === 'delete') b.splice(i, 1);
-          else if (op === 'truncate') b.length = i;
+          else b.length = i;
         }
         return Uint8Array.from(b);
       });
 
+  const outcome = (name: GoldenName, b: Buffer): string => {
+    try {
+      return JSON.stringify(served(name).decode(b), (_k, v: unknown) => (v instanceof Map ? [...v] : v));
+    } catch (err) {
+      if (!(err instanceof ProtoWireFormatError)) throw err;
+      return `error ${err.code}`;
+    }
+  };
+
   for (const name of NAMES) {
-    it(`${name}: only ProtobufWireError, fast, within the bytes given`, () => {
-      let slowest = 0;
-      const check = (bytes: Uint8Array): void => {
-        const fenced = decodeFenced(name, bytes);
-        slowest = Math.max(slowest, fenced.ms);
-        expect(fenced.inside).toBe(true);
-        // Same outcome as a standalone copy: nothing outside the view was read.
-        const alone = decodeFenced(name, Buffer.from(bytes));
-        expect(fenced.outcome).toBe(alone.outcome);
+    it(`${name}: a message or a ProtoWireFormatError, the same from inside a larger buffer`, () => {
+      const check = (u: Uint8Array): void => {
+        const fenced = Buffer.alloc(u.length + 64, 0xff);
+        fenced.set(u, 32);
+        expect(outcome(name, fenced.subarray(32, 32 + u.length))).toBe(outcome(name, Buffer.from(u)));
       };
-      fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), check), { numRuns: 400 });
-      fc.assert(fc.property(mutated(name), check), { numRuns: 400 });
-      expect(slowest).toBeLessThan(250);
+      fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), check), { numRuns: 200 });
+      fc.assert(fc.property(mutated(name), check), { numRuns: 200 });
     });
   }
-
-  it('a hostile 4 MiB of nested groups or tiny fields is refused or read in bounded time', () => {
-    const t0 = performance.now();
-    const fields = Buffer.alloc(4 * 1024 * 1024, 0); // field 0 at once
-    expect(codeOf(() => X509_SVID_RESPONSE.decode(fields))).toBe('ERR_PROTOBUF_MALFORMED');
-    const varints = Buffer.concat(Array.from({ length: 1 << 20 }, () => Buffer.from([0x48, 0x01]))); // 1M unknown varint fields
-    expect(X509_SVID_RESPONSE.decode(varints)).toStrictEqual({ svids: [], crl: [], federated_bundles: {} });
-    const emptySvids = Buffer.concat(Array.from({ length: 1 << 19 }, () => Buffer.from([0x0a, 0x00])));
-    expect(X509_SVID_RESPONSE.decode(emptySvids).svids).toHaveLength(1 << 19);
-    expect(performance.now() - t0).toBeLessThan(10_000);
-  });
 });

@@ -337,8 +337,8 @@ describe('X509Source', () => {
       const variants = [
         { svids: [{ spiffe_id: 'spiffe://example.org/workload', x509_svid: der, x509_svid_key: real?.privateKeyDer, bundle: api.ca.bundleDer() }] },
         { svids: [{ spiffe_id: 'spiffe://example.org/workload', x509_svid: bytes(300), x509_svid_key: bytes(100), bundle: bytes(50) }] },
-        { svids: [{ spiffe_id: `spiffe://${'x'.repeat(i)}`, x509_svid: real?.certChainDer, x509_svid_key: real?.privateKeyDer }], federated_bundles: { 'not a td': bytes(20) } },
-        { svids: [], federated_bundles: { 'spiffe://other.org': bytes(40) } },
+        { svids: [{ spiffe_id: `spiffe://${'x'.repeat(i)}`, x509_svid: real?.certChainDer, x509_svid_key: real?.privateKeyDer }], federated_bundles: new Map([['not a td', bytes(20)]]) },
+        { svids: [], federated_bundles: new Map([['spiffe://other.org', bytes(40)]]) },
       ];
       api.pushRaw('fetchX509Svid', variants[i % variants.length] as never);
     }

@@ -501,8 +501,33 @@ describe('TestWorkloadApi pushes', () => {
 
     expect(api.pushRaw('fetchX509Svid', { svids: [] })).toBe(1);
     expect((await svid.next()).svids).toEqual([]);
-    api.pushRaw('fetchX509Bundles', { bundles: { 'spiffe://example.org': Buffer.from('junk') } });
+    api.pushRaw('fetchX509Bundles', { bundles: new Map([['spiffe://example.org', Buffer.from('junk')]]) });
     expect((await bundles.next()).bundles['spiffe://example.org']!.toString()).toBe('junk');
+
+    // An incomplete message: the fields left out arrive as their proto3 defaults.
+    expect(api.pushRaw('fetchX509Svid', { svids: [{ spiffe_id: 'spiffe://example.org/half' }] })).toBe(1);
+    expect(await svid.next()).toEqual({
+      svids: [{ spiffe_id: 'spiffe://example.org/half', x509_svid: Buffer.alloc(0), x509_svid_key: Buffer.alloc(0), bundle: Buffer.alloc(0), hint: '' }],
+      crl: [],
+      federated_bundles: {},
+    });
+    // A message the generated encoder cannot write is refused before anything is sent, naming the field.
+    const refusals: [unknown, RegExp][] = [
+      [{ federated_bundles: { 'spiffe://partner.test': Buffer.from('x') } }, /X509SVIDResponse\.federated_bundles must be a Map/],
+      [{ svids: [{ x509_svid: 'MIIB' }] }, /X509SVIDResponse\.svids\[0\]\.x509_svid must be bytes/],
+      [{ svid: [] }, /X509SVIDResponse has no field "svid"/],
+    ];
+    for (const [message, why] of refusals) {
+      let err: unknown;
+      try {
+        api.pushRaw('fetchX509Svid', message as never);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(TestingError);
+      expect(err).toMatchObject({ code: 'ERR_TESTING_INVALID_OPTION', message: expect.stringMatching(why) });
+    }
+    expect(await svid.quiet(50)).toBe(true);
 
     api.pushMalformed('empty-svids');
     expect((await svid.next()).svids).toHaveLength(0);

@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { bytesView, endOfMessage, readTag } from "../internal/proto-wire.js";
+import { bytesView, endOfMessage, lengthChecked, readTag, skipField } from "../internal/proto-wire.js";
 import { Struct } from "./google/protobuf/struct.js";
 
 /**
@@ -114,7 +114,7 @@ export const X509SVIDRequest: MessageFns<X509SVIDRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -160,7 +160,7 @@ export const X509SVIDResponse: MessageFns<X509SVIDResponse> = {
               break;
             }
 
-            message.svids.push(X509SVID.decode(reader, reader.uint32()));
+            message.svids.push(X509SVID.decode(reader, lengthChecked(reader).uint32()));
             continue;
           }
           case 2: {
@@ -168,7 +168,7 @@ export const X509SVIDResponse: MessageFns<X509SVIDResponse> = {
               break;
             }
 
-            message.crl.push(bytesView(reader.bytes()));
+            message.crl.push(bytesView(lengthChecked(reader).bytes()));
             continue;
           }
           case 3: {
@@ -176,7 +176,7 @@ export const X509SVIDResponse: MessageFns<X509SVIDResponse> = {
               break;
             }
 
-            const entry3 = X509SVIDResponse_FederatedBundlesEntry.decode(reader, reader.uint32());
+            const entry3 = X509SVIDResponse_FederatedBundlesEntry.decode(reader, lengthChecked(reader).uint32());
             if (entry3.value !== undefined) {
               message.federated_bundles.set(entry3.key, entry3.value);
             }
@@ -186,7 +186,7 @@ export const X509SVIDResponse: MessageFns<X509SVIDResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -229,7 +229,7 @@ export const X509SVIDResponse_FederatedBundlesEntry: MessageFns<X509SVIDResponse
               break;
             }
 
-            message.key = reader.string();
+            message.key = lengthChecked(reader).string();
             continue;
           }
           case 2: {
@@ -237,14 +237,14 @@ export const X509SVIDResponse_FederatedBundlesEntry: MessageFns<X509SVIDResponse
               break;
             }
 
-            message.value = bytesView(reader.bytes());
+            message.value = bytesView(lengthChecked(reader).bytes());
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -302,7 +302,7 @@ export const X509SVID: MessageFns<X509SVID> = {
               break;
             }
 
-            message.spiffe_id = reader.string();
+            message.spiffe_id = lengthChecked(reader).string();
             continue;
           }
           case 2: {
@@ -310,7 +310,7 @@ export const X509SVID: MessageFns<X509SVID> = {
               break;
             }
 
-            message.x509_svid = bytesView(reader.bytes());
+            message.x509_svid = bytesView(lengthChecked(reader).bytes());
             continue;
           }
           case 3: {
@@ -318,7 +318,7 @@ export const X509SVID: MessageFns<X509SVID> = {
               break;
             }
 
-            message.x509_svid_key = bytesView(reader.bytes());
+            message.x509_svid_key = bytesView(lengthChecked(reader).bytes());
             continue;
           }
           case 4: {
@@ -326,7 +326,7 @@ export const X509SVID: MessageFns<X509SVID> = {
               break;
             }
 
-            message.bundle = bytesView(reader.bytes());
+            message.bundle = bytesView(lengthChecked(reader).bytes());
             continue;
           }
           case 5: {
@@ -334,14 +334,14 @@ export const X509SVID: MessageFns<X509SVID> = {
               break;
             }
 
-            message.hint = reader.string();
+            message.hint = lengthChecked(reader).string();
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -377,7 +377,7 @@ export const X509BundlesRequest: MessageFns<X509BundlesRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -420,7 +420,7 @@ export const X509BundlesResponse: MessageFns<X509BundlesResponse> = {
               break;
             }
 
-            message.crl.push(bytesView(reader.bytes()));
+            message.crl.push(bytesView(lengthChecked(reader).bytes()));
             continue;
           }
           case 2: {
@@ -428,7 +428,7 @@ export const X509BundlesResponse: MessageFns<X509BundlesResponse> = {
               break;
             }
 
-            const entry2 = X509BundlesResponse_BundlesEntry.decode(reader, reader.uint32());
+            const entry2 = X509BundlesResponse_BundlesEntry.decode(reader, lengthChecked(reader).uint32());
             if (entry2.value !== undefined) {
               message.bundles.set(entry2.key, entry2.value);
             }
@@ -438,7 +438,7 @@ export const X509BundlesResponse: MessageFns<X509BundlesResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -481,7 +481,7 @@ export const X509BundlesResponse_BundlesEntry: MessageFns<X509BundlesResponse_Bu
               break;
             }
 
-            message.key = reader.string();
+            message.key = lengthChecked(reader).string();
             continue;
           }
           case 2: {
@@ -489,14 +489,14 @@ export const X509BundlesResponse_BundlesEntry: MessageFns<X509BundlesResponse_Bu
               break;
             }
 
-            message.value = bytesView(reader.bytes());
+            message.value = bytesView(lengthChecked(reader).bytes());
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -539,7 +539,7 @@ export const JWTSVIDRequest: MessageFns<JWTSVIDRequest> = {
               break;
             }
 
-            message.audience.push(reader.string());
+            message.audience.push(lengthChecked(reader).string());
             continue;
           }
           case 2: {
@@ -547,14 +547,14 @@ export const JWTSVIDRequest: MessageFns<JWTSVIDRequest> = {
               break;
             }
 
-            message.spiffe_id = reader.string();
+            message.spiffe_id = lengthChecked(reader).string();
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -594,14 +594,14 @@ export const JWTSVIDResponse: MessageFns<JWTSVIDResponse> = {
               break;
             }
 
-            message.svids.push(JWTSVID.decode(reader, reader.uint32()));
+            message.svids.push(JWTSVID.decode(reader, lengthChecked(reader).uint32()));
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -647,7 +647,7 @@ export const JWTSVID: MessageFns<JWTSVID> = {
               break;
             }
 
-            message.spiffe_id = reader.string();
+            message.spiffe_id = lengthChecked(reader).string();
             continue;
           }
           case 2: {
@@ -655,7 +655,7 @@ export const JWTSVID: MessageFns<JWTSVID> = {
               break;
             }
 
-            message.svid = reader.string();
+            message.svid = lengthChecked(reader).string();
             continue;
           }
           case 3: {
@@ -663,14 +663,14 @@ export const JWTSVID: MessageFns<JWTSVID> = {
               break;
             }
 
-            message.hint = reader.string();
+            message.hint = lengthChecked(reader).string();
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -706,7 +706,7 @@ export const JWTBundlesRequest: MessageFns<JWTBundlesRequest> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -746,7 +746,7 @@ export const JWTBundlesResponse: MessageFns<JWTBundlesResponse> = {
               break;
             }
 
-            const entry1 = JWTBundlesResponse_BundlesEntry.decode(reader, reader.uint32());
+            const entry1 = JWTBundlesResponse_BundlesEntry.decode(reader, lengthChecked(reader).uint32());
             if (entry1.value !== undefined) {
               message.bundles.set(entry1.key, entry1.value);
             }
@@ -756,7 +756,7 @@ export const JWTBundlesResponse: MessageFns<JWTBundlesResponse> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -799,7 +799,7 @@ export const JWTBundlesResponse_BundlesEntry: MessageFns<JWTBundlesResponse_Bund
               break;
             }
 
-            message.key = reader.string();
+            message.key = lengthChecked(reader).string();
             continue;
           }
           case 2: {
@@ -807,14 +807,14 @@ export const JWTBundlesResponse_BundlesEntry: MessageFns<JWTBundlesResponse_Bund
               break;
             }
 
-            message.value = bytesView(reader.bytes());
+            message.value = bytesView(lengthChecked(reader).bytes());
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -857,7 +857,7 @@ export const ValidateJWTSVIDRequest: MessageFns<ValidateJWTSVIDRequest> = {
               break;
             }
 
-            message.audience = reader.string();
+            message.audience = lengthChecked(reader).string();
             continue;
           }
           case 2: {
@@ -865,14 +865,14 @@ export const ValidateJWTSVIDRequest: MessageFns<ValidateJWTSVIDRequest> = {
               break;
             }
 
-            message.svid = reader.string();
+            message.svid = lengthChecked(reader).string();
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -915,7 +915,7 @@ export const ValidateJWTSVIDResponse: MessageFns<ValidateJWTSVIDResponse> = {
               break;
             }
 
-            message.spiffe_id = reader.string();
+            message.spiffe_id = lengthChecked(reader).string();
             continue;
           }
           case 2: {
@@ -923,14 +923,14 @@ export const ValidateJWTSVIDResponse: MessageFns<ValidateJWTSVIDResponse> = {
               break;
             }
 
-            message.claims = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            message.claims = Struct.unwrap(Struct.decode(reader, lengthChecked(reader).uint32()));
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;

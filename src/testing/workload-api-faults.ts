@@ -226,11 +226,11 @@ export function malformedMessage(kind: MalformedKind, rpc: WorkloadApiStreamMeth
   if (kind === 'garbage-der' || kind === 'oversized-bundle') {
     if (rpc === 'fetchX509Bundles') {
       const good = ctx.good.fetchX509Bundles();
-      return { ...good, bundles: { ...good.bundles, [ctx.ownKey]: kind === 'garbage-der' ? garbageDer() : inflate(ctx.rootDer, bytes) } };
+      return { ...good, bundles: new Map(good.bundles).set(ctx.ownKey, kind === 'garbage-der' ? garbageDer() : inflate(ctx.rootDer, bytes)) };
     }
     const good = ctx.good.fetchJwtBundles();
-    const own = good.bundles?.[ctx.ownKey] ?? Buffer.from('{"keys":[]}');
-    return { ...good, bundles: { ...good.bundles, [ctx.ownKey]: kind === 'garbage-der' ? garbageDer() : padJson(own, bytes) } };
+    const own = good.bundles?.get(ctx.ownKey) ?? Buffer.from('{"keys":[]}');
+    return { ...good, bundles: new Map(good.bundles).set(ctx.ownKey, kind === 'garbage-der' ? garbageDer() : padJson(own, bytes)) };
   }
   throw new TestingError('ERR_TESTING_INVALID_OPTION', `pushMalformed('${kind}') applies to fetchX509Svid streams only, not ${rpc}`);
 }

@@ -7,7 +7,8 @@
 import type { Metadata, sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { SpiffeId } from '../spiffeid/spiffe-id.js';
 import { type CallStatus, type FailureRules, GRPC_STATUS } from './workload-api-faults.js';
-import { JwtValidationFailure, toStruct, validateJwtSvid } from './workload-api-jwt.js';
+import type { JWTSVIDRequest, JWTSVIDResponse, ValidateJWTSVIDRequest, ValidateJWTSVIDResponse } from '../gen/workload.js';
+import { JwtValidationFailure, validateJwtSvid } from './workload-api-jwt.js';
 import type { WorkloadApiMethod, WorkloadApiStreamMethod } from './workload-api-proto.js';
 import type { WorkloadState } from './workload-api-state.js';
 import { type AnyStream, endCall, type StreamRegistry, statusError } from './workload-api-streams.js';
@@ -27,16 +28,6 @@ export interface HandlerContext {
   readonly jwtTtlSeconds: number;
 }
 
-interface JwtSvidRequest {
-  audience?: string[];
-  spiffe_id?: string;
-}
-
-interface ValidateRequest {
-  audience?: string;
-  svid?: string;
-}
-
 class CallFailure extends Error {
   readonly status: CallStatus;
 
@@ -52,9 +43,9 @@ export function workloadApiHandlers(ctx: HandlerContext): UntypedServiceImplemen
     FetchX509SVID: (call: AnyStream) => openStream(ctx, 'fetchX509Svid', call),
     FetchX509Bundles: (call: AnyStream) => openStream(ctx, 'fetchX509Bundles', call),
     FetchJWTBundles: (call: AnyStream) => openStream(ctx, 'fetchJwtBundles', call),
-    FetchJWTSVID: (call: ServerUnaryCall<JwtSvidRequest, unknown>, callback: sendUnaryData<unknown>) =>
+    FetchJWTSVID: (call: ServerUnaryCall<JWTSVIDRequest, unknown>, callback: sendUnaryData<unknown>) =>
       unary(ctx, 'fetchJwtSvid', call, callback, () => fetchJwtSvid(ctx, call.request)),
-    ValidateJWTSVID: (call: ServerUnaryCall<ValidateRequest, unknown>, callback: sendUnaryData<unknown>) =>
+    ValidateJWTSVID: (call: ServerUnaryCall<ValidateJWTSVIDRequest, unknown>, callback: sendUnaryData<unknown>) =>
       unary(ctx, 'validateJwtSvid', call, callback, () => validate(ctx, call.request)),
   };
 }
@@ -88,8 +79,8 @@ function unary(ctx: HandlerContext, rpc: WorkloadApiMethod, call: ServerUnaryCal
   );
 }
 
-async function fetchJwtSvid(ctx: HandlerContext, request: JwtSvidRequest): Promise<object> {
-  const audience = request.audience ?? [];
+async function fetchJwtSvid(ctx: HandlerContext, request: JWTSVIDRequest): Promise<JWTSVIDResponse> {
+  const audience = request.audience;
   if (audience.length === 0) throw new CallFailure({ code: GRPC_STATUS.INVALID_ARGUMENT, details: 'audience must be specified' });
   let wanted: string | undefined;
   if (request.spiffe_id) {
@@ -114,12 +105,13 @@ async function fetchJwtSvid(ctx: HandlerContext, request: JwtSvidRequest): Promi
   return { svids };
 }
 
-async function validate(ctx: HandlerContext, request: ValidateRequest): Promise<object> {
+async function validate(ctx: HandlerContext, request: ValidateJWTSVIDRequest): Promise<ValidateJWTSVIDResponse> {
   if (!request.audience) throw new CallFailure({ code: GRPC_STATUS.INVALID_ARGUMENT, details: 'audience must be specified' });
   if (!request.svid) throw new CallFailure({ code: GRPC_STATUS.INVALID_ARGUMENT, details: 'svid must be specified' });
   try {
     const { spiffeId, claims } = await validateJwtSvid(request.svid, request.audience, (td) => ctx.state.jwksFor(td));
-    return { spiffe_id: spiffeId, claims: toStruct(claims) };
+    // The generated encoder writes the claims (JSON) as a google.protobuf.Struct.
+    return { spiffe_id: spiffeId, claims };
   } catch (err) {
     if (err instanceof JwtValidationFailure) throw new CallFailure({ code: GRPC_STATUS.INVALID_ARGUMENT, details: err.message });
     throw err;

@@ -1,6 +1,7 @@
 /**
  * `ValidateJWTSVID` of the test Workload API: JWT-SVID validation against the JWT bundles the
- * server publishes (as the SPIRE agent does it), and the `google.protobuf.Struct` of the claims.
+ * server publishes (as the SPIRE agent does it). The claims go out as JSON; the generated encoder
+ * writes them as a `google.protobuf.Struct`.
  *
  * @module
  */
@@ -8,7 +9,6 @@ import { BASE64URL, nonCanonicalBase64url } from '../internal/base64url.js';
 import { SpiffeId } from '../spiffeid/spiffe-id.js';
 import type { Jwk } from './jwt-issuer.js';
 import { loadJose } from './keys.js';
-import type { StructMessage, StructValueMessage } from './workload-api-proto.js';
 
 const ALLOWED_ALGS: ReadonlySet<string> = new Set(['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512']);
 
@@ -96,36 +96,4 @@ function describeJoseError(err: unknown): string {
     default:
       return `token is invalid: ${(err as Error).message}`;
   }
-}
-
-/**
- * @internal A JSON value as a `google.protobuf.Value`; numbers become doubles. Values JSON cannot
- * hold (undefined, functions) become null.
- */
-export function toStructValue(value: unknown): StructValueMessage {
-  if (value === null || value === undefined) return { nullValue: 'NULL_VALUE' };
-  switch (typeof value) {
-    case 'string':
-      return { stringValue: value };
-    case 'number':
-      return { numberValue: value };
-    case 'boolean':
-      return { boolValue: value };
-    case 'bigint':
-      return { numberValue: Number(value) };
-    case 'object':
-      return Array.isArray(value) ? { listValue: { values: value.map(toStructValue) } } : { structValue: toStruct(value as Record<string, unknown>) };
-    default:
-      return { nullValue: 'NULL_VALUE' };
-  }
-}
-
-/** @internal A JSON object as a `google.protobuf.Struct`. */
-export function toStruct(object: Readonly<Record<string, unknown>>): StructMessage {
-  const fields: Record<string, StructValueMessage> = {};
-  for (const [key, value] of Object.entries(object)) {
-    // A `__proto__` claim is an own member, as JSON.parse made it, never the object's prototype.
-    Object.defineProperty(fields, key, { value: toStructValue(value), enumerable: true, writable: true, configurable: true });
-  }
-  return { fields };
 }

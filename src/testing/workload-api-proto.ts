@@ -1,12 +1,14 @@
 /**
- * The wire side of the test Workload API: the message shapes it sends (objects with the proto's
- * snake_case field names, as `@grpc/proto-loader` would take them), the method names, and the
- * lazy loader of `@grpc/grpc-js` and the Workload API service definition.
+ * The wire side of the test Workload API: the message shapes it sends (the generated messages of
+ * `src/gen/workload.ts`, as the client decodes them, with every field optional), the method
+ * names, and the lazy loader of `@grpc/grpc-js` and the Workload API service definition
+ * (`./workload-api-service.ts`).
  *
  * @module
  */
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import { requirePeer } from '../internal/optional-peer.js';
+import type { RawJwtBundlesResponse, RawX509BundlesResponse, RawX509Svid, RawX509SvidResponse } from '../workloadapi/messages.js';
 
 /**
  * The Workload API methods, named in camelCase: `fetchX509Svid` is `/SpiffeWorkloadAPI/FetchX509SVID`,
@@ -50,93 +52,65 @@ export const PROTO_METHOD_NAMES: Readonly<Record<WorkloadApiMethod, string>> = O
 });
 
 /**
- * An `X509SVID` message as sent on the wire (field names as in the proto). Every field is
- * optional so that tests can push incomplete ones with {@link TestWorkloadApi.pushRaw}.
+ * An `X509SVID` message as sent on the wire: the generated message type the client decodes into
+ * (`RawX509Svid` of `spiffe-kit`, proto field names, bytes as `Buffer`) with every field
+ * optional, so that tests can push incomplete ones with {@link TestWorkloadApi.pushRaw}; a missing
+ * field is sent as its proto3 default (left out of the bytes).
  *
  * @example
  * ```ts
  * const svid: X509SvidMessage = { spiffe_id: 'spiffe://example.org/web', x509_svid: Buffer.from('junk') };
  * ```
  */
-export interface X509SvidMessage {
-  spiffe_id?: string;
-  /** Concatenated DER certificates, leaf first. */
-  x509_svid?: Uint8Array;
-  /** PKCS#8 DER private key. */
-  x509_svid_key?: Uint8Array;
-  /** Concatenated DER CA certificates of the SVID's trust domain. */
-  bundle?: Uint8Array;
-  hint?: string;
-}
+export type X509SvidMessage = Partial<RawX509Svid>;
 
 /**
- * An `X509SVIDResponse` message (the `FetchX509SVID` stream).
+ * An `X509SVIDResponse` message (the `FetchX509SVID` stream): `RawX509SvidResponse` with every
+ * field optional, at both levels. `federated_bundles` is a `Map` keyed `spiffe://<trust domain>`
+ * (concatenated DER CA certificates).
  *
  * @example
  * ```ts
- * api.pushRaw('fetchX509Svid', { svids: [] } satisfies X509SvidResponseMessage);
+ * api.pushRaw('fetchX509Svid', { svids: [], federated_bundles: new Map([['spiffe://partner.org', Buffer.from('junk')]]) } satisfies X509SvidResponseMessage);
  * ```
  */
-export interface X509SvidResponseMessage {
-  svids?: X509SvidMessage[];
-  crl?: Uint8Array[];
-  /** Keyed `spiffe://<trust domain>`; concatenated DER CA certificates. */
-  federated_bundles?: Record<string, Uint8Array>;
-}
+export type X509SvidResponseMessage = Partial<Omit<RawX509SvidResponse, 'svids'>> & { svids?: X509SvidMessage[] };
 
 /**
- * An `X509BundlesResponse` message (the `FetchX509Bundles` stream).
+ * An `X509BundlesResponse` message (the `FetchX509Bundles` stream): `RawX509BundlesResponse`
+ * with every field optional. `bundles` is a `Map` keyed `spiffe://<trust domain>` (concatenated
+ * DER CA certificates).
  *
  * @example
  * ```ts
- * api.pushRaw('fetchX509Bundles', { bundles: { 'spiffe://example.org': Buffer.alloc(0) } } satisfies X509BundlesResponseMessage);
+ * api.pushRaw('fetchX509Bundles', { bundles: new Map([['spiffe://example.org', Buffer.alloc(0)]]) } satisfies X509BundlesResponseMessage);
  * ```
  */
-export interface X509BundlesResponseMessage {
-  crl?: Uint8Array[];
-  /** Keyed `spiffe://<trust domain>`; concatenated DER CA certificates. */
-  bundles?: Record<string, Uint8Array>;
-}
+export type X509BundlesResponseMessage = Partial<RawX509BundlesResponse>;
 
 /**
- * A `JWTBundlesResponse` message (the `FetchJWTBundles` stream).
+ * A `JWTBundlesResponse` message (the `FetchJWTBundles` stream): `RawJwtBundlesResponse` with
+ * every field optional. `bundles` is a `Map` keyed `spiffe://<trust domain>` (UTF-8 JSON of a JWK Set).
  *
  * @example
  * ```ts
- * api.pushRaw('fetchJwtBundles', { bundles: { 'spiffe://example.org': Buffer.from('{"keys":[]}') } } satisfies JwtBundlesResponseMessage);
+ * api.pushRaw('fetchJwtBundles', { bundles: new Map([['spiffe://example.org', Buffer.from('{"keys":[]}')]]) } satisfies JwtBundlesResponseMessage);
  * ```
  */
-export interface JwtBundlesResponseMessage {
-  /** Keyed `spiffe://<trust domain>`; UTF-8 JSON of a JWK Set. */
-  bundles?: Record<string, Uint8Array>;
-}
+export type JwtBundlesResponseMessage = Partial<RawJwtBundlesResponse>;
 
 /**
  * The message type each streaming method sends.
  *
  * @example
  * ```ts
- * const message: WorkloadApiStreamMessages['fetchJwtBundles'] = { bundles: {} };
+ * const message: WorkloadApiStreamMessages['fetchJwtBundles'] = { bundles: new Map() };
  * ```
  */
 export interface WorkloadApiStreamMessages {
   fetchX509Svid: X509SvidResponseMessage;
   fetchX509Bundles: X509BundlesResponseMessage;
   fetchJwtBundles: JwtBundlesResponseMessage;
-}
-
-/** @internal The wire form of a `google.protobuf.Value` (proto-loader uses camelCase here). */
-export type StructValueMessage =
-  | { nullValue: 'NULL_VALUE' }
-  | { numberValue: number }
-  | { stringValue: string }
-  | { boolValue: boolean }
-  | { structValue: StructMessage }
-  | { listValue: { values: StructValueMessage[] } };
-
-/** @internal The wire form of a `google.protobuf.Struct`. */
-export interface StructMessage {
-  fields: Record<string, StructValueMessage>;
 }
 
 /** @internal What {@link loadWorkloadApi} resolves to. */
@@ -148,16 +122,15 @@ export interface LoadedWorkloadApi {
 let loaded: Promise<LoadedWorkloadApi> | undefined;
 
 /**
- * @internal Loads `@grpc/grpc-js` once, with the Workload API service definition built on the
- * hand-written codec (the client's; no `@grpc/proto-loader` / protobufjs at run time); a
+ * @internal Loads `@grpc/grpc-js` once, with the Workload API service definition on the generated
+ * messages (the client's; no `@grpc/proto-loader` / protobufjs at run time); a
  * {@link MissingPeerDependencyError} when `@grpc/grpc-js` is not installed.
  */
 export function loadWorkloadApi(): Promise<LoadedWorkloadApi> {
   loaded ??= (async () => {
-    requirePeer('@grpc/grpc-js', 'spiffe-kit/testing (TestWorkloadApi)');
-    const { loadWorkloadApiProto } = await import('../workloadapi/proto.js');
-    const { grpc, service } = loadWorkloadApiProto();
-    return { grpc, service };
+    const grpc = requirePeer<typeof import('@grpc/grpc-js')>('@grpc/grpc-js', 'spiffe-kit/testing (TestWorkloadApi)');
+    const { workloadApiService } = await import('./workload-api-service.js');
+    return { grpc, service: workloadApiService() };
   })();
   loaded.catch(() => {
     loaded = undefined;

@@ -125,12 +125,12 @@ export class WorkloadState {
   }
 
   x509BundlesMessage(): X509BundlesResponseMessage {
-    return { crl: [], bundles: { [this.trustDomain.idString()]: this.#bundleDer(), ...this.#federatedX509() } };
+    return { crl: [], bundles: new Map([[this.trustDomain.idString(), this.#bundleDer()], ...this.#federatedX509()]) };
   }
 
   jwtBundlesMessage(): JwtBundlesResponseMessage {
-    const bundles: Record<string, Uint8Array> = { [this.trustDomain.idString()]: Buffer.from(JSON.stringify(this.ca.jwks())) };
-    for (const [td, b] of this.federated) if (b instanceof TestCa) bundles[`spiffe://${td}`] = Buffer.from(JSON.stringify(b.jwks()));
+    const bundles = new Map<string, Buffer>([[this.trustDomain.idString(), Buffer.from(JSON.stringify(this.ca.jwks()))]]);
+    for (const [td, b] of this.federated) if (b instanceof TestCa) bundles.set(`spiffe://${td}`, Buffer.from(JSON.stringify(b.jwks())));
     return { bundles };
   }
 
@@ -138,9 +138,9 @@ export class WorkloadState {
     return Buffer.concat([this.ca.bundleDer(), ...this.#previousRoots]);
   }
 
-  #federatedX509(): Record<string, Uint8Array> {
-    const bundles: Record<string, Uint8Array> = {};
-    for (const [td, b] of this.federated) bundles[`spiffe://${td}`] = b instanceof TestCa ? b.bundleDer() : b;
+  #federatedX509(): Map<string, Buffer> {
+    const bundles = new Map<string, Buffer>();
+    for (const [td, b] of this.federated) bundles.set(`spiffe://${td}`, b instanceof TestCa ? b.bundleDer() : b);
     return bundles;
   }
 }

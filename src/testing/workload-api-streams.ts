@@ -39,7 +39,10 @@ export class StreamRegistry {
   readonly #serialize: (rpc: WorkloadApiStreamMethod, message: object) => Uint8Array;
   #closedError: Error | undefined;
 
-  /** `serialize` encodes a response of `rpc` (to recognise unchanged re-deliveries). */
+  /**
+   * `serialize` encodes a response of `rpc`: once per push, for every stream (the service's
+   * serializer sends encoded bytes as they are), and to recognise unchanged re-deliveries.
+   */
   constructor(serialize: (rpc: WorkloadApiStreamMethod, message: object) => Uint8Array) {
     this.#serialize = serialize;
   }
@@ -60,7 +63,8 @@ export class StreamRegistry {
     call.on('cancelled', forget);
     call.on('close', forget);
     streams.add(call);
-    this.#write(call, message, this.#fingerprint(rpc, message));
+    const bytes = this.#serialize(rpc, message);
+    this.#write(call, bytes, fingerprint(bytes));
     this.#changed();
   }
 
@@ -68,20 +72,24 @@ export class StreamRegistry {
   push(rpc: WorkloadApiStreamMethod, build: () => object, force: boolean): number {
     const streams = this.#streams[rpc];
     if (streams.size === 0) return 0;
-    const message = build();
-    const fingerprint = this.#fingerprint(rpc, message);
+    const bytes = this.#serialize(rpc, build());
+    const print = fingerprint(bytes);
     let n = 0;
     for (const call of [...streams]) {
-      if (!force && this.#lastSent.get(call) === fingerprint) continue;
-      if (this.#write(call, message, fingerprint)) n++;
+      if (!force && this.#lastSent.get(call) === print) continue;
+      if (this.#write(call, bytes, print)) n++;
     }
     return n;
   }
 
-  /** Sends `message` as is; the next {@link StreamRegistry.push} sends the real state again. */
+  /**
+   * Sends `message` as is (encoded first, so that a message the encoder refuses throws here); the
+   * next {@link StreamRegistry.push} sends the real state again.
+   */
   pushRaw(rpc: WorkloadApiStreamMethod, message: object): number {
+    const bytes = this.#serialize(rpc, message);
     let n = 0;
-    for (const call of [...this.#streams[rpc]]) if (this.#write(call, message, RAW)) n++;
+    for (const call of [...this.#streams[rpc]]) if (this.#write(call, bytes, RAW)) n++;
     return n;
   }
 
@@ -137,16 +145,16 @@ export class StreamRegistry {
     for (const check of [...this.#waiters]) check();
   }
 
-  #fingerprint(rpc: WorkloadApiStreamMethod, message: object): string {
-    return createHash('sha256').update(this.#serialize(rpc, message)).digest('base64');
-  }
-
-  #write(call: AnyStream, message: object, fingerprint: string): boolean {
+  #write(call: AnyStream, bytes: Uint8Array, fingerprint: string): boolean {
     if (call.cancelled || call.writableEnded || call.destroyed) return false;
     this.#lastSent.set(call, fingerprint);
-    call.write(message);
+    call.write(bytes);
     return true;
   }
+}
+
+function fingerprint(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('base64');
 }
 
 /** @internal A grpc-js status error (what handlers hand back or emit). */

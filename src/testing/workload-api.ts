@@ -520,12 +520,15 @@ export class TestWorkloadApi {
   /**
    * Sends `message` as is on every open stream of `rpc` (the server state is unchanged; the
    * next push or {@link TestWorkloadApi.refresh} sends the real state again). Returns the number
-   * of streams written to.
+   * of streams written to. The message is the generated message type the client decodes into,
+   * every field optional (a missing one is sent as its proto3 default); map fields are `Map`s.
    *
+   * @throws {@link TestingError} `ERR_TESTING_INVALID_OPTION` for a field of the wrong kind (a
+   * plain object for a map, a string for bytes) or a field the message does not have.
    * @example
    * ```ts
    * api.pushRaw('fetchX509Svid', { svids: [] });
-   * api.pushRaw('fetchX509Bundles', { bundles: { 'spiffe://example.org': Buffer.from('junk') } });
+   * api.pushRaw('fetchX509Bundles', { bundles: new Map([['spiffe://example.org', Buffer.from('junk')]]) });
    * ```
    */
   pushRaw<M extends WorkloadApiStreamMethod>(rpc: M, message: WorkloadApiStreamMessages[M]): number {

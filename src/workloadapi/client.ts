@@ -17,8 +17,7 @@ import { parseJwtBundlesResponse, parseJwtSvidResponse, parseValidatedJwtSvid } 
 import { checkLimits, type ResolvedLimits, resolveLimits, type WorkloadApiLimits } from './limits.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { RawJwtBundlesResponse, RawJwtSvidResponse, RawValidateJwtSvidResponse, RawX509BundlesResponse, RawX509SvidResponse } from './messages.js';
-import { FETCH_JWT_BUNDLES, FETCH_JWT_SVID, FETCH_X509_BUNDLES, FETCH_X509_SVID, VALIDATE_JWT_SVID, type WorkloadApiMethod } from './methods.js';
-import type { WorkloadApiRpc } from './proto.js';
+import { FETCH_JWT_BUNDLES, FETCH_JWT_SVID, FETCH_X509_BUNDLES, FETCH_X509_SVID, VALIDATE_JWT_SVID, type WorkloadApiMethod, type WorkloadApiRpc } from './methods.js';
 import { StreamWatcher, type Watch, type WatchHandler } from './watcher.js';
 import { parseX509BundlesResponse, parseX509SvidResponse, type X509Context } from './x509-context.js';
 

@@ -19,7 +19,16 @@ import {
 } from '../gen/workload.js';
 import type { ChannelMethod } from '../internal/grpc/channel.js';
 import type { RawValidateJwtSvidResponse } from './messages.js';
-import type { WorkloadApiRpc } from './proto.js';
+
+/**
+ * The Workload API RPCs, named as the proto names them (the call path is `/SpiffeWorkloadAPI/<rpc>`).
+ *
+ * @example
+ * ```ts
+ * const rpc: WorkloadApiRpc = 'FetchX509SVID';
+ * ```
+ */
+export type WorkloadApiRpc = 'FetchX509SVID' | 'FetchX509Bundles' | 'FetchJWTSVID' | 'FetchJWTBundles' | 'ValidateJWTSVID';
 
 /**
  * One Workload API RPC: its name, path, and message codecs.

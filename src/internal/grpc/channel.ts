@@ -157,7 +157,7 @@ function tls(): typeof import('node:tls') {
  * @example
  * ```ts
  * const channel = new GrpcChannel(parseEndpointAddress('unix:///tmp/agent.sock'), { maxMessageBytes: 1 << 24, peer: 'the Workload API' });
- * const call = channel.call(workloadApiService().FetchX509SVID, {}, { message: console.log, status: console.log });
+ * const call = channel.call(FETCH_X509_SVID, {}, { message: console.log, status: console.log });
  * channel.close();
  * ```
  */

@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { endOfMessage, readTag } from "../../../internal/proto-wire.js";
+import { endOfMessage, lengthChecked, readTag, skipField } from "../../../internal/proto-wire.js";
 
 /**
  * Represents a JSON `null`.
@@ -125,7 +125,7 @@ export const Struct: MessageFns<Struct> & StructWrapperFns = {
               break;
             }
 
-            const entry1 = Struct_FieldsEntry.decode(reader, reader.uint32());
+            const entry1 = Struct_FieldsEntry.decode(reader, lengthChecked(reader).uint32());
             if (entry1.value !== undefined) {
               message.fields.set(entry1.key, entry1.value);
             }
@@ -135,7 +135,7 @@ export const Struct: MessageFns<Struct> & StructWrapperFns = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -199,7 +199,7 @@ export const Struct_FieldsEntry: MessageFns<Struct_FieldsEntry> = {
               break;
             }
 
-            message.key = reader.string();
+            message.key = lengthChecked(reader).string();
             continue;
           }
           case 2: {
@@ -207,14 +207,14 @@ export const Struct_FieldsEntry: MessageFns<Struct_FieldsEntry> = {
               break;
             }
 
-            message.value = Value.unwrap(Value.decode(reader, reader.uint32()));
+            message.value = Value.unwrap(Value.decode(reader, lengthChecked(reader).uint32()));
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -287,7 +287,7 @@ export const Value: MessageFns<Value> & AnyValueWrapperFns = {
               break;
             }
 
-            message.kind = { $case: "string_value", value: reader.string() };
+            message.kind = { $case: "string_value", value: lengthChecked(reader).string() };
             continue;
           }
           case 4: {
@@ -303,7 +303,7 @@ export const Value: MessageFns<Value> & AnyValueWrapperFns = {
               break;
             }
 
-            message.kind = { $case: "struct_value", value: Struct.unwrap(Struct.decode(reader, reader.uint32())) };
+            message.kind = { $case: "struct_value", value: Struct.unwrap(Struct.decode(reader, lengthChecked(reader).uint32())) };
             continue;
           }
           case 6: {
@@ -311,14 +311,14 @@ export const Value: MessageFns<Value> & AnyValueWrapperFns = {
               break;
             }
 
-            message.kind = { $case: "list_value", value: ListValue.unwrap(ListValue.decode(reader, reader.uint32())) };
+            message.kind = { $case: "list_value", value: ListValue.unwrap(ListValue.decode(reader, lengthChecked(reader).uint32())) };
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -382,14 +382,14 @@ export const ListValue: MessageFns<ListValue> & ListValueWrapperFns = {
               break;
             }
 
-            message.values.push(Value.unwrap(Value.decode(reader, reader.uint32())));
+            message.values.push(Value.unwrap(Value.decode(reader, lengthChecked(reader).uint32())));
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;

@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { bytesView, endOfMessage, readTag } from "../../../internal/proto-wire.js";
+import { bytesView, endOfMessage, lengthChecked, readTag, skipField } from "../../../internal/proto-wire.js";
 
 /**
  * Wrapper message for `double`.
@@ -162,7 +162,7 @@ export const DoubleValue: MessageFns<DoubleValue> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -209,7 +209,7 @@ export const FloatValue: MessageFns<FloatValue> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -256,7 +256,7 @@ export const Int64Value: MessageFns<Int64Value> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -303,7 +303,7 @@ export const UInt64Value: MessageFns<UInt64Value> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -350,7 +350,7 @@ export const Int32Value: MessageFns<Int32Value> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -397,7 +397,7 @@ export const UInt32Value: MessageFns<UInt32Value> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -444,7 +444,7 @@ export const BoolValue: MessageFns<BoolValue> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -484,14 +484,14 @@ export const StringValue: MessageFns<StringValue> = {
               break;
             }
 
-            message.value = reader.string();
+            message.value = lengthChecked(reader).string();
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -531,14 +531,14 @@ export const BytesValue: MessageFns<BytesValue> = {
               break;
             }
 
-            message.value = bytesView(reader.bytes());
+            message.value = bytesView(lengthChecked(reader).bytes());
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;

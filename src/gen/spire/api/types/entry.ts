@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { endOfMessage, readTag } from "../../../../internal/proto-wire.js";
+import { endOfMessage, lengthChecked, readTag, skipField } from "../../../../internal/proto-wire.js";
 import { Selector } from "./selector.js";
 import { SPIFFEID } from "./spiffeid.js";
 
@@ -234,7 +234,7 @@ export const Entry: MessageFns<Entry> = {
               break;
             }
 
-            message.id = reader.string();
+            message.id = lengthChecked(reader).string();
             continue;
           }
           case 2: {
@@ -242,7 +242,7 @@ export const Entry: MessageFns<Entry> = {
               break;
             }
 
-            message.spiffe_id = SPIFFEID.decode(reader, reader.uint32());
+            message.spiffe_id = SPIFFEID.decode(reader, lengthChecked(reader).uint32());
             continue;
           }
           case 3: {
@@ -250,7 +250,7 @@ export const Entry: MessageFns<Entry> = {
               break;
             }
 
-            message.parent_id = SPIFFEID.decode(reader, reader.uint32());
+            message.parent_id = SPIFFEID.decode(reader, lengthChecked(reader).uint32());
             continue;
           }
           case 4: {
@@ -258,7 +258,7 @@ export const Entry: MessageFns<Entry> = {
               break;
             }
 
-            message.selectors.push(Selector.decode(reader, reader.uint32()));
+            message.selectors.push(Selector.decode(reader, lengthChecked(reader).uint32()));
             continue;
           }
           case 5: {
@@ -274,7 +274,7 @@ export const Entry: MessageFns<Entry> = {
               break;
             }
 
-            message.federates_with.push(reader.string());
+            message.federates_with.push(lengthChecked(reader).string());
             continue;
           }
           case 7: {
@@ -306,7 +306,7 @@ export const Entry: MessageFns<Entry> = {
               break;
             }
 
-            message.dns_names.push(reader.string());
+            message.dns_names.push(lengthChecked(reader).string());
             continue;
           }
           case 11: {
@@ -338,7 +338,7 @@ export const Entry: MessageFns<Entry> = {
               break;
             }
 
-            message.hint = reader.string();
+            message.hint = lengthChecked(reader).string();
             continue;
           }
           case 15: {
@@ -354,14 +354,14 @@ export const Entry: MessageFns<Entry> = {
               break;
             }
 
-            message.additional_attributes = Entry_AdditionalAttributes.decode(reader, reader.uint32());
+            message.additional_attributes = Entry_AdditionalAttributes.decode(reader, lengthChecked(reader).uint32());
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -419,7 +419,7 @@ export const Entry_AdditionalAttributes: MessageFns<Entry_AdditionalAttributes> 
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -636,7 +636,7 @@ export const EntryMask: MessageFns<EntryMask> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;

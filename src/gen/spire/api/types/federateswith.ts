@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { endOfMessage, readTag } from "../../../../internal/proto-wire.js";
+import { endOfMessage, lengthChecked, readTag, skipField } from "../../../../internal/proto-wire.js";
 
 /**
  * From github.com/spiffe/spire-api-sdk proto/spire/api/types/federateswith.proto at v1.2.5-0.20260428072036-00f73a61093a,
@@ -116,7 +116,7 @@ export const FederatesWithMatch: MessageFns<FederatesWithMatch> = {
               break;
             }
 
-            message.trust_domains.push(reader.string());
+            message.trust_domains.push(lengthChecked(reader).string());
             continue;
           }
           case 2: {
@@ -131,7 +131,7 @@ export const FederatesWithMatch: MessageFns<FederatesWithMatch> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;

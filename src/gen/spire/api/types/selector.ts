@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { endOfMessage, readTag } from "../../../../internal/proto-wire.js";
+import { endOfMessage, lengthChecked, readTag, skipField } from "../../../../internal/proto-wire.js";
 
 /**
  * From github.com/spiffe/spire-api-sdk proto/spire/api/types/selector.proto at v1.2.5-0.20260428072036-00f73a61093a,
@@ -126,7 +126,7 @@ export const Selector: MessageFns<Selector> = {
               break;
             }
 
-            message.type = reader.string();
+            message.type = lengthChecked(reader).string();
             continue;
           }
           case 2: {
@@ -134,14 +134,14 @@ export const Selector: MessageFns<Selector> = {
               break;
             }
 
-            message.value = reader.string();
+            message.value = lengthChecked(reader).string();
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -184,7 +184,7 @@ export const SelectorMatch: MessageFns<SelectorMatch> = {
               break;
             }
 
-            message.selectors.push(Selector.decode(reader, reader.uint32()));
+            message.selectors.push(Selector.decode(reader, lengthChecked(reader).uint32()));
             continue;
           }
           case 2: {
@@ -199,7 +199,7 @@ export const SelectorMatch: MessageFns<SelectorMatch> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;

@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { endOfMessage, readTag } from "../../../../internal/proto-wire.js";
+import { endOfMessage, lengthChecked, readTag, skipField } from "../../../../internal/proto-wire.js";
 
 /**
  * From github.com/spiffe/spire-api-sdk proto/spire/api/types/spiffeid.proto at v1.2.5-0.20260428072036-00f73a61093a,
@@ -61,7 +61,7 @@ export const SPIFFEID: MessageFns<SPIFFEID> = {
               break;
             }
 
-            message.trust_domain = reader.string();
+            message.trust_domain = lengthChecked(reader).string();
             continue;
           }
           case 2: {
@@ -69,14 +69,14 @@ export const SPIFFEID: MessageFns<SPIFFEID> = {
               break;
             }
 
-            message.path = reader.string();
+            message.path = lengthChecked(reader).string();
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;

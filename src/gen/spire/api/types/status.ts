@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { endOfMessage, readTag } from "../../../../internal/proto-wire.js";
+import { endOfMessage, lengthChecked, readTag, skipField } from "../../../../internal/proto-wire.js";
 
 /**
  * From github.com/spiffe/spire-api-sdk proto/spire/api/types/status.proto at v1.2.5-0.20260428072036-00f73a61093a,
@@ -81,14 +81,14 @@ export const Status: MessageFns<Status> = {
               break;
             }
 
-            message.message = reader.string();
+            message.message = lengthChecked(reader).string();
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -135,7 +135,7 @@ export const PermissionDeniedDetails: MessageFns<PermissionDeniedDetails> = {
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;

@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { endOfMessage, readTag } from "../../../../../../internal/proto-wire.js";
+import { endOfMessage, lengthChecked, readTag, skipField } from "../../../../../../internal/proto-wire.js";
 import { BoolValue, StringValue } from "../../../../../google/protobuf/wrappers.js";
 import { Entry, EntryMask } from "../../../types/entry.js";
 import { FederatesWithMatch } from "../../../types/federateswith.js";
@@ -180,7 +180,7 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
               break;
             }
 
-            message.filter = ListEntriesRequest_Filter.decode(reader, reader.uint32());
+            message.filter = ListEntriesRequest_Filter.decode(reader, lengthChecked(reader).uint32());
             continue;
           }
           case 2: {
@@ -188,7 +188,7 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
               break;
             }
 
-            message.output_mask = EntryMask.decode(reader, reader.uint32());
+            message.output_mask = EntryMask.decode(reader, lengthChecked(reader).uint32());
             continue;
           }
           case 3: {
@@ -204,14 +204,14 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
               break;
             }
 
-            message.page_token = reader.string();
+            message.page_token = lengthChecked(reader).string();
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -273,7 +273,7 @@ export const ListEntriesRequest_Filter: MessageFns<ListEntriesRequest_Filter> = 
               break;
             }
 
-            message.by_spiffe_id = SPIFFEID.decode(reader, reader.uint32());
+            message.by_spiffe_id = SPIFFEID.decode(reader, lengthChecked(reader).uint32());
             continue;
           }
           case 2: {
@@ -281,7 +281,7 @@ export const ListEntriesRequest_Filter: MessageFns<ListEntriesRequest_Filter> = 
               break;
             }
 
-            message.by_parent_id = SPIFFEID.decode(reader, reader.uint32());
+            message.by_parent_id = SPIFFEID.decode(reader, lengthChecked(reader).uint32());
             continue;
           }
           case 3: {
@@ -289,7 +289,7 @@ export const ListEntriesRequest_Filter: MessageFns<ListEntriesRequest_Filter> = 
               break;
             }
 
-            message.by_selectors = SelectorMatch.decode(reader, reader.uint32());
+            message.by_selectors = SelectorMatch.decode(reader, lengthChecked(reader).uint32());
             continue;
           }
           case 4: {
@@ -297,7 +297,7 @@ export const ListEntriesRequest_Filter: MessageFns<ListEntriesRequest_Filter> = 
               break;
             }
 
-            message.by_federates_with = FederatesWithMatch.decode(reader, reader.uint32());
+            message.by_federates_with = FederatesWithMatch.decode(reader, lengthChecked(reader).uint32());
             continue;
           }
           case 5: {
@@ -305,7 +305,7 @@ export const ListEntriesRequest_Filter: MessageFns<ListEntriesRequest_Filter> = 
               break;
             }
 
-            message.by_hint = StringValue.decode(reader, reader.uint32()).value;
+            message.by_hint = StringValue.decode(reader, lengthChecked(reader).uint32()).value;
             continue;
           }
           case 6: {
@@ -313,14 +313,14 @@ export const ListEntriesRequest_Filter: MessageFns<ListEntriesRequest_Filter> = 
               break;
             }
 
-            message.by_downstream = BoolValue.decode(reader, reader.uint32()).value;
+            message.by_downstream = BoolValue.decode(reader, lengthChecked(reader).uint32()).value;
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -363,7 +363,7 @@ export const ListEntriesResponse: MessageFns<ListEntriesResponse> = {
               break;
             }
 
-            message.entries.push(Entry.decode(reader, reader.uint32()));
+            message.entries.push(Entry.decode(reader, lengthChecked(reader).uint32()));
             continue;
           }
           case 2: {
@@ -371,14 +371,14 @@ export const ListEntriesResponse: MessageFns<ListEntriesResponse> = {
               break;
             }
 
-            message.next_page_token = reader.string();
+            message.next_page_token = lengthChecked(reader).string();
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -421,7 +421,7 @@ export const BatchCreateEntryRequest: MessageFns<BatchCreateEntryRequest> = {
               break;
             }
 
-            message.entries.push(Entry.decode(reader, reader.uint32()));
+            message.entries.push(Entry.decode(reader, lengthChecked(reader).uint32()));
             continue;
           }
           case 2: {
@@ -429,14 +429,14 @@ export const BatchCreateEntryRequest: MessageFns<BatchCreateEntryRequest> = {
               break;
             }
 
-            message.output_mask = EntryMask.decode(reader, reader.uint32());
+            message.output_mask = EntryMask.decode(reader, lengthChecked(reader).uint32());
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -476,14 +476,14 @@ export const BatchCreateEntryResponse: MessageFns<BatchCreateEntryResponse> = {
               break;
             }
 
-            message.results.push(BatchCreateEntryResponse_Result.decode(reader, reader.uint32()));
+            message.results.push(BatchCreateEntryResponse_Result.decode(reader, lengthChecked(reader).uint32()));
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -526,7 +526,7 @@ export const BatchCreateEntryResponse_Result: MessageFns<BatchCreateEntryRespons
               break;
             }
 
-            message.status = Status.decode(reader, reader.uint32());
+            message.status = Status.decode(reader, lengthChecked(reader).uint32());
             continue;
           }
           case 2: {
@@ -534,14 +534,14 @@ export const BatchCreateEntryResponse_Result: MessageFns<BatchCreateEntryRespons
               break;
             }
 
-            message.entry = Entry.decode(reader, reader.uint32());
+            message.entry = Entry.decode(reader, lengthChecked(reader).uint32());
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -587,7 +587,7 @@ export const BatchUpdateEntryRequest: MessageFns<BatchUpdateEntryRequest> = {
               break;
             }
 
-            message.entries.push(Entry.decode(reader, reader.uint32()));
+            message.entries.push(Entry.decode(reader, lengthChecked(reader).uint32()));
             continue;
           }
           case 2: {
@@ -595,7 +595,7 @@ export const BatchUpdateEntryRequest: MessageFns<BatchUpdateEntryRequest> = {
               break;
             }
 
-            message.input_mask = EntryMask.decode(reader, reader.uint32());
+            message.input_mask = EntryMask.decode(reader, lengthChecked(reader).uint32());
             continue;
           }
           case 3: {
@@ -603,14 +603,14 @@ export const BatchUpdateEntryRequest: MessageFns<BatchUpdateEntryRequest> = {
               break;
             }
 
-            message.output_mask = EntryMask.decode(reader, reader.uint32());
+            message.output_mask = EntryMask.decode(reader, lengthChecked(reader).uint32());
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -650,14 +650,14 @@ export const BatchUpdateEntryResponse: MessageFns<BatchUpdateEntryResponse> = {
               break;
             }
 
-            message.results.push(BatchUpdateEntryResponse_Result.decode(reader, reader.uint32()));
+            message.results.push(BatchUpdateEntryResponse_Result.decode(reader, lengthChecked(reader).uint32()));
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -700,7 +700,7 @@ export const BatchUpdateEntryResponse_Result: MessageFns<BatchUpdateEntryRespons
               break;
             }
 
-            message.status = Status.decode(reader, reader.uint32());
+            message.status = Status.decode(reader, lengthChecked(reader).uint32());
             continue;
           }
           case 2: {
@@ -708,14 +708,14 @@ export const BatchUpdateEntryResponse_Result: MessageFns<BatchUpdateEntryRespons
               break;
             }
 
-            message.entry = Entry.decode(reader, reader.uint32());
+            message.entry = Entry.decode(reader, lengthChecked(reader).uint32());
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -755,14 +755,14 @@ export const BatchDeleteEntryRequest: MessageFns<BatchDeleteEntryRequest> = {
               break;
             }
 
-            message.ids.push(reader.string());
+            message.ids.push(lengthChecked(reader).string());
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -802,14 +802,14 @@ export const BatchDeleteEntryResponse: MessageFns<BatchDeleteEntryResponse> = {
               break;
             }
 
-            message.results.push(BatchDeleteEntryResponse_Result.decode(reader, reader.uint32()));
+            message.results.push(BatchDeleteEntryResponse_Result.decode(reader, lengthChecked(reader).uint32()));
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
@@ -852,7 +852,7 @@ export const BatchDeleteEntryResponse_Result: MessageFns<BatchDeleteEntryRespons
               break;
             }
 
-            message.status = Status.decode(reader, reader.uint32());
+            message.status = Status.decode(reader, lengthChecked(reader).uint32());
             continue;
           }
           case 2: {
@@ -860,14 +860,14 @@ export const BatchDeleteEntryResponse_Result: MessageFns<BatchDeleteEntryRespons
               break;
             }
 
-            message.id = reader.string();
+            message.id = lengthChecked(reader).string();
             continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
         }
-        reader.skip(tag & 7, tag >>> 3);
+        skipField(reader, tag);
       }
       endOfMessage(reader, end);
       return message;
