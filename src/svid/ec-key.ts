@@ -109,11 +109,6 @@ export type EcImport =
  * Imports a PKCS#8 EC private key and proves it belongs to the leaf's public key.
  *
  * @internal
- * @example
- * ```ts
- * const r = importEcPrivateKey(keyDer, leaf.subjectPublicKeyInfo);
- * if (r.kind === 'ok') use(r.key);
- * ```
  */
 export function importEcPrivateKey(pkcs8: Buffer, leafSpki: Buffer): EcImport {
   const key = readEcPkcs8(pkcs8);
