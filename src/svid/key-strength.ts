@@ -20,7 +20,7 @@ export const MIN_RSA_MODULUS_BITS = 2048;
 
 /**
  * Largest RSA modulus accepted in a peer's chain, in bits: Go's crypto/tls refuses larger keys in
- * peer certificates since CVE-2023-29409, as their signature checks are slow (~0.75 ms at 16384).
+ * peer certificates since CVE-2023-29409, as their signature checks are slow.
  *
  * @example
  * ```ts
