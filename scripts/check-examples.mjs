@@ -13,6 +13,12 @@
 //    is reported, so examples stay where a user reads them. Reachable = an export above, a public
 //    member of it (class and interface members, inherited ones included; enum members; properties
 //    of an exported object literal), or the module comment of an entry point.
+// 3. An example shows how a user meets the name in code, not a value of its type. Functions and
+//    methods: a call. Error code unions: catching the error and switching on `err.code` (the
+//    comment says when each code occurs). Options: passed to the function that takes them.
+//    Results, messages, states: read from the call, event or channel that produces them. Interfaces
+//    a user implements: an implementation handed to what takes it. So the example of a type alias
+//    or interface must not be a lone `const x: T = <literal or name>` (or `<literal> satisfies T`).
 //
 // Uses the TypeScript compiler API on tsconfig.build.json (one program, no type-check of bodies);
 // names marked `@internal` count as not public, as TypeDoc drops them (`excludeInternal`).
@@ -21,8 +27,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-// Files being rewritten on other branches when this check was added: their stray examples are
-// listed but do not fail the check yet. Remove a file from here once its strays are gone.
+// Files being rewritten on other branches when this check was added: their stray examples
+// and restated examples are listed but do not fail the check yet. Remove a file from here once
+// it is clean (then its findings fail the check like any other file's).
 const PENDING = new Set([
   'src/internal/cli/options.ts',
   'src/internal/proto-wire.ts',
@@ -152,15 +159,56 @@ const isPublicHost = (node) => {
   });
 };
 
+const stray = [];
+const pending = [];
+
 // ---- 1. every public name has an example ---------------------------------------------------------
 const missing = required.filter(([, decls]) => !hasExample(decls)).map(([label, decls]) => `${label} (${where(decls[0])})`);
+
+// ---- 3. a type's example is not a restatement of the type -----------------------------------------
+// `const code: XErrorCode = 'ERR_X'` or `const o: XOptions = { … }` says nothing the type does not:
+// an example of a type alias or interface shows where a user meets it (see the rule above).
+const exampleCode = (tag, sf) =>
+  sf
+    .getFullText()
+    .slice(tag.pos, tag.end)
+    .split('\n')
+    .map((l) => l.replace(/^\s*\*?\s?/, ''))
+    .filter((l) => !/^\s*(```|@example)/.test(l))
+    .join('\n');
+const LITERAL = new Set([ts.SyntaxKind.ObjectLiteralExpression, ts.SyntaxKind.ArrayLiteralExpression, ts.SyntaxKind.StringLiteral, ts.SyntaxKind.NumericLiteral, ts.SyntaxKind.BigIntLiteral, ts.SyntaxKind.NoSubstitutionTemplateLiteral, ts.SyntaxKind.TrueKeyword, ts.SyntaxKind.FalseKeyword, ts.SyntaxKind.Identifier]);
+const unwrap = (e) => (ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isParenthesizedExpression(e) ? unwrap(e.expression) : e);
+const mentions = (node, name) => node !== undefined && new RegExp(`\\b${name}\\b`).test(node.getText());
+const isRestatement = (code, name) => {
+  const sf = ts.createSourceFile('example.ts', code, ts.ScriptTarget.Latest, true);
+  const statements = sf.statements.filter((st) => !ts.isImportDeclaration(st));
+  if (statements.length !== 1 || !ts.isVariableStatement(statements[0])) return false;
+  return statements[0].declarationList.declarations.every((d) => {
+    if (d.initializer === undefined || !LITERAL.has(unwrap(d.initializer).kind)) return false;
+    const satisfies = ts.isSatisfiesExpression(d.initializer) || ts.isAsExpression(d.initializer) ? d.initializer.type : undefined;
+    return mentions(d.type, name) || mentions(satisfies, name);
+  });
+};
+const restated = [];
+for (const [label, decls] of required) {
+  const types = decls.filter((d) => ts.isInterfaceDeclaration(d) || ts.isTypeAliasDeclaration(d));
+  for (const d of types) {
+    const sf = d.getSourceFile();
+    for (const doc of jsDocsOf(d)) {
+      for (const tag of doc.tags ?? []) {
+        if (tag.tagName.text === 'example' && isRestatement(exampleCode(tag, sf), d.name.text)) {
+          (isPending(relative(root, sf.fileName)) ? pending : restated).push(`${label} (${where(d)}): the example only restates the type`);
+        }
+      }
+    }
+  }
+}
 
 const nameOf = (node, sf) =>
   ts.isVariableStatement(node) ? node.declarationList.declarations.map((d) => d.name.getText(sf)).join(', ') : (ts.getNameOfDeclaration(node)?.getText(sf) ?? ts.SyntaxKind[node.kind]);
 
 // ---- 2. no example elsewhere ---------------------------------------------------------------------
-const stray = [];
-const pending = [];
+
 for (const sf of program.getSourceFiles()) {
   if (!inSrc(sf)) continue;
   const text = sf.getFullText();
@@ -188,7 +236,8 @@ if (stray.length > 0) {
   console.error(`TSDoc @example on ${stray.length} name(s) no public entry point exports (examples belong on the public API only):\n  ${stray.join('\n  ')}`);
 }
 if (pending.length > 0) {
-  console.warn(`(not failing yet) TSDoc @example on ${pending.length} internal name(s) in files listed in PENDING:\n  ${pending.join('\n  ')}`);
+  console.warn(`(not failing yet) ${pending.length} finding(s) in the files listed in PENDING:\n  ${pending.join('\n  ')}`);
 }
-if (missing.length > 0 || stray.length > 0) process.exitCode = 1;
-else console.log(`every public name has a TSDoc @example (${required.length} checked), and no other name has one`);
+if (restated.length > 0) console.error(`TSDoc @example of ${restated.length} public type(s) only restates the type:\n  ${restated.join('\n  ')}`);
+if (missing.length > 0 || stray.length > 0 || restated.length > 0) process.exitCode = 1;
+else console.log(`every public name has a TSDoc @example (${required.length} checked), none only restates its type, and no other name has one${pending.length > 0 ? ' (outside PENDING)' : ''}`);
