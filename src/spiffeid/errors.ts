@@ -1,11 +1,23 @@
 import { SpiffeError } from '../errors.js';
 
 /**
- * Codes of {@link SpiffeIdError}; one per rule of the SPIFFE ID standard.
+ * Codes of {@link SpiffeIdError}; one per rule of the SPIFFE ID standard. `SpiffeId.parse`,
+ * `SpiffeId.fromSegments`, `TrustDomain.parse` and everything that reads a SPIFFE ID from input
+ * (a certificate's URI SAN, a token's `sub`, a selector) throw them.
  *
  * @example
  * ```ts
- * const code: SpiffeIdErrorCode = 'ERR_SPIFFEID_DOT_SEGMENT';
+ * import { SpiffeId, SpiffeIdError } from 'spiffe-kit';
+ * try {
+ *   SpiffeId.parse(input);
+ * } catch (err) {
+ *   if (!(err instanceof SpiffeIdError)) throw err;
+ *   switch (err.code) {
+ *     case 'ERR_SPIFFEID_SCHEME': console.error('not a spiffe:// URI'); break;
+ *     case 'ERR_SPIFFEID_DOT_SEGMENT': console.error('"." and ".." are not allowed in the path'); break;
+ *     default: console.error(err.message);
+ *   }
+ * }
  * ```
  */
 export type SpiffeIdErrorCode =

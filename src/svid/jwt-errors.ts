@@ -61,7 +61,11 @@ export type JwtSvidErrorCode =
  *
  * @example
  * ```ts
- * const context: JwtSvidErrorContext = { claim: 'exp', subject: 'spiffe://example.org/web' };
+ * try {
+ *   await JwtSvid.parseAndValidate(token, bundles, 'my-api');
+ * } catch (err) {
+ *   if (err instanceof JwtSvidError && err.code === 'ERR_JWT_EXPIRED') console.warn(`${err.subject}: ${err.claim} is past`);
+ * }
  * ```
  */
 export interface JwtSvidErrorContext {

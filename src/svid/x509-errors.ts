@@ -2,10 +2,23 @@ import { SpiffeError } from '../errors.js';
 
 /**
  * Codes of {@link X509SvidError}: one per rule of the X.509-SVID standard and path validation.
+ * Parsing your own SVID (`X509Svid.parse*`) and verifying a peer's (`verifyX509Svid`) throw them;
+ * the mTLS helpers put them as the `cause` of a `TlsError` `ERR_TLS_PEER_VERIFICATION`.
  *
  * @example
  * ```ts
- * const code: X509SvidErrorCode = 'ERR_X509SVID_NO_BUNDLE';
+ * import { verifyX509Svid, X509SvidError } from 'spiffe-kit';
+ * try {
+ *   verifyX509Svid(peerChain, bundles);
+ * } catch (err) {
+ *   if (!(err instanceof X509SvidError)) throw err;
+ *   switch (err.code) {
+ *     case 'ERR_X509SVID_EXPIRED':
+ *     case 'ERR_X509SVID_NOT_YET_VALID': console.warn(`certificate #${err.certificateIndex} is outside its validity`); break;
+ *     case 'ERR_X509SVID_NO_BUNDLE': console.warn('the peer belongs to a trust domain we do not trust'); break;
+ *     default: console.warn(err.message);
+ *   }
+ * }
  * ```
  */
 export type X509SvidErrorCode =
