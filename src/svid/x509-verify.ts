@@ -21,7 +21,8 @@ import { isSignedBy, isSupportedSignatureAlgorithm, signatureCheckCost, weakSign
  *
  * @example
  * ```ts
- * const chain: CertificateInput[] = [socket.getPeerX509Certificate()!];
+ * verifyX509Svid([socket.getPeerX509Certificate()!], bundles); // an X509Certificate
+ * verifyX509Svid([leafDer, intermediateDer], bundles);          // DER bytes
  * ```
  */
 export type CertificateInput = Uint8Array | X509Certificate | { readonly raw: Uint8Array };
