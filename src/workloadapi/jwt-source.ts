@@ -35,7 +35,7 @@ export interface JwtSourceOptions extends SourceOptions {
  *
  * @example
  * ```ts
- * const options: ValidateJwtSvidOptions = { remote: true, timeoutMs: 2_000 };
+ * const svid = await jwtSource.validateJwtSvid(token, 'my-api', { remote: true, timeoutMs: 2_000 });
  * ```
  */
 export interface ValidateJwtSvidOptions extends CallOptions, JwtSvidOptions {

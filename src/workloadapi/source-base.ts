@@ -11,7 +11,7 @@ import type { Watch } from './watcher.js';
  *
  * @example
  * ```ts
- * const opts: SourceOptions = { address: 'unix:///run/spire/agent.sock', timeoutMs: 10_000, logger: console };
+ * const source = await X509Source.create({ address: 'unix:///run/spire/agent.sock', timeoutMs: 10_000, logger: console });
  * ```
  */
 export interface SourceOptions extends Omit<WorkloadApiClientOptions, 'timeoutMs'> {

@@ -49,7 +49,7 @@ export type RedactionPolicy = 'keep-until-expiry' | 'drop';
  *
  * @example
  * ```ts
- * const options: X509SourceOptions = { picker: { hint: 'internal' }, redaction: 'drop', timeoutMs: 10_000 };
+ * const source = await X509Source.create({ picker: { hint: 'internal' }, redaction: 'drop', timeoutMs: 10_000 });
  * ```
  */
 export interface X509SourceOptions extends SourceOptions {
