@@ -12,7 +12,7 @@ import type { X509Svid } from '../svid/x509-svid.js';
  *
  * @example
  * ```ts
- * const svidSource: X509SvidSource = { getX509Svid: () => svid };
+ * const options = tlsServerOptions(x509Source); // or any { getX509Svid() }, e.g. { getX509Svid: () => svid }
  * ```
  */
 export interface X509SvidSource {
@@ -26,7 +26,8 @@ export interface X509SvidSource {
  *
  * @example
  * ```ts
- * const trust: TrustSource = source; // X509Source
+ * const options = mtlsServerOptions(x509Source);          // an X509Source
+ * const fromSet = mtlsServerOptions(new X509BundleSet([bundle])); // or any set of X.509 bundles
  * ```
  */
 export type TrustSource = X509BundleSource &
