@@ -43,7 +43,7 @@ export interface InstrumentedSource {
  *
  * @example
  * ```ts
- * const options: InstrumentSpiffeKitOptions = { meterProvider, sources: [x509Source] };
+ * const stop = instrumentSpiffeKit({ meterProvider, sources: [x509Source] });
  * ```
  */
 export interface InstrumentSpiffeKitOptions {
