@@ -18,7 +18,8 @@
 //    comment says when each code occurs). Options: passed to the function that takes them.
 //    Results, messages, states: read from the call, event or channel that produces them. Interfaces
 //    a user implements: an implementation handed to what takes it. So the example of a type alias
-//    or interface must not be a lone `const x: T = <literal or name>` (or `<literal> satisfies T`).
+//    or interface must not be a lone `const x: T = <literal or name>` (or `<literal> satisfies T`),
+//    and a constant's must do more than show its value (`console.log(MAX_X); // 16`).
 //
 // Uses the TypeScript compiler API on tsconfig.build.json (one program, no type-check of bodies);
 // names marked `@internal` count as not public, as TypeDoc drops them (`excludeInternal`).
@@ -189,15 +190,37 @@ const isRestatement = (code, name) => {
     return mentions(d.type, name) || mentions(satisfies, name);
   });
 };
+// A constant's example that only shows its value (`console.log(MAX_X); // 16`, `LIMITS.max;`).
+const isAccessOf = (e, name) => {
+  e = unwrap(e);
+  if (ts.isIdentifier(e)) return e.text === name;
+  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return isAccessOf(e.expression, name);
+  return false;
+};
+const isValueShown = (code, name) => {
+  const sf = ts.createSourceFile('example.ts', code, ts.ScriptTarget.Latest, true);
+  const statements = sf.statements.filter((st) => !ts.isImportDeclaration(st));
+  return (
+    statements.length > 0 &&
+    statements.every((st) => {
+      if (ts.isVariableStatement(st)) return st.declarationList.declarations.every((d) => d.initializer !== undefined && isAccessOf(d.initializer, name));
+      if (!ts.isExpressionStatement(st)) return false;
+      const e = st.expression;
+      if (ts.isCallExpression(e) && e.expression.getText(sf) === 'console.log') return e.arguments.every((arg) => isAccessOf(arg, name));
+      return isAccessOf(e, name);
+    })
+  );
+};
 const restated = [];
 for (const [label, decls] of required) {
-  const types = decls.filter((d) => ts.isInterfaceDeclaration(d) || ts.isTypeAliasDeclaration(d));
+  const types = decls.filter((d) => ts.isInterfaceDeclaration(d) || ts.isTypeAliasDeclaration(d) || (ts.isVariableDeclaration(d) && ts.isIdentifier(d.name)));
   for (const d of types) {
     const sf = d.getSourceFile();
+    const restates = ts.isVariableDeclaration(d) ? isValueShown : isRestatement;
     for (const doc of jsDocsOf(d)) {
       for (const tag of doc.tags ?? []) {
-        if (tag.tagName.text === 'example' && isRestatement(exampleCode(tag, sf), d.name.text)) {
-          (isPending(relative(root, sf.fileName)) ? pending : restated).push(`${label} (${where(d)}): the example only restates the type`);
+        if (tag.tagName.text === 'example' && restates(exampleCode(tag, sf), d.name.text)) {
+          (isPending(relative(root, sf.fileName)) ? pending : restated).push(`${label} (${where(d)}): the example only restates the ${ts.isVariableDeclaration(d) ? 'value' : 'type'}`);
         }
       }
     }
@@ -238,6 +261,6 @@ if (stray.length > 0) {
 if (pending.length > 0) {
   console.warn(`(not failing yet) ${pending.length} finding(s) in the files listed in PENDING:\n  ${pending.join('\n  ')}`);
 }
-if (restated.length > 0) console.error(`TSDoc @example of ${restated.length} public type(s) only restates the type:\n  ${restated.join('\n  ')}`);
+if (restated.length > 0) console.error(`TSDoc @example of ${restated.length} public name(s) only restates its type or value:\n  ${restated.join('\n  ')}`);
 if (missing.length > 0 || stray.length > 0 || restated.length > 0) process.exitCode = 1;
-else console.log(`every public name has a TSDoc @example (${required.length} checked), none only restates its type, and no other name has one${pending.length > 0 ? ' (outside PENDING)' : ''}`);
+else console.log(`every public name has a TSDoc @example (${required.length} checked), none only restates its type or value, and no other name has one${pending.length > 0 ? ' (outside PENDING)' : ''}`);
