@@ -15,8 +15,8 @@ import { BundleError } from './errors.js';
  *
  * @example
  * ```ts
- * import { DEFAULT_MAX_BUNDLE_AUTHORITIES } from 'spiffe-kit';
- * console.log(DEFAULT_MAX_BUNDLE_AUTHORITIES); // 4096
+ * import { DEFAULT_MAX_BUNDLE_AUTHORITIES, X509Bundle } from 'spiffe-kit';
+ * const bundle = X509Bundle.fromDer('example.org', der, { maxAuthorities: 2 * DEFAULT_MAX_BUNDLE_AUTHORITIES });
  * ```
  */
 export const DEFAULT_MAX_BUNDLE_AUTHORITIES = 4096;

@@ -12,8 +12,9 @@ import type { KeyObject } from 'node:crypto';
  *
  * @example
  * ```ts
+ * import { generateKeyPairSync } from 'node:crypto';
  * import { MIN_RSA_MODULUS_BITS } from 'spiffe-kit';
- * console.log(MIN_RSA_MODULUS_BITS); // 2048
+ * const { privateKey } = generateKeyPairSync('rsa', { modulusLength: MIN_RSA_MODULUS_BITS }); // the smallest key a peer accepts
  * ```
  */
 export const MIN_RSA_MODULUS_BITS = 2048;
@@ -25,7 +26,8 @@ export const MIN_RSA_MODULUS_BITS = 2048;
  * @example
  * ```ts
  * import { MAX_RSA_MODULUS_BITS } from 'spiffe-kit';
- * console.log(MAX_RSA_MODULUS_BITS); // 8192
+ * const bits = caCert.publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
+ * if (bits > MAX_RSA_MODULUS_BITS) console.warn('peers will refuse chains under this CA (ERR_X509SVID_WEAK_KEY)');
  * ```
  */
 export const MAX_RSA_MODULUS_BITS = 8192;
