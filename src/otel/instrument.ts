@@ -66,7 +66,8 @@ export interface InstrumentSpiffeKitOptions {
  *
  * @example
  * ```ts
- * const rotations = metricNames.svidRotations; // 'spiffe.svid.rotations'
+ * const { resourceMetrics } = await reader.collect(); // an @opentelemetry/sdk-metrics MetricReader
+ * const rotations = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === metricNames.svidRotations);
  * ```
  */
 export const metricNames = {

@@ -36,7 +36,7 @@ export interface ResolvedLimits {
  *
  * @example
  * ```ts
- * DEFAULT_LIMITS.maxBundleBytes; // 4_194_304
+ * const client = new WorkloadApiClient({ limits: { maxBundleBytes: 2 * DEFAULT_LIMITS.maxBundleBytes } });
  * ```
  */
 export const DEFAULT_LIMITS: ResolvedLimits = Object.freeze({ maxSvids: 100, maxBundles: 200, maxBundleBytes: 4 * 1024 * 1024 });
