@@ -1,7 +1,7 @@
 // Checks where TSDoc `@example`s are, both ways, from the exports of the public entry points (the
 // `entryPoints` of typedoc.config.mjs: `spiffe-kit`, `/testing`, `/grpc`, `/registrar`, `/otel`):
 //
-//   node scripts/check-examples.mjs
+//   node scripts/check-examples.mjs [--root DIR]
 //
 // 1. Every public name has an `@example`: each export of an entry point (class, function,
 //    interface, type alias, variable, enum; through `export *` and re-exports) and each public
@@ -25,7 +25,7 @@
 // names marked `@internal` count as not public, as TypeDoc drops them (`excludeInternal`).
 
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 
 // Files being rewritten on other branches when this check was added: their stray examples
@@ -46,9 +46,11 @@ const PENDING = new Set([
 ]);
 const isPending = (file) => PENDING.has(file) || file.startsWith('src/registrar/') || file.startsWith('src/testing/') || file.startsWith('src/gen/');
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// `--root DIR` checks another package laid out the same way (test/check-examples.test.ts does).
+const rootArg = process.argv.indexOf('--root');
+const root = rootArg === -1 ? resolve(dirname(fileURLToPath(import.meta.url)), '..') : resolve(process.argv[rootArg + 1] ?? '.');
 const srcDir = join(root, 'src');
-const entryPoints = (await import(join(root, 'typedoc.config.mjs'))).default.entryPoints.map((p) => join(root, p));
+const entryPoints = (await import(pathToFileURL(join(root, 'typedoc.config.mjs')).href)).default.entryPoints.map((p) => join(root, p));
 
 const configPath = join(root, 'tsconfig.build.json');
 const config = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); } });
