@@ -18,7 +18,7 @@
 //    comment says when each code occurs). Options: passed to the function that takes them.
 //    Results, messages, states: read from the call, event or channel that produces them. Interfaces
 //    a user implements: an implementation handed to what takes it. So the example of a type alias
-//    or interface must not be a lone `const x: T = <literal or name>` (or `<literal> satisfies T`),
+//    or interface must not be only `const x: T = <literal or name>` lines (or `<literal> satisfies T`),
 //    and a constant's must do more than show its value (`console.log(MAX_X); // 16`).
 //
 // Uses the TypeScript compiler API on tsconfig.build.json (one program, no type-check of bodies);
@@ -185,8 +185,8 @@ const mentions = (node, name) => node !== undefined && new RegExp(`\\b${name}\\b
 const isRestatement = (code, name) => {
   const sf = ts.createSourceFile('example.ts', code, ts.ScriptTarget.Latest, true);
   const statements = sf.statements.filter((st) => !ts.isImportDeclaration(st));
-  if (statements.length !== 1 || !ts.isVariableStatement(statements[0])) return false;
-  return statements[0].declarationList.declarations.every((d) => {
+  if (statements.length === 0 || !statements.every((st) => ts.isVariableStatement(st))) return false;
+  return statements.flatMap((st) => st.declarationList.declarations).every((d) => {
     if (d.initializer === undefined || !LITERAL.has(unwrap(d.initializer).kind)) return false;
     const satisfies = ts.isSatisfiesExpression(d.initializer) || ts.isAsExpression(d.initializer) ? d.initializer.type : undefined;
     return mentions(d.type, name) || mentions(satisfies, name);
