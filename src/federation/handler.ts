@@ -25,7 +25,7 @@ import type { BundleEndpointProfile } from './fetch.js';
  *
  * @example
  * ```ts
- * const from: BundleEndpointSource = await BundleSource.create();
+ * http.createServer(bundleEndpointHandler(await BundleSource.create(), { trustDomain: 'example.org' })); // or an X509Source, a SpiffeBundleSet
  * ```
  */
 export type BundleEndpointSource = Partial<X509BundleSource & JwtBundleSource & SpiffeBundleSource> &

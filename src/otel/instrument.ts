@@ -25,7 +25,7 @@ import {
  *
  * @example
  * ```ts
- * const source: InstrumentedSource = await X509Source.create();
+ * const stop = instrumentSpiffeKit({ sources: [x509Source, jwtSource, bundleSource] }); // every spiffe-kit source is one
  * ```
  */
 export interface InstrumentedSource {

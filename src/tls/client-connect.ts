@@ -20,7 +20,7 @@ import { type TrustSource, type X509TlsSource, svidPem, trustedAuthoritiesPem } 
  *
  * @example
  * ```ts
- * const options: SpiffeClientOptions = mtlsClientOptions(source, authorizeId('spiffe://example.org/db'));
+ * const socket = tls.connect({ host: 'db.internal', port: 5432, ...mtlsClientOptions(source, authorizeId('spiffe://example.org/db')) });
  * ```
  */
 export type SpiffeClientOptions = ConnectionOptions & {

@@ -20,7 +20,7 @@ import { type TrustSource, type X509SvidSource, type X509TlsSource, svidPem, tru
  *
  * @example
  * ```ts
- * const options: SpiffeServerOptions = mtlsServerOptions(source);
+ * const server = tls.createServer({ ...tlsServerOptions(source), ALPNProtocols: ['h2'] }); // your own options beside them
  * ```
  */
 export type SpiffeServerOptions = TlsOptions & SecureContextOptions;

@@ -26,8 +26,9 @@ export interface X509SvidSource {
  *
  * @example
  * ```ts
- * const options = mtlsServerOptions(x509Source);          // an X509Source
- * const fromSet = mtlsServerOptions(new X509BundleSet([bundle])); // or any set of X.509 bundles
+ * const server = https.createServer(mtlsServerOptions(x509Source), handler);   // an X509Source
+ * const other = https.createServer(mtlsServerOptions(new X509BundleSet([bundle])), handler); // or any set of X.509 bundles
+ * attachSpiffeAuth(server, x509Source, authorizeMemberOf('example.org'));
  * ```
  */
 export type TrustSource = X509BundleSource &
@@ -43,7 +44,7 @@ export type TrustSource = X509BundleSource &
  *
  * @example
  * ```ts
- * const source: X509TlsSource = await X509Source.create();
+ * const options = mtlsClientOptions(await X509Source.create(), authorizeMemberOf('example.org')); // an X509Source is one
  * ```
  */
 export type X509TlsSource = X509SvidSource & TrustSource;

@@ -20,9 +20,9 @@ import type { X509Context } from './x509-context.js';
  *
  * @example
  * ```ts
- * const byHint: X509SvidPicker = { hint: 'internal' };
- * const byId: X509SvidPicker = { id: 'spiffe://example.org/web' };
- * const custom: X509SvidPicker = (svids) => svids.find((s) => s.id.path.startsWith('/ns/prod/'));
+ * await X509Source.create({ picker: { hint: 'internal' } });
+ * await X509Source.create({ picker: { id: 'spiffe://example.org/web' } });
+ * await X509Source.create({ picker: (svids) => svids.find((s) => s.id.path.startsWith('/ns/prod/')) });
  * ```
  */
 export type X509SvidPicker =
