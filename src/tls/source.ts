@@ -26,8 +26,7 @@ export interface X509SvidSource {
  *
  * @example
  * ```ts
- * const server = https.createServer(mtlsServerOptions(x509Source), handler);   // an X509Source
- * const other = https.createServer(mtlsServerOptions(new X509BundleSet([bundle])), handler); // or any set of X.509 bundles
+ * const server = https.createServer(mtlsServerOptions(x509Source), handler); // or a BundleSource, an X509BundleSet, an X509Bundle
  * attachSpiffeAuth(server, x509Source, authorizeMemberOf('example.org'));
  * ```
  */
