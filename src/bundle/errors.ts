@@ -18,8 +18,18 @@ import { SpiffeError } from '../errors.js';
  *
  * @example
  * ```ts
- * import type { BundleErrorCode } from 'spiffe-kit';
- * const code: BundleErrorCode = 'ERR_BUNDLE_MISSING_KID';
+ * import { BundleError, JwtBundle } from 'spiffe-kit';
+ * try {
+ *   JwtBundle.fromJwks('example.org', body);
+ * } catch (err) {
+ *   if (!(err instanceof BundleError)) throw err;
+ *   switch (err.code) {
+ *     case 'ERR_BUNDLE_MISSING_KID':
+ *     case 'ERR_BUNDLE_DUPLICATE_KID': console.error(`key #${err.keyIndex} of ${err.trustDomain}: ${err.message}`); break;
+ *     case 'ERR_BUNDLE_TOO_LARGE': console.error('more authorities than allowed'); break;
+ *     default: throw err;
+ *   }
+ * }
  * ```
  */
 export type BundleErrorCode =
@@ -35,11 +45,15 @@ export type BundleErrorCode =
   | 'ERR_BUNDLE_TOO_LARGE';
 
 /**
- * Where in a bundle an error was found.
+ * Where in a bundle an error was found: the fields of a {@link BundleError}, set by the parsers.
  *
  * @example
  * ```ts
- * const context: BundleErrorContext = { trustDomain: 'example.org', keyIndex: 2 };
+ * try {
+ *   SpiffeBundle.parse('partner.example', body);
+ * } catch (err) {
+ *   if (err instanceof BundleError) console.error(err.trustDomain, err.keyIndex, err.certificateIndex, err.kid);
+ * }
  * ```
  */
 export interface BundleErrorContext {

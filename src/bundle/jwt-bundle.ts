@@ -23,7 +23,7 @@ export interface JwtBundleParseOptions {
  *
  * @example
  * ```ts
- * const jwk: JwtAuthorityJwk = { kty: 'EC', crv: 'P-256', x: '…', y: '…', kid: 'k1' };
+ * for (const jwk of jwtBundle.toJwks().keys) console.log(jwk.kid, jwk.kty, jwk.crv);
  * ```
  */
 export interface JwtAuthorityJwk {

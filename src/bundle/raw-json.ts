@@ -72,12 +72,6 @@ function skipValue(text: string, i: number): number {
  * The source text of the value of top-level member `name` of the JSON object in `text` (the last
  * one, as `JSON.parse` keeps the last of duplicate names), or `undefined` when there is none.
  * Member names are compared after unescaping (`"spiffe\u005fsequence"` counts).
- *
- * @example
- * ```ts
- * rawTopLevelMember('{"keys":[],"spiffe_sequence":18446744073709551615}', 'spiffe_sequence');
- * // '18446744073709551615'
- * ```
  */
 export function rawTopLevelMember(text: string, name: string): string | undefined {
   let i = skipWhitespace(text, 0);

@@ -24,7 +24,7 @@ const KEY_MEMBERS: Readonly<Record<string, readonly string[]>> = { EC: ['x', 'y'
  *
  * @example
  * ```ts
- * const options: SpiffeBundleOptions = { x509Authorities: [caCert], refreshHint: 300, sequenceNumber: 1n };
+ * const bundle = new SpiffeBundle('example.org', { x509Authorities: [caCert], refreshHint: 300, sequenceNumber: 1n });
  * ```
  */
 export interface SpiffeBundleOptions {

@@ -23,14 +23,7 @@ import { writeFilesAtomically } from '../internal/cli/write-files.js';
 const SYNOPSIS =
   'usage: spiffe bundle fetch URL --profile https_web|https_spiffe [--trust-domain TD] [--endpoint-id ID] [--trust-bundle FILE] [--format spiffe|pem] [--timeout 10s] [--write FILE [--watch [--min-refresh 10s] [--on-update CMD] [--signal-pid PID [--signal SIGHUP]]]]';
 
-/**
- * The text of `spiffe bundle --help`.
- *
- * @example
- * ```ts
- * io.stdout(BUNDLE_USAGE);
- * ```
- */
+/** The text of `spiffe bundle --help`. */
 export const BUNDLE_USAGE = `Usage: spiffe bundle fetch URL --profile https_web|https_spiffe [options]
 
 Fetches the bundle of a trust domain from its SPIFFE Federation bundle endpoint, checks it (a SPIFFE
@@ -157,10 +150,6 @@ function render(bundle: SpiffeBundle, format: 'spiffe' | 'pem'): string {
  * Runs `spiffe bundle` and resolves with its exit code.
  *
  * @throws {@link CliUsageError} on a bad command line (exit code 2 from the entry point).
- * @example
- * ```ts
- * const code = await bundleCommand(['fetch', 'https://spire.partner.example:8443', '--profile', 'https_web', '--trust-domain', 'partner.example'], io);
- * ```
  */
 export async function bundleCommand(args: string[], io: CliIo): Promise<number> {
   let parsed;

@@ -15,14 +15,7 @@ import { nonEmpty, parseDuration, parseFlags, parseIdFlag, parseTrustDomainFlag,
 const SYNOPSIS =
   'usage: spiffe dev-agent [--socket PATH | --tcp [--port N]] [--trust-domain TD] [--id SPIFFE_ID]... [--intermediate] [--rotate-every 30m] [--no-identity | --fail-with CODE [--fail-message TEXT]]';
 
-/**
- * The text of `spiffe dev-agent --help`.
- *
- * @example
- * ```ts
- * io.stdout(DEV_AGENT_USAGE);
- * ```
- */
+/** The text of `spiffe dev-agent --help`. */
 export const DEV_AGENT_USAGE = `Usage: spiffe dev-agent [options]
 
 Runs a development SPIFFE Workload API: a real gRPC server on a unix socket with its own CA, the
@@ -97,13 +90,6 @@ function parseSocket(text: string): string {
  * and resolves with its exit code.
  *
  * @throws {@link CliUsageError} on a bad command line (exit code 2 from the entry point).
- * @example
- * ```ts
- * const controller = new AbortController();
- * const done = devAgentCommand(['--id', 'spiffe://example.org/web'], { ...io, signal: controller.signal });
- * controller.abort(); // stops it, removing the socket
- * await done; // 0
- * ```
  */
 export async function devAgentCommand(args: string[], io: CliIo): Promise<number> {
   const values = parseFlags(args, OPTIONS, SYNOPSIS);

@@ -9,27 +9,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 
-/**
- * How long the program may take to exit after SIGTERM before it is killed, in ms.
- *
- * @example
- * ```ts
- * const status = await program.stop(EXEC_GRACE_MS);
- * ```
- */
+/** How long the program may take to exit after SIGTERM before it is killed, in ms. */
 export const EXEC_GRACE_MS = 10_000;
 
-/**
- * The program of `--exec`: started with `/bin/sh -c`, its output forwarded, its exit reported.
- *
- * @example
- * ```ts
- * const program = new ExecSupervisor("nginx -g 'daemon off;'", { SPIFFE_SVID_PATH: '/certs/svid.pem' }, process.env, io, log);
- * program.start();
- * program.signal('SIGHUP'); // after a write
- * const status = await program.exited; // or: await program.stop(EXEC_GRACE_MS)
- * ```
- */
+/** The program of `--exec`: started with `/bin/sh -c`, its output forwarded, its exit reported. */
 export class ExecSupervisor {
   readonly #command: string;
   readonly #env: NodeJS.ProcessEnv;
@@ -62,14 +45,7 @@ export class ExecSupervisor {
     return this.#child !== undefined && this.#status === undefined;
   }
 
-  /**
-   * Starts the program (once).
-   *
-   * @example
-   * ```ts
-   * program.start();
-   * ```
-   */
+  /** Starts the program (once). */
   start(): void {
     if (this.#child !== undefined) return;
     const child = spawn('/bin/sh', ['-c', this.#command], { stdio: ['ignore', 'pipe', 'pipe'], env: this.#env });
@@ -88,14 +64,7 @@ export class ExecSupervisor {
     this.#log(`started the --exec program (pid ${child.pid ?? 'unknown'})`);
   }
 
-  /**
-   * Sends `signal` to the program if it runs; a failure is logged.
-   *
-   * @example
-   * ```ts
-   * program.signal('SIGHUP');
-   * ```
-   */
+  /** Sends `signal` to the program if it runs; a failure is logged. */
   signal(signal: NodeJS.Signals): void {
     if (!this.running) return;
     try {
@@ -108,11 +77,6 @@ export class ExecSupervisor {
   /**
    * Ends the program: SIGTERM, then SIGKILL after `graceMs`; resolves with its exit status (0 when
    * it was never started).
-   *
-   * @example
-   * ```ts
-   * process.exitCode = await program.stop(EXEC_GRACE_MS);
-   * ```
    */
   async stop(graceMs: number): Promise<number> {
     if (this.#child === undefined) return 0;

@@ -9,27 +9,13 @@ import { type CliIo, ExitCode, CliUsageError } from '../internal/cli/io.js';
 import { probeHealth } from '../internal/cli/health-probe.js';
 import { nonEmpty, parseDuration, parseFlags, parseIdFlag, parseTrustDomainFlag, resolveAddress, stringFlag, stringsFlag } from '../internal/cli/options.js';
 
-/**
- * Default of `spiffe health --timeout`, in ms.
- *
- * @example
- * ```ts
- * await probeHealth({ address, timeoutMs: DEFAULT_HEALTH_TIMEOUT_MS });
- * ```
- */
+/** Default of `spiffe health --timeout`, in ms. */
 export const DEFAULT_HEALTH_TIMEOUT_MS = 5_000;
 
 const SYNOPSIS =
   'usage: spiffe health [--socket ADDRESS] [--timeout 5s] [--id SPIFFE_ID] [--hint HINT] [--min-ttl DURATION] [--bundle TD]... [--jwt-audience AUD]... [--wait] [--json] [--quiet]';
 
-/**
- * The text of `spiffe health --help`.
- *
- * @example
- * ```ts
- * io.stdout(HEALTH_USAGE);
- * ```
- */
+/** The text of `spiffe health --help`. */
 export const HEALTH_USAGE = `Usage: spiffe health [options]
 
 Checks that this workload has its SPIFFE identity: fetches its X.509-SVID from the Workload
@@ -79,12 +65,6 @@ const OPTIONS = {
  *
  * @throws {@link CliUsageError} on a bad command line or a missing/invalid Workload API address
  * (the `spiffe` entry point turns it into exit code 2).
- * @example
- * ```ts
- * const code = await healthCommand(['--socket', 'unix:///run/spire/agent.sock', '--min-ttl', '1m'], {
- *   stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), env: process.env,
- * });
- * ```
  */
 export async function healthCommand(args: string[], io: CliIo): Promise<number> {
   const values = parseFlags(args, OPTIONS, SYNOPSIS);

@@ -12,11 +12,6 @@ import { nonEmpty, stringFlag } from '../internal/cli/options.js';
 /**
  * What to do after each write of a watch mode: `--on-update` (a command for `/bin/sh -c`),
  * `--signal-pid` and `--signal` (default `SIGHUP`).
- *
- * @example
- * ```ts
- * const hooks: UpdateHooks = { onUpdate: 'nginx -s reload', signalPid: undefined, signal: undefined };
- * ```
  */
 export interface UpdateHooks {
   readonly onUpdate?: string | undefined;
@@ -28,10 +23,6 @@ export interface UpdateHooks {
  * Parses `--signal` (`SIGHUP`, `HUP`, `sighup`) into a signal name Node knows.
  *
  * @throws {@link CliUsageError} for an unknown signal.
- * @example
- * ```ts
- * parseSignalFlag('HUP'); // 'SIGHUP'
- * ```
  */
 export function parseSignalFlag(text: string): NodeJS.Signals {
   const upper = text.toUpperCase();
@@ -44,10 +35,6 @@ export function parseSignalFlag(text: string): NodeJS.Signals {
  * Parses `--signal-pid`.
  *
  * @throws {@link CliUsageError} unless it is a positive integer.
- * @example
- * ```ts
- * parsePidFlag('42'); // 42
- * ```
  */
 export function parsePidFlag(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
@@ -63,10 +50,6 @@ export function parsePidFlag(text: string): number {
  * (which signals the program it starts) excludes `--signal-pid`.
  *
  * @throws {@link CliUsageError} when a rule is broken or a value is invalid (`synopsis` is appended).
- * @example
- * ```ts
- * const { watch, onUpdate, signalPid, signal, exec } = parseWatchFlags(values, dir !== undefined, SYNOPSIS, true);
- * ```
  */
 export function parseWatchFlags(
   values: Record<string, unknown>,
@@ -93,14 +76,7 @@ export function parseWatchFlags(
   };
 }
 
-/**
- * How long a running `--on-update` command may go on after SIGINT/SIGTERM before it is killed.
- *
- * @example
- * ```ts
- * await hook.stop(HOOK_GRACE_MS);
- * ```
- */
+/** How long a running `--on-update` command may go on after SIGINT/SIGTERM before it is killed. */
 export const HOOK_GRACE_MS = 5_000;
 
 /**
@@ -108,13 +84,6 @@ export const HOOK_GRACE_MS = 5_000;
  * once (triggers during a run are coalesced into one more run). The command gets the paths of
  * the written files in its environment (`extraEnv`); its output goes to `output` (stderr), so
  * that stdout stays one line per write.
- *
- * @example
- * ```ts
- * const hook = new HookRunner({ onUpdate: 'nginx -s reload' }, { SPIFFE_SVID_PATH: '/run/certs/svid.pem' }, process.env, console.error, (t) => process.stderr.write(t));
- * hook.trigger();
- * await hook.stop(HOOK_GRACE_MS);
- * ```
  */
 export class HookRunner {
   #running: Promise<void> | undefined;
@@ -130,14 +99,7 @@ export class HookRunner {
     private readonly output: (text: string) => void,
   ) {}
 
-  /**
-   * Sends the signal and starts (or queues) the command.
-   *
-   * @example
-   * ```ts
-   * hook.trigger();
-   * ```
-   */
+  /** Sends the signal and starts (or queues) the command. */
   trigger(): void {
     if (this.#stopped) return;
     this.#signal();
@@ -196,14 +158,7 @@ export class HookRunner {
     });
   }
 
-  /**
-   * Stops triggering; waits up to `graceMs` for a running command, then kills it.
-   *
-   * @example
-   * ```ts
-   * await hook.stop(HOOK_GRACE_MS);
-   * ```
-   */
+  /** Stops triggering; waits up to `graceMs` for a running command, then kills it. */
   async stop(graceMs: number): Promise<void> {
     this.#stopped = true;
     this.#pending = false;

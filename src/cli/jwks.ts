@@ -22,14 +22,7 @@ import { DEFAULT_FETCH_TIMEOUT_MS } from './x509.js';
 
 const SYNOPSIS = 'usage: spiffe jwks [--trust-domain TD] [--socket ADDRESS] [--timeout 5s] [--wait] [--write FILE [--watch [--on-update CMD] [--signal-pid PID [--signal SIGHUP]]]] [--json]';
 
-/**
- * The text of `spiffe jwks --help`.
- *
- * @example
- * ```ts
- * io.stdout(JWKS_USAGE);
- * ```
- */
+/** The text of `spiffe jwks --help`. */
 export const JWKS_USAGE = `Usage: spiffe jwks [options]
 
 Prints the JWT bundle of a trust domain, from the Workload API, as a JWKS document (the keys that
@@ -76,10 +69,6 @@ const OPTIONS = {
  * Runs `spiffe jwks` and resolves with its exit code.
  *
  * @throws {@link CliUsageError} on a bad command line (exit code 2 from the entry point).
- * @example
- * ```ts
- * const code = await jwksCommand(['--trust-domain', 'example.org', '--write', '/etc/envoy/jwks.json', '--watch'], io);
- * ```
  */
 export async function jwksCommand(args: string[], io: CliIo): Promise<number> {
   const values = parseFlags(args, OPTIONS, SYNOPSIS);

@@ -15,14 +15,7 @@ import { type CliIo, ExitCode } from '../internal/cli/io.js';
 import { FileWriteError } from '../internal/cli/write-error.js';
 import { writeFilesAtomically } from '../internal/cli/write-files.js';
 
-/**
- * What {@link writeJwtFile} needs.
- *
- * @example
- * ```ts
- * const options: JwtFileOptions = { address: 'unix:///run/spire/agent.sock', timeoutMs: 5000, audience: ['sts.amazonaws.com'], file: '/var/run/secrets/token', watch: true, json: false };
- * ```
- */
+/** What {@link writeJwtFile} needs. */
 export interface JwtFileOptions extends UpdateHooks {
   /** Workload API address. */
   readonly address: string;
@@ -57,11 +50,6 @@ const MAX_RETRY_MS = 30_000;
 /**
  * When a token should be renewed: at half its lifetime (from `iat`, else from when it was
  * fetched), and at least a second from now.
- *
- * @example
- * ```ts
- * const at = renewalTime(svid, Date.now()); // ms since the epoch
- * ```
  */
 export function renewalTime(svid: Pick<JwtSvid, 'issuedAt' | 'expiresAt'>, fetchedAt: number): number {
   const start = svid.issuedAt?.getTime() ?? fetchedAt;
@@ -75,11 +63,6 @@ export function renewalTime(svid: Pick<JwtSvid, 'issuedAt' | 'expiresAt'>, fetch
  * renewal keeps the file and retries with backoff (1 s doubling to 30 s); the token is never
  * printed. Resolves with the exit code: 0 after a write (or a clean stop), 1 when the first token
  * cannot be fetched or written.
- *
- * @example
- * ```ts
- * const code = await writeJwtFile({ address, timeoutMs: 5000, audience: ['sts.amazonaws.com'], file: '/var/run/secrets/token', watch: true, json: false }, io);
- * ```
  */
 export async function writeJwtFile(options: JwtFileOptions, io: CliIo): Promise<number> {
   const log = (text: string): void => io.stderr(`spiffe jwt: ${text}\n`);

@@ -17,14 +17,7 @@ import { DEFAULT_FETCH_TIMEOUT_MS } from './x509.js';
 const SYNOPSIS =
   'usage: spiffe jwt --audience AUD [--audience AUD]... [--socket ADDRESS] [--timeout 5s] [--id SPIFFE_ID] [--hint HINT] [--write FILE [--watch [--on-update CMD] [--signal-pid PID | --exec CMD] [--signal SIGHUP]]] [--json]';
 
-/**
- * The text of `spiffe jwt --help`.
- *
- * @example
- * ```ts
- * io.stdout(JWT_USAGE);
- * ```
- */
+/** The text of `spiffe jwt --help`. */
 export const JWT_USAGE = `Usage: spiffe jwt --audience <aud> [options]
 
 Fetches a JWT-SVID for the audience from the Workload API and prints the token on stdout.
@@ -81,10 +74,6 @@ const OPTIONS = {
  *
  * @throws {@link CliUsageError} on a bad command line, e.g. no `--audience` (exit code 2 from the
  * entry point).
- * @example
- * ```ts
- * const code = await jwtCommand(['--audience', 'vault'], { stdout, stderr, env: process.env });
- * ```
  */
 export async function jwtCommand(args: string[], io: CliIo): Promise<number> {
   const values = parseFlags(args, OPTIONS, SYNOPSIS);

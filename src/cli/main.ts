@@ -35,17 +35,7 @@ const commands: Record<string, () => Promise<Command>> = {
   'dev-agent': async () => (await import('./dev-agent.js')).devAgentCommand,
 };
 
-/**
- * Runs the `spiffe` command line in-process and resolves with its exit code.
- *
- * @example
- * ```ts
- * const code = await runCli(process.argv.slice(2), {
- *   stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), env: process.env,
- * });
- * process.exitCode = code;
- * ```
- */
+/** Runs the `spiffe` command line in-process and resolves with its exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {

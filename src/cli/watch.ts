@@ -16,14 +16,7 @@ import { type CliIo, ExitCode } from '../internal/cli/io.js';
 import { type SvidSelector, selectSvid } from '../internal/cli/select.js';
 import { type FileToWrite, writeFilesAtomically } from '../internal/cli/write-files.js';
 
-/**
- * Absolute paths of the three files of `spiffe x509 --write`.
- *
- * @example
- * ```ts
- * const paths: X509FilePaths = { certificates: '/run/certs/svid.pem', key: '/run/certs/svid_key.pem', bundle: '/run/certs/bundle.pem' };
- * ```
- */
+/** Absolute paths of the three files of `spiffe x509 --write`. */
 export interface X509FilePaths {
   readonly certificates: string;
   readonly key: string;
@@ -34,11 +27,6 @@ export interface X509FilePaths {
  * The files of `spiffe x509 --write` for `svid`: the chain (0644), the PKCS#8 key (0600) and the
  * bundles, concatenated (0644). When the chain and the key have the same path, one file holds the
  * chain then the key (0600), so that a reader never sees a chain with another SVID's key.
- *
- * @example
- * ```ts
- * await writeFilesAtomically(x509PemFiles(paths, svid, [bundle]));
- * ```
  */
 export function x509PemFiles(paths: X509FilePaths, svid: X509Svid, bundles: readonly X509Bundle[]): FileToWrite[] {
   const bundle = { path: paths.bundle, contents: bundles.map((b) => b.toPem()).join(''), mode: 0o644 };
@@ -46,50 +34,22 @@ export function x509PemFiles(paths: X509FilePaths, svid: X509Svid, bundles: read
   return [{ path: paths.certificates, contents: svid.certificatesPem, mode: 0o644 }, { path: paths.key, contents: svid.marshal().privateKey, mode: 0o600 }, bundle];
 }
 
-/**
- * File names in the `--write` directory (`--cert-name`, `--key-name`, `--bundle-name`).
- *
- * @example
- * ```ts
- * const names: X509FileNames = { certificates: 'tls.crt', key: 'tls.key', bundle: 'ca.crt' };
- * ```
- */
+/** File names in the `--write` directory (`--cert-name`, `--key-name`, `--bundle-name`). */
 export interface X509FileNames {
   readonly certificates: string;
   readonly key: string;
   readonly bundle: string;
 }
 
-/**
- * The default file names, as spiffe-helper names them.
- *
- * @example
- * ```ts
- * x509FilePaths('/run/certs', { ...DEFAULT_X509_FILE_NAMES, key: 'tls.key' });
- * ```
- */
+/** The default file names, as spiffe-helper names them. */
 export const DEFAULT_X509_FILE_NAMES: X509FileNames = Object.freeze({ certificates: 'svid.pem', key: 'svid_key.pem', bundle: 'bundle.pem' });
 
-/**
- * Resolves the paths of the files in `dir`.
- *
- * @example
- * ```ts
- * x509FilePaths('/run/certs').key; // '/run/certs/svid_key.pem'
- * ```
- */
+/** Resolves the paths of the files in `dir`. */
 export function x509FilePaths(dir: string, names: X509FileNames = DEFAULT_X509_FILE_NAMES): X509FilePaths {
   return { certificates: resolve(dir, names.certificates), key: resolve(dir, names.key), bundle: resolve(dir, names.bundle) };
 }
 
-/**
- * What {@link watchX509Files} needs.
- *
- * @example
- * ```ts
- * const options: WatchX509Options = { address: 'unix:///run/spire/agent.sock', timeoutMs: 5000, selector: {}, dir: '/run/certs', federated: false, json: false };
- * ```
- */
+/** What {@link watchX509Files} needs. */
 export interface WatchX509Options {
   /** Workload API address. */
   readonly address: string;
@@ -120,11 +80,6 @@ export interface WatchX509Options {
 /**
  * Runs the watch mode until `io.signal` aborts; resolves with the exit code: 0 after a clean
  * stop, 1 when the first SVID cannot be obtained (or written).
- *
- * @example
- * ```ts
- * const code = await watchX509Files({ address, timeoutMs: 5000, selector: {}, dir: '/run/certs', federated: false, json: false, onUpdate: 'nginx -s reload' }, io);
- * ```
  */
 export async function watchX509Files(options: WatchX509Options, io: CliIo): Promise<number> {
   const paths = x509FilePaths(options.dir, options.names);

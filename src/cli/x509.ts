@@ -17,27 +17,13 @@ import { parseWatchFlags } from './hook.js';
 import { DEFAULT_X509_FILE_NAMES, watchX509Files, type X509FileNames, x509FilePaths, x509PemFiles } from './watch.js';
 import { writeFilesAtomically } from '../internal/cli/write-files.js';
 
-/**
- * Default of `--timeout` of `spiffe x509` and `spiffe jwt`, in ms.
- *
- * @example
- * ```ts
- * await client.fetchX509Context({ timeoutMs: DEFAULT_FETCH_TIMEOUT_MS });
- * ```
- */
+/** Default of `--timeout` of `spiffe x509` and `spiffe jwt`, in ms. */
 export const DEFAULT_FETCH_TIMEOUT_MS = 5_000;
 
 const SYNOPSIS =
   'usage: spiffe x509 [--socket ADDRESS] [--timeout 5s] [--id SPIFFE_ID] [--hint HINT] [--write DIR [--cert-name F] [--key-name F] [--bundle-name F] [--federated] [--watch [--on-update CMD] [--signal-pid PID | --exec CMD] [--signal SIGHUP]]] [--json]';
 
-/**
- * The text of `spiffe x509 --help`.
- *
- * @example
- * ```ts
- * io.stdout(X509_USAGE);
- * ```
- */
+/** The text of `spiffe x509 --help`. */
 export const X509_USAGE = `Usage: spiffe x509 [options]
 
 Fetches this workload's X.509-SVID from the Workload API and shows its SPIFFE ID, hint,
@@ -104,14 +90,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/**
- * One certificate of the chain, as `spiffe x509 --json` shows it.
- *
- * @example
- * ```ts
- * const c: CertificateSummary = { subject: 'O=SPIFFE', issuer: 'CN=ca', serialNumber: '01', notBefore: '…', notAfter: '…', isCa: false, fingerprint256: 'AB:CD:…' };
- * ```
- */
+/** One certificate of the chain, as `spiffe x509 --json` shows it. */
 export interface CertificateSummary {
   readonly subject: string;
   readonly issuer: string;
@@ -122,15 +101,7 @@ export interface CertificateSummary {
   readonly fingerprint256: string;
 }
 
-/**
- * What `spiffe x509 --json` prints (never the key).
- *
- * @example
- * ```ts
- * const info: X509Summary = JSON.parse(stdout);
- * console.log(info.spiffeId, info.expiresInSeconds);
- * ```
- */
+/** What `spiffe x509 --json` prints (never the key). */
 export interface X509Summary {
   readonly spiffeId: string;
   readonly hint?: string;
@@ -147,10 +118,6 @@ export interface X509Summary {
  * Runs `spiffe x509` and resolves with its exit code.
  *
  * @throws {@link CliUsageError} on a bad command line (exit code 2 from the entry point).
- * @example
- * ```ts
- * const code = await x509Command(['--write', '/run/certs'], { stdout, stderr, env: process.env });
- * ```
  */
 export async function x509Command(args: string[], io: CliIo): Promise<number> {
   const values = parseFlags(args, OPTIONS, SYNOPSIS);

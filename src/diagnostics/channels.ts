@@ -53,7 +53,10 @@ export const diagnosticsChannels = {
  *
  * @example
  * ```ts
- * const name: DiagnosticsChannelName = 'spiffe-kit:x509:update';
+ * import { subscribe } from 'node:diagnostics_channel';
+ * import { diagnosticsChannels, type DiagnosticsChannelName } from 'spiffe-kit';
+ * const trace = (name: DiagnosticsChannelName) => subscribe(name, (m) => console.debug(name, m));
+ * for (const name of Object.values(diagnosticsChannels)) trace(name);
  * ```
  */
 export type DiagnosticsChannelName = (typeof diagnosticsChannels)[keyof typeof diagnosticsChannels];
@@ -64,7 +67,12 @@ export type DiagnosticsChannelName = (typeof diagnosticsChannels)[keyof typeof d
  *
  * @example
  * ```ts
- * const m: StreamConnectMessage = { rpc: 'FetchX509SVID', address: 'unix:///run/spire/agent.sock', reconnect: false };
+ * import { subscribe } from 'node:diagnostics_channel';
+ * import { diagnosticsChannels, type StreamConnectMessage } from 'spiffe-kit';
+ * subscribe(diagnosticsChannels.streamConnect, (message) => {
+ *   const m = message as StreamConnectMessage;
+ *   if (m.reconnect) console.info(`${m.rpc} to ${m.address} is back`);
+ * });
  * ```
  */
 export interface StreamConnectMessage {
@@ -81,7 +89,12 @@ export interface StreamConnectMessage {
  *
  * @example
  * ```ts
- * const m: StreamMessageMessage = { rpc: 'FetchJWTBundles', address: 'unix:///run/spire/agent.sock', accepted: true };
+ * import { subscribe } from 'node:diagnostics_channel';
+ * import { diagnosticsChannels, type StreamMessageMessage } from 'spiffe-kit';
+ * subscribe(diagnosticsChannels.streamMessage, (message) => {
+ *   const m = message as StreamMessageMessage;
+ *   if (!m.accepted) console.warn(`${m.rpc}: a message from ${m.address} was discarded`);
+ * });
  * ```
  */
 export interface StreamMessageMessage {
@@ -97,7 +110,12 @@ export interface StreamMessageMessage {
  *
  * @example
  * ```ts
- * const m: StreamErrorMessage = { rpc: 'FetchX509SVID', address: 'unix:///run/spire/agent.sock', code: 'ERR_AGENT_UNREACHABLE', grpcCode: 14, fatal: false, discarded: false, retryInMs: 1000 };
+ * import { subscribe } from 'node:diagnostics_channel';
+ * import { diagnosticsChannels, type StreamErrorMessage } from 'spiffe-kit';
+ * subscribe(diagnosticsChannels.streamError, (message) => {
+ *   const m = message as StreamErrorMessage;
+ *   console.warn(`${m.rpc} failed: ${m.code}`, m.fatal ? '(giving up)' : `(retry in ${m.retryInMs} ms)`);
+ * });
  * ```
  */
 export interface StreamErrorMessage {
@@ -120,7 +138,12 @@ export interface StreamErrorMessage {
  *
  * @example
  * ```ts
- * const m: StreamReconnectMessage = { rpc: 'FetchX509SVID', address: 'unix:///run/spire/agent.sock', delayMs: 200, cause: 'error', code: 'ERR_AGENT_UNREACHABLE' };
+ * import { subscribe } from 'node:diagnostics_channel';
+ * import { diagnosticsChannels, type StreamReconnectMessage } from 'spiffe-kit';
+ * subscribe(diagnosticsChannels.streamReconnect, (message) => {
+ *   const m = message as StreamReconnectMessage;
+ *   console.info(`${m.rpc} reopens in ${m.delayMs} ms after ${m.cause === 'end' ? 'the stream ended' : m.code}`);
+ * });
  * ```
  */
 export interface StreamReconnectMessage {
@@ -138,7 +161,12 @@ export interface StreamReconnectMessage {
  *
  * @example
  * ```ts
- * const m: WorkloadApiFetchMessage = { rpc: 'FetchJWTSVID', address: 'unix:///run/spire/agent.sock', durationMs: 1.8, code: undefined };
+ * import { subscribe } from 'node:diagnostics_channel';
+ * import { diagnosticsChannels, type WorkloadApiFetchMessage } from 'spiffe-kit';
+ * subscribe(diagnosticsChannels.workloadApiFetch, (message) => {
+ *   const m = message as WorkloadApiFetchMessage;
+ *   histogram.record(m.durationMs, { rpc: m.rpc, ok: m.code === undefined });
+ * });
  * ```
  */
 export interface WorkloadApiFetchMessage {
@@ -156,7 +184,12 @@ export interface WorkloadApiFetchMessage {
  *
  * @example
  * ```ts
- * const m: X509UpdateMessage = { address: 'unix:///run/spire/agent.sock', spiffeId: 'spiffe://example.org/web', expiresAt: new Date(), previousExpiresAt: undefined, rotated: false };
+ * import { subscribe } from 'node:diagnostics_channel';
+ * import { diagnosticsChannels, type X509UpdateMessage } from 'spiffe-kit';
+ * subscribe(diagnosticsChannels.x509Update, (message) => {
+ *   const m = message as X509UpdateMessage;
+ *   if (m.rotated) console.info(`${m.spiffeId} rotated, now valid until ${m.expiresAt.toISOString()}`);
+ * });
  * ```
  */
 export interface X509UpdateMessage {
@@ -175,7 +208,12 @@ export interface X509UpdateMessage {
  *
  * @example
  * ```ts
- * const m: BundleUpdateMessage = { address: 'unix:///run/spire/agent.sock', kind: 'x509', added: ['example.org'], removed: [], updated: [], count: 1 };
+ * import { subscribe } from 'node:diagnostics_channel';
+ * import { diagnosticsChannels, type BundleUpdateMessage } from 'spiffe-kit';
+ * subscribe(diagnosticsChannels.bundleUpdate, (message) => {
+ *   const m = message as BundleUpdateMessage;
+ *   console.info(`${m.kind} bundles: +${m.added.length} -${m.removed.length} ~${m.updated.length}, ${m.count} held`);
+ * });
  * ```
  */
 export interface BundleUpdateMessage {
@@ -198,7 +236,12 @@ export interface BundleUpdateMessage {
  *
  * @example
  * ```ts
- * const m: JwtCacheMessage = { event: 'hit', audience: ['my-api'], subject: undefined, joined: false, background: false, durationMs: undefined, code: undefined };
+ * import { subscribe } from 'node:diagnostics_channel';
+ * import { diagnosticsChannels, type JwtCacheMessage } from 'spiffe-kit';
+ * subscribe(diagnosticsChannels.jwtCache, (message) => {
+ *   const m = message as JwtCacheMessage;
+ *   if (m.event === 'fetch' && m.code !== undefined) console.warn(`JWT-SVID for ${m.audience.join(',')} failed: ${m.code}`);
+ * });
  * ```
  */
 export interface JwtCacheMessage {
@@ -223,7 +266,12 @@ export interface JwtCacheMessage {
  *
  * @example
  * ```ts
- * const m: TlsAuthorizeMessage = { side: 'server', allowed: false, peerId: 'spiffe://example.org/intruder', code: 'ERR_UNAUTHORIZED', rule: 'memberOf(example.org)', reason: 'not a member', remoteAddress: '127.0.0.1', remotePort: 50123, host: undefined };
+ * import { subscribe } from 'node:diagnostics_channel';
+ * import { diagnosticsChannels, type TlsAuthorizeMessage } from 'spiffe-kit';
+ * subscribe(diagnosticsChannels.tlsAuthorize, (message) => {
+ *   const m = message as TlsAuthorizeMessage;
+ *   if (!m.allowed) console.warn(`${m.side} refused ${m.peerId ?? 'a peer'} from ${m.remoteAddress}: ${m.code} (${m.rule})`);
+ * });
  * ```
  */
 export interface TlsAuthorizeMessage {
@@ -248,7 +296,12 @@ export interface TlsAuthorizeMessage {
  *
  * @example
  * ```ts
- * const m: FederationFetchMessage = { trustDomain: 'partner.example', endpointUrl: 'https://bundle.partner.example/', profile: 'https_web', durationMs: 35, code: undefined, changed: true, sequenceNumber: 12, refreshHintSeconds: 300 };
+ * import { subscribe } from 'node:diagnostics_channel';
+ * import { diagnosticsChannels, type FederationFetchMessage } from 'spiffe-kit';
+ * subscribe(diagnosticsChannels.federationFetch, (message) => {
+ *   const m = message as FederationFetchMessage;
+ *   if (m.changed) console.info(`${m.trustDomain}: bundle #${m.sequenceNumber} from ${m.endpointUrl}`);
+ * });
  * ```
  */
 export interface FederationFetchMessage {

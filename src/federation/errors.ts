@@ -28,8 +28,18 @@ import { SpiffeError } from '../errors.js';
  *
  * @example
  * ```ts
- * import type { FederationErrorCode } from 'spiffe-kit';
- * const code: FederationErrorCode = 'ERR_FEDERATION_ENDPOINT_AUTH';
+ * import { fetchBundle, FederationError } from 'spiffe-kit';
+ * try {
+ *   await fetchBundle('https://bundle.partner.example/', { profile: 'https_web', trustDomain: 'partner.example' });
+ * } catch (err) {
+ *   if (!(err instanceof FederationError)) throw err;
+ *   switch (err.code) {
+ *     case 'ERR_FEDERATION_CONNECT':
+ *     case 'ERR_FEDERATION_TIMEOUT': break; // transient: keep the bundle held, retry later
+ *     case 'ERR_FEDERATION_HTTP_STATUS': console.warn(`${err.url} answered ${err.status}`); break;
+ *     default: console.error(err.message); // a misconfiguration or a bad bundle
+ *   }
+ * }
  * ```
  */
 export type FederationErrorCode =
@@ -50,11 +60,15 @@ export type FederationErrorCode =
   | 'ERR_FEDERATION_CLOSED';
 
 /**
- * Where a federation error happened.
+ * Where a federation error happened: the fields of a {@link FederationError}.
  *
  * @example
  * ```ts
- * const context: FederationErrorContext = { url: 'https://partner.example/bundle', trustDomain: 'partner.example' };
+ * try {
+ *   await fetchBundle(url, options);
+ * } catch (err) {
+ *   if (err instanceof FederationError) console.warn(err.code, err.url, err.trustDomain, err.status);
+ * }
  * ```
  */
 export interface FederationErrorContext {

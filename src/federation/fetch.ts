@@ -30,7 +30,10 @@ import { readFederatedBundle } from './validate.js';
  *
  * @example
  * ```ts
- * const profile: BundleEndpointProfile = 'https_spiffe';
+ * await fetchBundle('https://bundle.partner.example/', { profile: 'https_web', trustDomain: 'partner.example' });
+ * await fetchBundle('https://spire.partner.example:8443', {
+ *   profile: 'https_spiffe', trustDomain: 'partner.example', endpointId: 'spiffe://partner.example/spire/server', bundleSource: held,
+ * });
  * ```
  */
 export type BundleEndpointProfile = 'https_web' | 'https_spiffe';
@@ -40,12 +43,12 @@ export type BundleEndpointProfile = 'https_web' | 'https_spiffe';
  *
  * @example
  * ```ts
- * const options: FetchBundleOptions = {
+ * const bundle = await fetchBundle('https://spire.partner.example:8443', {
  *   profile: 'https_spiffe',
  *   trustDomain: 'partner.example',
  *   endpointId: 'spiffe://partner.example/spire/server',
  *   bundleSource: lastPartnerBundle,
- * };
+ * });
  * ```
  */
 export interface FetchBundleOptions {

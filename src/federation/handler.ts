@@ -25,7 +25,7 @@ import type { BundleEndpointProfile } from './fetch.js';
  *
  * @example
  * ```ts
- * const from: BundleEndpointSource = await BundleSource.create();
+ * http.createServer(bundleEndpointHandler(await BundleSource.create(), { trustDomain: 'example.org' })); // or an X509Source, a SpiffeBundleSet
  * ```
  */
 export type BundleEndpointSource = Partial<X509BundleSource & JwtBundleSource & SpiffeBundleSource> &
@@ -36,7 +36,7 @@ export type BundleEndpointSource = Partial<X509BundleSource & JwtBundleSource & 
  *
  * @example
  * ```ts
- * const options: BundleEndpointHandlerOptions = { trustDomain: 'example.org', refreshHint: 300, sequenceNumber: () => generation };
+ * http.createServer(bundleEndpointHandler(bundleSource, { trustDomain: 'example.org', refreshHint: 300 })).listen(8080);
  * ```
  */
 export interface BundleEndpointHandlerOptions {
@@ -145,7 +145,7 @@ export function bundleEndpointHandler(source: BundleEndpointSource, options: Bun
  *
  * @example
  * ```ts
- * const options: BundleEndpointServerOptions = { trustDomain: 'example.org', profile: 'https_spiffe' };
+ * createBundleEndpointServer(x509Source, { trustDomain: 'example.org', profile: 'https_spiffe' }).listen(8443);
  * ```
  */
 export interface BundleEndpointServerOptions extends BundleEndpointHandlerOptions {

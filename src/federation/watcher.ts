@@ -29,13 +29,15 @@ import { type BundleEndpointProfile, fetchBundle } from './fetch.js';
  *
  * @example
  * ```ts
- * const partner: FederatedTrustDomain = {
- *   trustDomain: 'partner.example',
- *   url: 'https://spire.partner.example:8443',
- *   profile: 'https_spiffe',
- *   endpointId: 'spiffe://partner.example/spire/server',
- *   initialBundle: SpiffeBundle.parse('partner.example', bootstrapJson),
- * };
+ * const federated = await FederatedBundleSource.create([
+ *   {
+ *     trustDomain: 'partner.example',
+ *     url: 'https://spire.partner.example:8443',
+ *     profile: 'https_spiffe',
+ *     endpointId: 'spiffe://partner.example/spire/server',
+ *     initialBundle: SpiffeBundle.parse('partner.example', bootstrapJson),
+ *   },
+ * ]);
  * ```
  */
 export interface FederatedTrustDomain {
@@ -64,7 +66,7 @@ export interface FederatedTrustDomain {
  *
  * @example
  * ```ts
- * const options: FederatedBundleSourceOptions = { defaultRefreshMs: 60_000, timeoutMs: 10_000 };
+ * const federated = await FederatedBundleSource.create([partner], { defaultRefreshMs: 60_000, timeoutMs: 10_000 });
  * ```
  */
 export interface FederatedBundleSourceOptions {

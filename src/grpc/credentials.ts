@@ -4,8 +4,9 @@
  * server interceptor that authorizes every call before its handler runs.
  *
  * `@grpc/grpc-js` is loaded on the first call of an adapter, not when `spiffe-kit` is imported
- * (it costs ~40 ms to load). The functions stay synchronous: grpc-js is CommonJS, so it is loaded
- * with `require`, from the same place a static import would resolve it.
+ * (loading it would be part of every import; BENCHMARKS.md, "Import ≤ 80 ms"). The functions stay
+ * synchronous: grpc-js is CommonJS, so it is loaded with `require`, from the same place a static
+ * import would resolve it.
  *
  * @module
  */

@@ -7,7 +7,7 @@ const KNOWN_STATES: ReadonlySet<string> = new Set<SourceState>(['connecting', 'r
  *
  * @example
  * ```ts
- * const reporters: HealthReporter[] = [x509Source, jwtSource];
+ * const { ready, problems } = checkHealth([x509Source, jwtSource]); // every spiffe-kit source is one
  * ```
  */
 export interface HealthReporter {

@@ -24,12 +24,6 @@ function sextet(c: number): number {
  * spelling of its bytes, or `undefined` when it is: a length of 4n + 1 characters cannot encode
  * whole bytes, and in a last group of 2 or 3 characters the bits beyond the last byte (4 or 2)
  * must be zero.
- *
- * @example
- * ```ts
- * nonCanonicalBase64url('QQ');  // undefined ('A')
- * nonCanonicalBase64url('QR');  // 'has non-zero trailing bits' (also decodes to 'A')
- * ```
  */
 export function nonCanonicalBase64url(text: string): string | undefined {
   const rest = text.length & 3;

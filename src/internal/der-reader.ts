@@ -12,11 +12,6 @@ import { SpiffeError } from '../errors.js';
  * `ERR_DER_UNSUPPORTED` for valid encodings beyond this reader's limits (lengths over 4 octets,
  * tag numbers over 3 octets, OID arcs over 64 octets, versions above 3, integers above 2^31 - 1,
  * `maxCertificates`).
- *
- * @example
- * ```ts
- * const code: DerErrorCode = 'ERR_DER_MALFORMED';
- * ```
  */
 export type DerErrorCode = 'ERR_DER_MALFORMED' | 'ERR_DER_UNSUPPORTED';
 
@@ -25,16 +20,6 @@ export type DerErrorCode = 'ERR_DER_MALFORMED' | 'ERR_DER_UNSUPPORTED';
  * DER / X.509, or use a form this reader does not support. The message says what was wrong and
  * at which byte offset; {@link DerError.offset} holds that offset (relative to the start of the
  * buffer that was passed in).
- *
- * @example
- * ```ts
- * import { DerError, parseCertificate } from './der.js';
- * try {
- *   parseCertificate(new Uint8Array([0x30, 0x05, 0x02]));
- * } catch (err) {
- *   if (err instanceof DerError) console.log(err.code, err.offset); // 'ERR_DER_MALFORMED' 0
- * }
- * ```
  */
 export class DerError extends SpiffeError {
   declare readonly code: DerErrorCode;

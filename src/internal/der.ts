@@ -62,15 +62,7 @@ const EXT_AUTHORITY_KEY_ID = '2.5.29.35';
 const EXT_EXT_KEY_USAGE = '2.5.29.37';
 const EXT_NAME_CONSTRAINTS = '2.5.29.30';
 
-/**
- * Key usage bits of a certificate (RFC 5280 §4.2.1.3) and whether the extension is critical.
- *
- * @example
- * ```ts
- * const ku = parseCertificate(der).extensions.keyUsage;
- * const okLeaf = ku !== undefined && ku.critical && ku.digitalSignature && !ku.keyCertSign;
- * ```
- */
+/** Key usage bits of a certificate (RFC 5280 §4.2.1.3) and whether the extension is critical. */
 export interface KeyUsage {
   readonly critical: boolean;
   readonly digitalSignature: boolean;
@@ -84,15 +76,7 @@ export interface KeyUsage {
   readonly decipherOnly: boolean;
 }
 
-/**
- * The basicConstraints extension (RFC 5280 §4.2.1.9).
- *
- * @example
- * ```ts
- * const bc = parseCertificate(caDer).extensions.basicConstraints;
- * if (bc?.ca && bc.pathLen !== undefined) console.log(`at most ${bc.pathLen} intermediates below`);
- * ```
- */
+/** The basicConstraints extension (RFC 5280 §4.2.1.9). */
 export interface BasicConstraints {
   readonly ca: boolean;
   /** pathLenConstraint, or undefined when absent. */
@@ -100,16 +84,7 @@ export interface BasicConstraints {
   readonly critical: boolean;
 }
 
-/**
- * The extensions of a certificate that spiffe-kit reads, plus the OIDs of all of them.
- *
- * @example
- * ```ts
- * const ext = readCertificateExtensions(der);
- * if (ext.uriSans.length !== 1) throw new Error('an X.509-SVID has exactly one URI SAN');
- * const unknownCritical = ext.criticalExtensions.filter((oid) => !KNOWN.has(oid));
- * ```
- */
+/** The extensions of a certificate that spiffe-kit reads, plus the OIDs of all of them. */
 export interface CertificateExtensions {
   /** uniformResourceIdentifier SAN entries, in certificate order. */
   readonly uriSans: string[];
@@ -145,16 +120,7 @@ export interface CertificateExtensions {
   readonly all: string[];
 }
 
-/**
- * The fields of an X.509 certificate that spiffe-kit needs, read straight from its DER.
- *
- * @example
- * ```ts
- * const cert: ParsedCertificate = parseCertificate(der);
- * const expired = Date.now() > cert.notAfter.getTime();
- * const selfIssued = cert.issuer.equals(cert.subject);
- * ```
- */
+/** The fields of an X.509 certificate that spiffe-kit needs, read straight from its DER. */
 export interface ParsedCertificate {
   /** Exactly the certificate's bytes. */
   readonly raw: Buffer;
@@ -189,11 +155,6 @@ export interface ParsedCertificate {
 /**
  * Decodes the contents octets of a DER OBJECT IDENTIFIER (without tag and length) to dotted form.
  * Handles multi-byte and arbitrarily large arcs; rejects empty, truncated and overlong encodings.
- *
- * @example
- * ```ts
- * oidToString(new Uint8Array([0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01])); // '1.2.840.10045.2.1'
- * ```
  */
 export function oidToString(bytes: Uint8Array): string {
   if (!(bytes instanceof Uint8Array)) throw new DerError('ERR_DER_MALFORMED', 'OID bytes must be a Uint8Array');
@@ -216,14 +177,7 @@ function asBuffer(bytes: Uint8Array, what: string): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/**
- * Options of {@link splitDerCertificates}.
- *
- * @example
- * ```ts
- * const certs = splitDerCertificates(bundleBytes, { maxCertificates: 1000 });
- * ```
- */
+/** Options of {@link splitDerCertificates}. */
 export interface SplitOptions {
   /**
    * Stop with an `ERR_DER_UNSUPPORTED` {@link DerError} once more than this many certificates are
@@ -240,12 +194,6 @@ export interface SplitOptions {
  *
  * @throws {DerError} on a truncated element, a non-SEQUENCE element, an indefinite length or
  * trailing bytes (`ERR_DER_MALFORMED`), or more than `maxCertificates` (`ERR_DER_UNSUPPORTED`).
- *
- * @example
- * ```ts
- * const certs = splitDerCertificates(response.x509Svid, { maxCertificates: 16 }); // Buffer[]
- * const leaf = parseCertificate(certs[0]!);
- * ```
  */
 export function splitDerCertificates(buf: Uint8Array, options?: SplitOptions): Buffer[] {
   try {
@@ -276,16 +224,6 @@ export function splitDerCertificates(buf: Uint8Array, options?: SplitOptions): B
  * `crypto.verify`.
  *
  * @throws {DerError} on anything that is not well-formed DER / X.509; never anything else.
- *
- * @example
- * ```ts
- * import { verify, createPublicKey } from 'node:crypto';
- * const cert = parseCertificate(der);
- * const ca = parseCertificate(caDer);
- * const key = createPublicKey({ key: ca.subjectPublicKeyInfo, format: 'der', type: 'spki' });
- * const ok = cert.issuer.equals(ca.subject) && verify('sha256', cert.tbs, key, cert.signature);
- * console.log(cert.extensions.uriSans, cert.extensions.keyUsage?.digitalSignature);
- * ```
  */
 export function parseCertificate(der: Uint8Array): ParsedCertificate {
   try {
@@ -295,14 +233,7 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
   }
 }
 
-/**
- * Reads only the extensions of a DER certificate (a convenience over {@link parseCertificate}).
- *
- * @example
- * ```ts
- * const { uriSans, basicConstraints } = readCertificateExtensions(der);
- * ```
- */
+/** Reads only the extensions of a DER certificate (a convenience over {@link parseCertificate}). */
 export function readCertificateExtensions(der: Uint8Array): CertificateExtensions {
   return parseCertificate(der).extensions;
 }

@@ -12,12 +12,6 @@ import { expectTlv, readTlv, TlvError } from './tlv.js';
 /**
  * The constraints of one CA certificate. Strings are kept as written (a leading `.` means "a
  * subdomain of, not the domain itself"); IP constraints are the 8 or 32 octets address + mask.
- *
- * @example
- * ```ts
- * const nc = parseCertificate(caDer).extensions.nameConstraints;
- * if (nc?.permittedUri.includes('example.org')) console.log('limited to example.org');
- * ```
  */
 export interface NameConstraints {
   readonly critical: boolean;

@@ -13,7 +13,15 @@ import { SpiffeError } from '../errors.js';
  *
  * @example
  * ```ts
- * const code: BearerAuthErrorCode = 'ERR_BEARER_FORBIDDEN';
+ * import { authenticateBearer, BearerAuthError } from 'spiffe-kit';
+ * const authenticate = authenticateBearer(jwtSource, { audience: 'orders' });
+ * try {
+ *   const svid = await authenticate(req);
+ * } catch (err) {
+ *   if (!(err instanceof BearerAuthError)) throw err;
+ *   if (err.code === 'ERR_BEARER_INVALID') console.warn('bad token:', err.cause);
+ *   res.writeHead(err.status, { 'www-authenticate': err.wwwAuthenticate }).end(); // 401, or 403 for ERR_BEARER_FORBIDDEN
+ * }
  * ```
  */
 export type BearerAuthErrorCode = 'ERR_BEARER_MISSING' | 'ERR_BEARER_SCHEME' | 'ERR_BEARER_MALFORMED' | 'ERR_BEARER_MULTIPLE' | 'ERR_BEARER_INVALID' | 'ERR_BEARER_FORBIDDEN';

@@ -48,7 +48,9 @@ export function bearerHeader(svid: JwtSvid | string): { authorization: string } 
  *
  * @example
  * ```ts
- * const input: BearerInput = req; // http.IncomingMessage
+ * extractBearerToken(req);                   // http.IncomingMessage or Http2ServerRequest
+ * extractBearerToken(request.headers);       // fetch Request's Headers
+ * extractBearerToken(call);                  // a grpc-js server call (its metadata)
  * ```
  */
 export type BearerInput =
@@ -91,7 +93,7 @@ function authorizationValues(input: unknown): unknown[] {
  *
  * @example
  * ```ts
- * const options: ExtractBearerOptions = { realm: 'orders' };
+ * const token = extractBearerToken(req, { realm: 'orders' }); // a BearerAuthError's WWW-Authenticate names the realm
  * ```
  */
 export interface ExtractBearerOptions {
@@ -150,7 +152,8 @@ export function extractBearerToken(input: BearerInput, options: ExtractBearerOpt
  *
  * @example
  * ```ts
- * const options: AuthenticateBearerOptions = { audience: 'orders', authorize: matchMemberOf('example.org'), realm: 'orders' };
+ * const authenticate = authenticateBearer(jwtSource, { audience: 'orders', authorize: matchMemberOf('example.org'), realm: 'orders' });
+ * const svid = await authenticate(req);
  * ```
  */
 export interface AuthenticateBearerOptions {

@@ -14,7 +14,7 @@ import { TrustDomain } from '../spiffeid/trust-domain.js';
  *
  * @example
  * ```ts
- * const key: OidcJwk = { kty: 'EC', crv: 'P-256', x: '…', y: '…', kid: 'k1', use: 'sig', alg: 'ES256' };
+ * for (const key of toOidcJwks(jwtBundle).keys) console.log(key.kid, key.alg, key.use); // e.g. 'k1' 'ES256' 'sig'
  * ```
  */
 export interface OidcJwk {

@@ -25,7 +25,7 @@ import {
  *
  * @example
  * ```ts
- * const source: InstrumentedSource = await X509Source.create();
+ * const stop = instrumentSpiffeKit({ sources: [x509Source, jwtSource, bundleSource] }); // every spiffe-kit source is one
  * ```
  */
 export interface InstrumentedSource {
@@ -43,7 +43,7 @@ export interface InstrumentedSource {
  *
  * @example
  * ```ts
- * const options: InstrumentSpiffeKitOptions = { meterProvider, sources: [x509Source] };
+ * const stop = instrumentSpiffeKit({ meterProvider, sources: [x509Source] });
  * ```
  */
 export interface InstrumentSpiffeKitOptions {
@@ -66,7 +66,8 @@ export interface InstrumentSpiffeKitOptions {
  *
  * @example
  * ```ts
- * const rotations = metricNames.svidRotations; // 'spiffe.svid.rotations'
+ * const { resourceMetrics } = await reader.collect(); // an @opentelemetry/sdk-metrics MetricReader
+ * const rotations = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === metricNames.svidRotations);
  * ```
  */
 export const metricNames = {

@@ -8,7 +8,8 @@ export const SCHEME_PREFIX = 'spiffe://';
  *
  * @example
  * ```ts
- * console.log(MAX_ID_BYTES); // 2048
+ * // SpiffeId.parse throws ERR_SPIFFEID_TOO_LONG beyond it; a form can say so before parsing:
+ * const tooLong = (input: string) => Buffer.byteLength(input, 'utf8') > MAX_ID_BYTES;
  * ```
  */
 export const MAX_ID_BYTES = 2048;
@@ -17,7 +18,8 @@ export const MAX_ID_BYTES = 2048;
  *
  * @example
  * ```ts
- * console.log(MAX_TRUST_DOMAIN_BYTES); // 255
+ * // TrustDomain.parse throws ERR_SPIFFEID_TRUST_DOMAIN_TOO_LONG beyond it:
+ * const tooLong = (name: string) => Buffer.byteLength(name, 'utf8') > MAX_TRUST_DOMAIN_BYTES;
  * ```
  */
 export const MAX_TRUST_DOMAIN_BYTES = 255;

@@ -31,8 +31,18 @@ import { SpiffeError } from '../errors.js';
  *
  * @example
  * ```ts
- * import type { JwtSvidErrorCode } from 'spiffe-kit';
- * const retryable = (code: JwtSvidErrorCode) => code === 'ERR_JWT_NO_BUNDLE' || code === 'ERR_JWT_UNKNOWN_KID';
+ * import { JwtSvid, JwtSvidError } from 'spiffe-kit';
+ * try {
+ *   await JwtSvid.parseAndValidate(token, jwtSource, 'my-api');
+ * } catch (err) {
+ *   if (!(err instanceof JwtSvidError)) throw err;
+ *   switch (err.code) {
+ *     case 'ERR_JWT_NO_BUNDLE':
+ *     case 'ERR_JWT_UNKNOWN_KID': break; // the bundle may not have caught up with a new key: retry shortly
+ *     case 'ERR_JWT_EXPIRED': res.writeHead(401).end('token expired'); break;
+ *     default: res.writeHead(401).end();
+ *   }
+ * }
  * ```
  */
 export type JwtSvidErrorCode =
@@ -61,7 +71,11 @@ export type JwtSvidErrorCode =
  *
  * @example
  * ```ts
- * const context: JwtSvidErrorContext = { claim: 'exp', subject: 'spiffe://example.org/web' };
+ * try {
+ *   await JwtSvid.parseAndValidate(token, bundles, 'my-api');
+ * } catch (err) {
+ *   if (err instanceof JwtSvidError && err.code === 'ERR_JWT_EXPIRED') console.warn(`${err.subject}: ${err.claim} is past`);
+ * }
  * ```
  */
 export interface JwtSvidErrorContext {

@@ -15,7 +15,7 @@ let jose: typeof import('jose') | undefined;
  *
  * @example
  * ```ts
- * const options: JwtSvidOptions = { now: new Date('2030-01-01T00:00:00Z'), leewaySeconds: 30 };
+ * const svid = await JwtSvid.parseAndValidate(token, bundles, 'my-api', { leewaySeconds: 30 });
  * ```
  */
 export interface JwtSvidOptions {

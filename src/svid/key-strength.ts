@@ -12,20 +12,22 @@ import type { KeyObject } from 'node:crypto';
  *
  * @example
  * ```ts
+ * import { generateKeyPairSync } from 'node:crypto';
  * import { MIN_RSA_MODULUS_BITS } from 'spiffe-kit';
- * console.log(MIN_RSA_MODULUS_BITS); // 2048
+ * const { privateKey } = generateKeyPairSync('rsa', { modulusLength: MIN_RSA_MODULUS_BITS }); // the smallest key a peer accepts
  * ```
  */
 export const MIN_RSA_MODULUS_BITS = 2048;
 
 /**
  * Largest RSA modulus accepted in a peer's chain, in bits: Go's crypto/tls refuses larger keys in
- * peer certificates since CVE-2023-29409, as their signature checks are slow (~0.75 ms at 16384).
+ * peer certificates since CVE-2023-29409, as their signature checks are slow.
  *
  * @example
  * ```ts
  * import { MAX_RSA_MODULUS_BITS } from 'spiffe-kit';
- * console.log(MAX_RSA_MODULUS_BITS); // 8192
+ * const bits = caCert.publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
+ * if (bits > MAX_RSA_MODULUS_BITS) console.warn('peers will refuse chains under this CA (ERR_X509SVID_WEAK_KEY)');
  * ```
  */
 export const MAX_RSA_MODULUS_BITS = 8192;

@@ -5,9 +5,10 @@ import { readPssParams } from '../internal/pss-params.js';
 
 /**
  * Certificate signature checks for path validation, done on the DER directly with
- * `crypto.verify` (Node's `X509Certificate` costs ~160 µs to build). Two caches keep the hot path
- * cheap and stay exact: issuer keys by their SPKI bytes, and verdicts by the full certificate
- * bytes plus the issuer's SPKI bytes (a verdict depends on nothing else).
+ * `crypto.verify` (building a Node `X509Certificate` per certificate is costly; see the `parseRaw`
+ * table in BENCHMARKS.md). Two caches keep the hot path cheap and stay exact: issuer keys by their
+ * SPKI bytes, and verdicts by the full certificate bytes plus the issuer's SPKI bytes (a verdict
+ * depends on nothing else).
  */
 
 /** Signature algorithm OID → digest for `crypto.verify` (`null` = the key type decides). */
@@ -55,8 +56,9 @@ let signatureChecks = 0;
 
 /**
  * What one signature check with `issuer`'s key costs against the verification budget, in
- * P-256 checks (measured with OpenSSL 3 here: P-384 ~6×, P-521 ~17×, RSA-4096 ~2×, RSA-8192 ~4×;
- * Ed25519 and RSA-2048 are as cheap as P-256). A key that cannot be read costs 1.
+ * P-256 checks: P-384 counts 5, P-521 15, RSA up to 4096 bits 2, larger RSA 4, anything else
+ * (Ed25519, RSA-2048) 1, after the costs measured with OpenSSL 3 (BENCHMARKS.md, "Hostile peer
+ * chains"). A key that cannot be read costs 1.
  */
 export function signatureCheckCost(issuer: ParsedCertificate): number {
   let key: KeyObject;

@@ -11,7 +11,11 @@ import { checkLeaf, checkSigningCertificate } from './x509-rules.js';
  *
  * @example
  * ```ts
- * console.log(MAX_SVID_CHAIN_LENGTH); // 16
+ * try {
+ *   X509Svid.parseRaw(certificates, privateKey);
+ * } catch (err) {
+ *   if (err instanceof X509SvidError && err.code === 'ERR_X509SVID_CHAIN_TOO_LONG') console.error(`more than ${MAX_SVID_CHAIN_LENGTH} certificates`);
+ * }
  * ```
  */
 export const MAX_SVID_CHAIN_LENGTH = 16;

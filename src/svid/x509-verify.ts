@@ -21,7 +21,8 @@ import { isSignedBy, isSupportedSignatureAlgorithm, signatureCheckCost, weakSign
  *
  * @example
  * ```ts
- * const chain: CertificateInput[] = [socket.getPeerX509Certificate()!];
+ * verifyX509Svid([socket.getPeerX509Certificate()!], bundles); // an X509Certificate
+ * verifyX509Svid([leafDer, intermediateDer], bundles);          // DER bytes
  * ```
  */
 export type CertificateInput = Uint8Array | X509Certificate | { readonly raw: Uint8Array };
@@ -141,8 +142,12 @@ function parseChain(chain: readonly CertificateInput[] | Uint8Array): ParsedCert
  *
  * @example
  * ```ts
- * import { MAX_SIGNATURE_CHECKS } from 'spiffe-kit';
- * console.log(MAX_SIGNATURE_CHECKS); // 100
+ * import { MAX_SIGNATURE_CHECKS, verifyX509Svid, X509SvidError } from 'spiffe-kit';
+ * try {
+ *   verifyX509Svid(peerChain, bundles);
+ * } catch (err) {
+ *   if (err instanceof X509SvidError && err.code === 'ERR_X509SVID_PATH_BUDGET') console.warn(`no path within ${MAX_SIGNATURE_CHECKS} signature checks`);
+ * }
  * ```
  */
 export const MAX_SIGNATURE_CHECKS = 100;
@@ -154,7 +159,8 @@ export const MAX_SIGNATURE_CHECKS = 100;
  * @example
  * ```ts
  * import { MAX_ISSUER_CANDIDATES } from 'spiffe-kit';
- * console.log(MAX_ISSUER_CANDIDATES); // 32
+ * const sameName = bundle.x509Authorities.filter((ca) => ca.subject === issuerName);
+ * if (sameName.length > MAX_ISSUER_CANDIDATES) console.warn(`only ${MAX_ISSUER_CANDIDATES} of them are tried for one certificate`);
  * ```
  */
 export const MAX_ISSUER_CANDIDATES = 32;

@@ -29,11 +29,6 @@ export class SpiffeHttpsAgent extends Agent {
   /**
    * Opens a new connection with the newest SVID and bundles and verifies the server by SPIFFE ID
    * (called by `https` for each new socket; not usually called directly).
-   *
-   * @example
-   * ```ts
-   * const socket = agent.createConnection({ host: '127.0.0.1', port: 8443 });
-   * ```
    */
   override createConnection(options: ConnectionOptions): Duplex {
     return openVerified(options, this.#fresh, this.#context);

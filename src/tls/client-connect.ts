@@ -21,7 +21,7 @@ import type { TrustSource, X509TlsSource } from './source.js';
  *
  * @example
  * ```ts
- * const options: SpiffeClientOptions = mtlsClientOptions(source, authorizeId('spiffe://example.org/db'));
+ * const socket = tls.connect({ host: 'db.internal', port: 5432, ...mtlsClientOptions(source, authorizeId('spiffe://example.org/db')) });
  * ```
  */
 export type SpiffeClientOptions = ConnectionOptions & {

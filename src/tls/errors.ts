@@ -7,11 +7,23 @@ import { SpiffeError } from '../errors.js';
 import type { SpiffeId } from '../spiffeid/spiffe-id.js';
 
 /**
- * Codes of {@link TlsError}.
+ * Codes of {@link TlsError}: why an mTLS helper refused a peer (the error a refused handshake is
+ * destroyed with, passed to `onRejected` and logged at `warn`), or why a helper refused its
+ * arguments (thrown at construction).
  *
  * @example
  * ```ts
- * const code: TlsErrorCode = 'ERR_TLS_UNAUTHORIZED';
+ * import { attachSpiffeAuth, authorizeMemberOf, TlsError } from 'spiffe-kit';
+ * attachSpiffeAuth(server, source, authorizeMemberOf('example.org'), {
+ *   onRejected: (err) => {
+ *     if (!(err instanceof TlsError)) return;
+ *     switch (err.code) {
+ *       case 'ERR_TLS_UNAUTHORIZED': metrics.refused.inc(); break; // a trusted peer, not allowed here
+ *       case 'ERR_TLS_PEER_VERIFICATION': console.warn('untrusted peer:', err.cause); break;
+ *       default: console.warn(err.message);
+ *     }
+ *   },
+ * });
  * ```
  */
 export type TlsErrorCode =

@@ -34,7 +34,8 @@ function lookup(candidate: unknown): SpiffeId | undefined {
  *
  * @example
  * ```ts
- * const from: PeerCarrier = req;
+ * createHttpsServer(source, authorizeMemberOf('example.org'), (req, res) => res.end(peerSpiffeId(req)?.toString())); // IncomingMessage
+ * http2Server.on('stream', (stream) => console.log(peerSpiffeId(stream)?.toString()));                            // Http2Stream
  * ```
  */
 export type PeerCarrier = object;

@@ -21,7 +21,7 @@ import type { TrustSource, X509SvidSource, X509TlsSource } from './source.js';
  *
  * @example
  * ```ts
- * const options: SpiffeServerOptions = mtlsServerOptions(source);
+ * const server = tls.createServer({ ...tlsServerOptions(source), ALPNProtocols: ['h2'] }); // your own options beside them
  * ```
  */
 export type SpiffeServerOptions = TlsOptions & SecureContextOptions;

@@ -268,7 +268,7 @@ export function createHttp2SecureServer(
 ): Http2SecureServer {
   assertAuthorizer(authorizer, 'createHttp2SecureServer');
   const options = { ...extra, ...mtlsServerHelperOptions(source) } as SecureServerOptions;
-  // node:http2 is loaded on first use: it adds ~10 ms to `import 'spiffe-kit'` otherwise.
+  // node:http2 is loaded on first use, so `import 'spiffe-kit'` does not pay for it (BENCHMARKS.md, "Cold start").
   const { createSecureServer } = process.getBuiltinModule('node:http2');
   const server = requestListener === undefined ? createSecureServer(options) : createSecureServer(options, requestListener);
   attachSpiffeAuth(server as unknown as TlsServer, source, authorizer, { secureContextOptions: extra, ...extra });

@@ -12,7 +12,7 @@ import type { X509Svid } from '../svid/x509-svid.js';
  *
  * @example
  * ```ts
- * const svidSource: X509SvidSource = { getX509Svid: () => svid };
+ * const options = tlsServerOptions(x509Source); // or any { getX509Svid() }, e.g. { getX509Svid: () => svid }
  * ```
  */
 export interface X509SvidSource {
@@ -26,7 +26,8 @@ export interface X509SvidSource {
  *
  * @example
  * ```ts
- * const trust: TrustSource = source; // X509Source
+ * const server = https.createServer(mtlsServerOptions(x509Source), handler); // or a BundleSource, an X509BundleSet, an X509Bundle
+ * attachSpiffeAuth(server, x509Source, authorizeMemberOf('example.org'));
  * ```
  */
 export type TrustSource = X509BundleSource &
@@ -42,7 +43,7 @@ export type TrustSource = X509BundleSource &
  *
  * @example
  * ```ts
- * const source: X509TlsSource = await X509Source.create();
+ * const options = mtlsClientOptions(await X509Source.create(), authorizeMemberOf('example.org')); // an X509Source is one
  * ```
  */
 export type X509TlsSource = X509SvidSource & TrustSource;

@@ -17,7 +17,14 @@ import type { X509TlsSource } from './source.js';
  *
  * @example
  * ```ts
- * const opts: UndiciConnectOptions = { hostname: '127.0.0.1', host: '127.0.0.1:8443', protocol: 'https:', port: '8443', servername: null };
+ * import { Agent } from 'undici';
+ * const connect = spiffeUndiciConnect(source, authorizeId('spiffe://example.org/api'));
+ * const agent = new Agent({
+ *   connect: (opts: UndiciConnectOptions, done: UndiciConnectCallback) => {
+ *     console.log('connecting to', opts.hostname, opts.port);
+ *     connect(opts, done);
+ *   },
+ * });
  * ```
  */
 export interface UndiciConnectOptions {
@@ -36,7 +43,12 @@ export interface UndiciConnectOptions {
  *
  * @example
  * ```ts
- * const done: UndiciConnectCallback = (err, socket) => { if (err) console.error(err); else socket.end(); };
+ * const connect = spiffeUndiciConnect(source, authorizeId('spiffe://example.org/api'));
+ * const connectLogged = (opts: UndiciConnectOptions, done: UndiciConnectCallback) =>
+ *   connect(opts, (...result) => {
+ *     if (result[0] !== null) console.warn('mTLS connect failed:', result[0].message);
+ *     done(...result);
+ *   });
  * ```
  */
 export type UndiciConnectCallback = (...args: [null, TLSSocket] | [Error, null]) => void;

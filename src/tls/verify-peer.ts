@@ -51,7 +51,8 @@ interface Verdict {
  * Verdicts by leaf certificate bytes. A leaf's signature binds it to its issuer's key, so a leaf
  * that once verified against a bundle keeps verifying against the same bundle, whatever chain
  * accompanies it, until a certificate of the verified path expires. A hit costs a map lookup
- * instead of extracting the whole chain from OpenSSL (~0.3 ms on the server) and verifying it.
+ * instead of extracting the whole chain from OpenSSL and verifying it (most of the server's cost
+ * per handshake; BENCHMARKS.md, "mTLS").
  * Only successes are cached; the authorizer runs on every handshake.
  */
 const verdicts = new Lru<string, Verdict>(1024);
@@ -121,7 +122,7 @@ export function verifyPeerChain(chain: readonly Buffer[], bundles: X509BundleSou
 
 /**
  * Verifies and authorizes the peer of an established TLS socket. The leaf is read cheaply
- * (`getPeerCertificate(false)`); the whole chain (`getPeerCertificate(true)`, ~0.3 ms) is
+ * (`getPeerCertificate(false)`); the whole chain (`getPeerCertificate(true)`, far costlier) is
  * extracted only when that leaf has no valid verdict yet. Throws as {@link verifyPeerChain}. A resumed session without a peer
  * certificate is refused. (`getPeerX509Certificate()` is not used: on a server, Node hands its
  * issuer chain out only once, and a later `getPeerCertificate(true)` then sees the leaf alone.)

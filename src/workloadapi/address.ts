@@ -298,14 +298,7 @@ export function resolveEndpointAddress(explicit?: string, env: NodeJS.ProcessEnv
   return parseFrom(fromEnv, 'SPIFFE_ENDPOINT_SOCKET');
 }
 
-/**
- * How an address reads in messages: `unix socket /run/spire/agent.sock` or `tcp://127.0.0.1:8081`.
- *
- * @example
- * ```ts
- * describeEndpointAddress(parseEndpointAddress('unix:/tmp/a.sock')); // 'unix socket /tmp/a.sock'
- * ```
- */
+/** How an address reads in messages: `unix socket /run/spire/agent.sock` or `tcp://127.0.0.1:8081`. */
 export function describeEndpointAddress(address: EndpointAddress): string {
   if (address.scheme === 'unix') return `unix socket ${address.path}`;
   return address.host.includes(':') ? `tcp://[${address.host}]:${address.port}` : `tcp://${address.host}:${address.port}`;

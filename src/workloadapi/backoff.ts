@@ -28,7 +28,7 @@ export interface Backoff {
  *
  * @example
  * ```ts
- * const options: ExponentialBackoffOptions = { initialMs: 250, maxMs: 10_000 };
+ * const client = new WorkloadApiClient({ backoff: () => exponentialBackoff({ initialMs: 250, maxMs: 10_000 }) });
  * ```
  */
 export interface ExponentialBackoffOptions {

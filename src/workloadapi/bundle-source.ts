@@ -16,7 +16,7 @@ import type { SourceHealth } from './source-state.js';
  *
  * @example
  * ```ts
- * const options: BundleSourceOptions = { address: 'unix:///run/spire/agent.sock', timeoutMs: 10_000 };
+ * const source = await BundleSource.create({ address: 'unix:///run/spire/agent.sock', timeoutMs: 10_000 });
  * ```
  */
 export type BundleSourceOptions = SourceOptions;

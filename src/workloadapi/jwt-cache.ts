@@ -13,7 +13,7 @@ import { channels, publish } from '../diagnostics/channels.js';
  *
  * @example
  * ```ts
- * const options: JwtSvidCacheOptions = { maxEntries: 200, refreshAhead: true };
+ * const jwtSource = await JwtSource.create({ cache: { maxEntries: 200, refreshAhead: true } });
  * ```
  */
 export interface JwtSvidCacheOptions {
@@ -33,7 +33,7 @@ export interface JwtSvidCacheOptions {
  *
  * @example
  * ```ts
- * const request: JwtSvidRequest = { audience: 'sts.amazonaws.com', extraAudiences: ['backup'], subject: 'spiffe://example.org/web' };
+ * const svid = await jwtSource.fetchJwtSvid({ audience: 'sts.amazonaws.com', extraAudiences: ['backup'] });
  * ```
  */
 export interface JwtSvidRequest {

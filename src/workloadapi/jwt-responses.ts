@@ -12,14 +12,7 @@ import { malformedResponse } from './errors.js';
 import type { RawJwtBundlesResponse, RawJwtSvidResponse, RawValidateJwtSvidResponse } from './messages.js';
 import { bundleKeyTrustDomain, dedupeByHint } from './x509-context.js';
 
-/**
- * Turns a `JWTBundlesResponse` into a bundle set; throws `ERR_MALFORMED_RESPONSE`.
- *
- * @example
- * ```ts
- * const set = parseJwtBundlesResponse(await client.fetchJwtBundlesRaw());
- * ```
- */
+/** Turns a `JWTBundlesResponse` into a bundle set; throws `ERR_MALFORMED_RESPONSE`. */
 export function parseJwtBundlesResponse(msg: Pick<RawJwtBundlesResponse, 'bundles'>): JwtBundleSet {
   const set = new JwtBundleSet();
   for (const [key, json] of msg.bundles) {
@@ -36,11 +29,6 @@ export function parseJwtBundlesResponse(msg: Pick<RawJwtBundlesResponse, 'bundle
 /**
  * Turns a `JWTSVIDResponse` into JWT-SVIDs (read without signature checks: they come from the
  * agent), duplicate non-empty hints removed; throws `ERR_MALFORMED_RESPONSE`.
- *
- * @example
- * ```ts
- * const svids = parseJwtSvidResponse(await client.fetchJwtSvidRaw({ audience: ['api'] }), ['api']);
- * ```
  */
 export function parseJwtSvidResponse(res: RawJwtSvidResponse, audience: readonly string[]): JwtSvid[] {
   if (res.svids.length === 0) throw malformedResponse(`the agent returned no JWT-SVID for audience ${JSON.stringify(audience)}`);
@@ -63,11 +51,6 @@ export function parseJwtSvidResponse(res: RawJwtSvidResponse, audience: readonly
 /**
  * Reads the token the agent has just validated (ValidateJWTSVID) and checks the agent's answer
  * names its subject; throws `ERR_MALFORMED_RESPONSE`.
- *
- * @example
- * ```ts
- * const svid = parseValidatedJwtSvid(token, 'api', await client.validateJwtSvidRaw(token, 'api'));
- * ```
  */
 export function parseValidatedJwtSvid(token: string, audience: string, res: RawValidateJwtSvidResponse): JwtSvid {
   let svid: JwtSvid;

@@ -18,8 +18,8 @@ import type { SourceHealth } from './source-state.js';
  *
  * @example
  * ```ts
- * const options: JwtSourceOptions = { cache: { maxEntries: 100, refreshAhead: true } };
- * const uncached: JwtSourceOptions = { cache: false };
+ * const jwtSource = await JwtSource.create({ cache: { maxEntries: 100, refreshAhead: true } });
+ * const uncached = await JwtSource.create({ cache: false }); // every fetchJwtSvid asks the agent
  * ```
  */
 export interface JwtSourceOptions extends SourceOptions {
@@ -35,7 +35,7 @@ export interface JwtSourceOptions extends SourceOptions {
  *
  * @example
  * ```ts
- * const options: ValidateJwtSvidOptions = { remote: true, timeoutMs: 2_000 };
+ * const svid = await jwtSource.validateJwtSvid(token, 'my-api', { remote: true, timeoutMs: 2_000 });
  * ```
  */
 export interface ValidateJwtSvidOptions extends CallOptions, JwtSvidOptions {

@@ -24,14 +24,7 @@ export interface WorkloadApiLimits {
   maxBundleBytes?: number | undefined;
 }
 
-/**
- * The limits in force once defaults are applied.
- *
- * @example
- * ```ts
- * const limits: ResolvedLimits = resolveLimits({ maxSvids: 10 });
- * ```
- */
+/** The limits in force once defaults are applied. */
 export interface ResolvedLimits {
   readonly maxSvids: number;
   readonly maxBundles: number;
@@ -43,19 +36,12 @@ export interface ResolvedLimits {
  *
  * @example
  * ```ts
- * DEFAULT_LIMITS.maxBundleBytes; // 4_194_304
+ * const client = new WorkloadApiClient({ limits: { maxBundleBytes: 2 * DEFAULT_LIMITS.maxBundleBytes } });
  * ```
  */
 export const DEFAULT_LIMITS: ResolvedLimits = Object.freeze({ maxSvids: 100, maxBundles: 200, maxBundleBytes: 4 * 1024 * 1024 });
 
-/**
- * Applies the defaults and checks each limit is a positive integer (else `ERR_BAD_REQUEST`).
- *
- * @example
- * ```ts
- * resolveLimits({ maxSvids: 5 }); // { maxSvids: 5, maxBundles: 200, maxBundleBytes: 4194304 }
- * ```
- */
+/** Applies the defaults and checks each limit is a positive integer (else `ERR_BAD_REQUEST`). */
 export function resolveLimits(limits: WorkloadApiLimits | undefined): ResolvedLimits {
   const out = { ...DEFAULT_LIMITS };
   for (const name of ['maxSvids', 'maxBundles', 'maxBundleBytes'] as const) {
@@ -67,14 +53,7 @@ export function resolveLimits(limits: WorkloadApiLimits | undefined): ResolvedLi
   return Object.freeze(out);
 }
 
-/**
- * A broken limit, as {@link checkLimits} reports it.
- *
- * @example
- * ```ts
- * const v: LimitViolation = { limit: 'maxSvids', reason: '150 SVIDs; the limit is 100' };
- * ```
- */
+/** A broken limit, as {@link checkLimits} reports it. */
 export interface LimitViolation {
   readonly limit: 'maxSvids' | 'maxBundles' | 'maxBundleBytes';
   readonly reason: string;
@@ -97,12 +76,6 @@ function checkBundleMap(field: string, map: ReadonlyMap<string, Uint8Array> | un
  * Checks a raw message against the limits: SVID count, bundle count (an X509SVIDResponse counts
  * the SVIDs' own trust domains as well as `federated_bundles`), size of every bundle.
  * Returns the first violation, or `undefined`.
- *
- * @example
- * ```ts
- * const violation = checkLimits(msg, DEFAULT_LIMITS);
- * if (violation) console.warn(violation.reason);
- * ```
  */
 export function checkLimits(
   msg: {

@@ -35,7 +35,8 @@ export interface Logger {
  *
  * @example
  * ```ts
- * const mine: ObjectFirstLogger = { warn: (fields, message) => audit.write({ ...fields, message }) };
+ * const fieldsFirst = { warn: (fields: Record<string, unknown>, message: string) => audit.write({ ...fields, message }) };
+ * await X509Source.create({ logger: objectFirstLogger(fieldsFirst) });
  * ```
  */
 export interface ObjectFirstLogger {

@@ -14,7 +14,9 @@ import type { JWTBundlesResponse, JWTSVID, JWTSVIDResponse, ValidateJWTSVIDRespo
  *
  * @example
  * ```ts
- * const claims: Record<string, JsonValue> = { sub: 'spiffe://example.org/web', aud: ['api'], exp: 1735689600 };
+ * const { claims } = await client.validateJwtSvidRaw(token, 'api');
+ * const aud = claims['aud']; // JsonValue | undefined
+ * if (Array.isArray(aud)) console.log(aud.length, 'audiences');
  * ```
  */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };

@@ -11,7 +11,7 @@ import type { Watch } from './watcher.js';
  *
  * @example
  * ```ts
- * const opts: SourceOptions = { address: 'unix:///run/spire/agent.sock', timeoutMs: 10_000, logger: console };
+ * const source = await X509Source.create({ address: 'unix:///run/spire/agent.sock', timeoutMs: 10_000, logger: console });
  * ```
  */
 export interface SourceOptions extends Omit<WorkloadApiClientOptions, 'timeoutMs'> {
@@ -292,6 +292,13 @@ export abstract class SourceBase<TUpdate> extends EventEmitter {
   /**
    * Iterates over updates as they arrive (starting with the current state, if any), until the
    * source closes or the loop breaks. Slow consumers see only the newest pending update.
+   *
+   * @example
+   * ```ts
+   * for await (const ctx of x509Source.updates()) {
+   *   console.log('rotated:', ctx.svids[0]?.id.toString());
+   * }
+   * ```
    */
   updates(): AsyncIterableIterator<TUpdate> {
     let pending: { value: TUpdate } | undefined;

@@ -23,14 +23,7 @@ export interface X509Context {
   readonly bundles: X509BundleSet;
 }
 
-/**
- * Keeps the first SVID of each non-empty hint; SVIDs without a hint are all kept.
- *
- * @example
- * ```ts
- * dedupeByHint([foo('internal'), bar('external'), baz('internal')]); // [foo, bar]
- * ```
- */
+/** Keeps the first SVID of each non-empty hint; SVIDs without a hint are all kept. */
 export function dedupeByHint<T extends { readonly hint?: string | undefined }>(items: readonly T[]): T[] {
   const seen = new Set<string>();
   const out: T[] = [];

@@ -20,9 +20,9 @@ import type { X509Context } from './x509-context.js';
  *
  * @example
  * ```ts
- * const byHint: X509SvidPicker = { hint: 'internal' };
- * const byId: X509SvidPicker = { id: 'spiffe://example.org/web' };
- * const custom: X509SvidPicker = (svids) => svids.find((s) => s.id.path.startsWith('/ns/prod/'));
+ * await X509Source.create({ picker: { hint: 'internal' } });
+ * await X509Source.create({ picker: { id: 'spiffe://example.org/web' } });
+ * await X509Source.create({ picker: (svids) => svids.find((s) => s.id.path.startsWith('/ns/prod/')) });
  * ```
  */
 export type X509SvidPicker =
@@ -49,7 +49,7 @@ export type RedactionPolicy = 'keep-until-expiry' | 'drop';
  *
  * @example
  * ```ts
- * const options: X509SourceOptions = { picker: { hint: 'internal' }, redaction: 'drop', timeoutMs: 10_000 };
+ * const source = await X509Source.create({ picker: { hint: 'internal' }, redaction: 'drop', timeoutMs: 10_000 });
  * ```
  */
 export interface X509SourceOptions extends SourceOptions {

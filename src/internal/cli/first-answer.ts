@@ -9,14 +9,7 @@
 import { WorkloadApiError } from '../../workloadapi/errors.js';
 import { pause } from './pause.js';
 
-/**
- * Options of {@link firstAnswer}.
- *
- * @example
- * ```ts
- * const options: FirstAnswerOptions = { timeoutMs: 5_000, wait: false, signal: io.signal };
- * ```
- */
+/** Options of {@link firstAnswer}. */
 export interface FirstAnswerOptions {
   /** The whole budget, retries included, in ms. */
   readonly timeoutMs: number;
@@ -33,11 +26,6 @@ export interface FirstAnswerOptions {
  * succeeds, fails for good (a fatal code, an abort) or the time runs out. Rejects with the last
  * failure; after several attempts, with a copy whose message says how many and for how long
  * (`cause` is the last failure, `waitedMs` the time spent).
- *
- * @example
- * ```ts
- * const bundles = await firstAnswer((o) => client.fetchJwtBundles(o), { timeoutMs: 5_000, wait: false });
- * ```
  */
 export async function firstAnswer<T>(call: (options: { timeoutMs: number; signal?: AbortSignal }) => Promise<T>, options: FirstAnswerOptions): Promise<T> {
   const started = performance.now();

@@ -31,11 +31,6 @@ import { pause } from './pause.js';
  *   mismatch, over a resource limit).
  * - `agent-error`: any other failure of the agent (Unimplemented, InvalidArgument, Internal, …).
  * - `aborted`: the probe was interrupted (SIGINT/SIGTERM).
- *
- * @example
- * ```ts
- * const retry: HealthProbeReason[] = ['agent-unreachable', 'not-registered'];
- * ```
  */
 export type HealthProbeReason =
   | 'ok'
@@ -50,14 +45,7 @@ export type HealthProbeReason =
   | 'agent-error'
   | 'aborted';
 
-/**
- * What a probe requires, and how long it may take.
- *
- * @example
- * ```ts
- * const options: HealthProbeOptions = { address: 'unix:///run/spire/agent.sock', timeoutMs: 5_000, minTtlMs: 60_000, jwtAudience: ['vault'] };
- * ```
- */
+/** What a probe requires, and how long it may take. */
 export interface HealthProbeOptions {
   /** The Workload API address (parsed or as text). */
   readonly address: EndpointAddress | string;
@@ -79,14 +67,7 @@ export interface HealthProbeOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-/**
- * The X.509-SVID a probe looked at (no key material).
- *
- * @example
- * ```ts
- * const s: HealthProbeSvid = { spiffeId: 'spiffe://example.org/web', expiresAt: '2030-01-01T00:00:00.000Z', expiresInSeconds: 3599, issuedAt: '2029-12-31T23:00:00.000Z', lifetimeSeconds: 3600 };
- * ```
- */
+/** The X.509-SVID a probe looked at (no key material). */
 export interface HealthProbeSvid {
   readonly spiffeId: string;
   readonly hint?: string;
@@ -101,14 +82,7 @@ export interface HealthProbeSvid {
   readonly lifetimeSeconds?: number;
 }
 
-/**
- * The JWT-SVID a probe fetched (never the token).
- *
- * @example
- * ```ts
- * const j: HealthProbeJwtSvid = { spiffeId: 'spiffe://example.org/web', audience: ['vault'], expiresAt: '2030-01-01T00:05:00.000Z', expiresInSeconds: 299 };
- * ```
- */
+/** The JWT-SVID a probe fetched (never the token). */
 export interface HealthProbeJwtSvid {
   readonly spiffeId: string;
   readonly audience: readonly string[];
@@ -116,14 +90,7 @@ export interface HealthProbeJwtSvid {
   readonly expiresInSeconds: number;
 }
 
-/**
- * The library error behind a failed probe, by its stable code.
- *
- * @example
- * ```ts
- * const e: HealthProbeError = { code: 'ERR_NOT_REGISTERED', rpc: 'FetchX509SVID', grpcStatus: 'PERMISSION_DENIED' };
- * ```
- */
+/** The library error behind a failed probe, by its stable code. */
 export interface HealthProbeError {
   readonly code: string;
   readonly rpc?: string;
@@ -133,12 +100,6 @@ export interface HealthProbeError {
 /**
  * The verdict of {@link probeHealth}; also the `--json` output of `spiffe health`. Holds no key
  * material and no token.
- *
- * @example
- * ```ts
- * const result = await probeHealth({ address: 'unix:///run/spire/agent.sock', timeoutMs: 5_000 });
- * if (!result.healthy) console.error(result.reason, result.message);
- * ```
  */
 export interface HealthProbeResult {
   readonly healthy: boolean;
@@ -178,13 +139,6 @@ const FINAL: ReadonlySet<HealthProbeReason> = new Set(['aborted', 'ok']);
  * out): fetches the X.509 context with a one-shot `FetchX509SVID`, selects the SVID, checks its
  * expiry against `minTtlMs`, the bundles, and optionally fetches a JWT-SVID. Never throws for
  * a failure of the agent: the result says why.
- *
- * @example
- * ```ts
- * import { probeHealth } from './health-probe.js';
- * const result = await probeHealth({ address: process.env.SPIFFE_ENDPOINT_SOCKET!, timeoutMs: 3_000, minTtlMs: 60_000 });
- * process.exitCode = result.healthy ? 0 : 1;
- * ```
  */
 export async function probeHealth(options: HealthProbeOptions): Promise<HealthProbeResult> {
   const started = performance.now();
@@ -300,14 +254,7 @@ function judgeX509(ctx: X509Context, options: HealthProbeOptions): Verdict {
   return { ...base, healthy: true, reason: 'ok', message: `${name}${hint}: X.509-SVID valid for ${formatSeconds(summary.expiresInSeconds)}; bundles: ${bundles.join(', ')}` };
 }
 
-/**
- * Classifies a failed Workload API call by the error's stable code (see {@link HealthProbeReason}).
- *
- * @example
- * ```ts
- * try { await client.fetchX509Context(); } catch (err) { console.error(classifyFailure(err).reason); }
- * ```
- */
+/** Classifies a failed Workload API call by the error's stable code (see {@link HealthProbeReason}). */
 export function classifyFailure(err: unknown): { reason: HealthProbeReason; message: string; error?: HealthProbeError } {
   const message = err instanceof Error ? err.message : String(err);
   if (!(err instanceof SpiffeError)) return { reason: 'agent-error', message };

@@ -1,14 +1,6 @@
 /**
  * What a CLI command gets from the process: its output streams and environment. Commands never
  * touch `process` directly, so tests run them in-process with captured output.
- *
- * @example
- * ```ts
- * const out: string[] = [];
- * const io: CliIo = {
- *   stdout: (s) => out.push(s), stderr: (s) => out.push(s), env: process.env,
- * };
- * ```
  */
 export interface CliIo {
   /** Writes to standard output (the text includes its own newlines). */

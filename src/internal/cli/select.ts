@@ -10,37 +10,18 @@ import type { X509Svid } from '../../svid/x509-svid.js';
 /**
  * Which SVID a command is about: the one with this ID and/or this hint; with neither, the
  * default (first) SVID.
- *
- * @example
- * ```ts
- * const selector: SvidSelector = { id: SpiffeId.parse('spiffe://example.org/web'), hint: 'internal' };
- * ```
  */
 export interface SvidSelector {
   readonly id?: SpiffeId | undefined;
   readonly hint?: string | undefined;
 }
 
-/**
- * The first SVID matching every given selector, or `undefined`.
- *
- * @example
- * ```ts
- * const svid = selectSvid(ctx.svids, { hint: 'internal' }) ?? fail('no SVID with hint internal');
- * ```
- */
+/** The first SVID matching every given selector, or `undefined`. */
 export function selectSvid(svids: readonly X509Svid[], selector: SvidSelector): X509Svid | undefined {
   return svids.find((s) => (selector.id === undefined || s.id.equals(selector.id)) && (selector.hint === undefined || s.hint === selector.hint));
 }
 
-/**
- * Says in words what a selector asked for and what the agent had instead, for error messages.
- *
- * @example
- * ```ts
- * describeMismatch(svids, { id }); // 'no X.509-SVID with ID spiffe://example.org/db (the agent issued spiffe://example.org/web)'
- * ```
- */
+/** Says in words what a selector asked for and what the agent had instead, for error messages. */
 export function describeMismatch(svids: readonly X509Svid[], selector: SvidSelector): string {
   const wanted = [selector.id === undefined ? '' : `ID ${selector.id.toString()}`, selector.hint === undefined ? '' : `hint ${JSON.stringify(selector.hint)}`]
     .filter((w) => w !== '')

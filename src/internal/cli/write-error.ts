@@ -10,27 +10,12 @@ import { SpiffeError } from '../../errors.js';
  * - `ERR_WRITE_ROLLBACK`: a file could not be replaced, and putting back one already replaced
  *   failed too: the files may not match. {@link FileWriteError.backups} says where the previous
  *   versions were left.
- *
- * @example
- * ```ts
- * const safe = (code: FileWriteErrorCode) => code !== 'ERR_WRITE_ROLLBACK'; // previous files intact
- * ```
  */
 export type FileWriteErrorCode = 'ERR_WRITE_STAGE' | 'ERR_WRITE_REPLACE' | 'ERR_WRITE_ROLLBACK';
 
 /**
  * A set of files could not be written all together. `path` is the file that failed; unless the
  * code is `ERR_WRITE_ROLLBACK`, every file of the set is back to its previous version (`kept`).
- *
- * @example
- * ```ts
- * try {
- *   await writeFilesAtomically(files);
- * } catch (err) {
- *   if (err instanceof FileWriteError && err.kept) log(`${err.message}; retrying later`);
- *   else throw err;
- * }
- * ```
  */
 export class FileWriteError extends SpiffeError {
   declare readonly code: FileWriteErrorCode;

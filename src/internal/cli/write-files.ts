@@ -25,14 +25,7 @@ import { copyFile, link, lstat, mkdir, open, rename, unlink } from 'node:fs/prom
 import { basename, dirname, join } from 'node:path';
 import { FileWriteError } from './write-error.js';
 
-/**
- * One file to write.
- *
- * @example
- * ```ts
- * const key: FileToWrite = { path: '/run/certs/svid_key.pem', contents: pem, mode: 0o600 };
- * ```
- */
+/** One file to write. */
 export interface FileToWrite {
   readonly path: string;
   readonly contents: string;
@@ -132,13 +125,6 @@ async function syncDirs(paths: readonly string[]): Promise<void> {
  *
  * @throws {@link FileWriteError} `ERR_WRITE_STAGE` or `ERR_WRITE_REPLACE` (the previous files are
  *   all in place), `ERR_WRITE_ROLLBACK` (putting one back failed too; see its `backups`).
- * @example
- * ```ts
- * await writeFilesAtomically([
- *   { path: 'certs/svid.pem', contents: svid.certificatesPem },
- *   { path: 'certs/svid_key.pem', contents: svid.marshal().privateKey, mode: 0o600 },
- * ]);
- * ```
  */
 export async function writeFilesAtomically(files: readonly FileToWrite[]): Promise<void> {
   const staged: Staged[] = [];
