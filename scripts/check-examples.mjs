@@ -30,21 +30,13 @@ import ts from 'typescript';
 
 // Files being rewritten on other branches when this check was added: their stray examples
 // and restated examples are listed but do not fail the check yet. Remove a file from here once
-// it is clean (then its findings fail the check like any other file's).
+// it is clean (then its findings fail the check like any other file's). src/gen/ is generated
+// code (ts-proto output, regenerated, never edited by hand): its findings never fail the check.
 const PENDING = new Set([
-  'src/internal/cli/options.ts',
   'src/internal/proto-wire.ts',
-  'src/internal/protobuf-wire.ts',
-  'src/workloadapi/channel.ts',
-  'src/workloadapi/client.ts',
-  'src/workloadapi/codec.ts',
-  'src/workloadapi/errors.ts',
-  'src/workloadapi/methods.ts',
-  'src/workloadapi/proto.ts',
-  'src/workloadapi/watcher.ts',
-  'src/workloadapi/call.ts',
 ]);
-const isPending = (file) => PENDING.has(file) || file.startsWith('src/registrar/') || file.startsWith('src/testing/') || file.startsWith('src/gen/');
+const isPending = (file) => PENDING.has(file) || file.startsWith('src/gen/');
+
 
 // `--root DIR` checks another package laid out the same way (test/check-examples.test.ts does).
 const rootArg = process.argv.indexOf('--root');

@@ -25,11 +25,6 @@ import { SpiffeError } from '../errors.js';
 
 /**
  * Why a text is not a duration.
- *
- * @example
- * ```ts
- * const code: DurationErrorCode = 'ERR_DURATION_UNIT';
- * ```
  */
 export type DurationErrorCode =
   /** The text is empty. */
@@ -48,15 +43,6 @@ export type DurationErrorCode =
 /**
  * A text that is not a duration of the grammar (see the module notes), or one out of the caller's
  * bounds. The message quotes the text (cut at 40 characters) and says what is wrong.
- *
- * @example
- * ```ts
- * try {
- *   parseDuration('1h30', { unit: 'ms', max: 60_000 });
- * } catch (err) {
- *   if (err instanceof DurationError) console.log(err.code); // 'ERR_DURATION_UNIT'
- * }
- * ```
  */
 export class DurationError extends SpiffeError {
   declare readonly code: DurationErrorCode;
@@ -88,11 +74,6 @@ const INT64_MAX = 0x7fff_ffff_ffff_ffffn;
 
 /**
  * What a caller accepts.
- *
- * @example
- * ```ts
- * const ttl: DurationOptions = { unit: 's', max: 0x7fffffff, days: true, whole: true };
- * ```
  */
 export interface DurationOptions {
   /** The unit of the result and of `max`. */
@@ -138,12 +119,9 @@ function elementNs(number: string, unitNs: bigint): bigint {
 /**
  * The nanoseconds of a duration of the grammar (`days`: accept `d`), as Go computes them (see
  * `elementNs`) but without Go's int64 bound: {@link parseDuration} applies the caller's.
+ * `1h2m3s4ms5us6ns` is `3723004005006n`.
  *
  * @throws {@link DurationError} as {@link parseDuration}, except `ERR_DURATION_RANGE` and `ERR_DURATION_PRECISION`.
- * @example
- * ```ts
- * parseDurationNs('1h2m3s4ms5us6ns'); // 3723004005006n
- * ```
  */
 export function parseDurationNs(text: string, days = false): bigint {
   if (text === '') throw new DurationError('ERR_DURATION_EMPTY', '"" is empty');
@@ -182,15 +160,10 @@ export function parseDurationNs(text: string, days = false): bigint {
 
 /**
  * Reads a duration of the grammar in the module notes, as a number of `options.unit`: rounded to
- * the nearest (half up), or, with `whole`, refused when it is not whole.
+ * the nearest (half up), or, with `whole`, refused when it is not whole. `1m0.5s` in `ms` is
+ * 60500; `1d2h` in `s` with `days` is 93600; a bare `30` is seconds (30000 in `ms`).
  *
  * @throws {@link DurationError} with the reason.
- * @example
- * ```ts
- * parseDuration('1m0.5s', { unit: 'ms', max: 0x7fffffff });                        // 60500
- * parseDuration('1d2h', { unit: 's', max: 0x7fffffff, days: true, whole: true }); // 93600
- * parseDuration('30', { unit: 'ms', max: 0x7fffffff });                            // 30000 (bare: seconds)
- * ```
  */
 export function parseDuration(text: string, options: DurationOptions): number {
   const ns = parseDurationNs(text, options.days === true);
@@ -207,12 +180,8 @@ export function parseDuration(text: string, options: DurationOptions): number {
 
 /**
  * Writes whole seconds the way Go's `time.Duration.String` does (go/src/time/time.go), the form
- * Kubernetes `metav1.Duration` fields print: `0s`, `59s`, `1m30s`, `1h0m0s`, `24h0m0s`.
- *
- * @example
- * ```ts
- * formatGoDuration(5400); // '1h30m0s'
- * ```
+ * Kubernetes `metav1.Duration` fields print: `0s`, `59s`, `1m30s`, `1h0m0s`, `24h0m0s` (5400 is
+ * `1h30m0s`).
  */
 export function formatGoDuration(seconds: number): string {
   if (seconds === 0) return '0s';

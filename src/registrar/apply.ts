@@ -33,7 +33,9 @@ export const ItemStatus = Object.freeze({ OK: 0, INVALID_ARGUMENT: 3, NOT_FOUND:
  *
  * @example
  * ```ts
- * const o: ItemOutcomeKind = 'created';
+ * const result = await apply(client, p);
+ * console.log(`${result.counts.created} created, ${result.counts.failed} failed`);
+ * for (const item of result.items) if (item.outcome === 'gone') console.log(`${item.id} was already deleted`);
  * ```
  */
 export type ItemOutcomeKind = 'created' | 'exists' | 'updated' | 'deleted' | 'gone' | 'failed';
@@ -92,7 +94,10 @@ export interface ApplyOptions {
  *
  * @example
  * ```ts
- * const writer: EntryWriter = client;
+ * import { apply, EntryApiClient, plan } from 'spiffe-kit/registrar';
+ * const client = new EntryApiClient({ address: 'unix:///tmp/spire-server/private/api.sock' }); // an EntryWriter
+ * const result = await apply(client, await plan(client, registration));
+
  * ```
  */
 export interface EntryWriter {

@@ -14,11 +14,6 @@ import type { RegistrationEntry } from './types.js';
 
 /**
  * The options of `spiffe registrar plan` / `apply`, for the `--help` of the registrar command.
- *
- * @example
- * ```ts
- * io.stdout(`${REGISTRAR_APPLY_OPTIONS}\n`);
- * ```
  */
 export const REGISTRAR_APPLY_OPTIONS = `Options of plan and apply:
   --server-socket PATH   the SPIRE server's admin socket (default: $SPIRE_SERVER_SOCKET)
@@ -135,11 +130,6 @@ async function withPlan<T>(args: readonly string[], io: CliIo, command: 'plan' |
 /**
  * `spiffe registrar plan`: prints what apply would create, update and delete. Exit 1 when a
  * declared entry conflicts with a similar entry this tool does not own.
- *
- * @example
- * ```ts
- * const code = await planCommand(['--server-socket', '/tmp/spire-server/private/api.sock'], io, async () => entries);
- * ```
  */
 export async function planCommand(args: string[], io: CliIo, loadEntries: () => Promise<RegistrationEntry[]>): Promise<number> {
   return withPlan(args, io, 'plan', loadEntries, async (o, _client, p) => {
@@ -152,11 +142,6 @@ export async function planCommand(args: string[], io: CliIo, loadEntries: () => 
  * `spiffe registrar apply --yes`: plans, then runs the plan in batches and prints each item's
  * outcome. Without `--yes` it prints the plan and exits 1 (nothing is changed). Exit 1 when an
  * item failed or a declared entry is in conflict.
- *
- * @example
- * ```ts
- * const code = await applyCommand(['--server-socket', sock, '--prune', '--yes'], io, async () => entries);
- * ```
  */
 export async function applyCommand(args: string[], io: CliIo, loadEntries: () => Promise<RegistrationEntry[]>): Promise<number> {
   return withPlan(args, io, 'apply', loadEntries, async (o, client, p) => {

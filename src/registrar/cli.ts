@@ -19,11 +19,6 @@ import { validateManifest } from './validate.js';
 
 /**
  * The text of `spiffe registrar --help`.
- *
- * @example
- * ```ts
- * io.stdout(REGISTRAR_USAGE);
- * ```
  */
 export const REGISTRAR_USAGE = `Usage: spiffe registrar <validate|render|plan|apply|check> [options]
 
@@ -233,14 +228,6 @@ async function entryApiCommand(command: 'plan' | 'apply', args: readonly string[
  * Runs `spiffe registrar <subcommand> ...` and resolves with the exit code: 0 ok; 1 invalid
  * manifest, failed items, conflicts or missing identities; usage mistakes throw
  * {@link CliUsageError} (exit 2 from the `spiffe` entry point).
- *
- * @example
- * ```ts
- * const out: string[] = [];
- * const code = await registrarCommand(['validate', '--manifest', 'spiffe-entries.yaml'], {
- *   stdout: (s) => out.push(s), stderr: (s) => out.push(s), env: process.env,
- * });
- * ```
  */
 export async function registrarCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;

@@ -167,12 +167,6 @@ function punycodeLabelProblem(label: string): string | undefined {
 /**
  * Why `name` is not a DNS name the SPIRE server accepts in an entry, or `undefined` when it is
  * (see the module notes for the rules and their sources).
- *
- * @example
- * ```ts
- * dnsNameProblem('web.shop.svc'); // undefined
- * dnsNameProblem('ab--cd.example'); // 'label "ab--cd" has "--" in its third and fourth positions …'
- * ```
  */
 export function dnsNameProblem(name: string): string | undefined {
   if (!/^[\x00-\x7f]*$/.test(name)) return `${JSON.stringify(name)} is not ASCII; SPIRE takes an internationalized name only in its xn-- (Punycode) form`;

@@ -13,19 +13,17 @@ import { DurationError, parseDuration } from '../internal/duration.js';
  *
  * @example
  * ```ts
- * console.log(MAX_TTL_SECONDS); // 2147483647
+ * import { defineEntries, MAX_TTL_SECONDS } from 'spiffe-kit/registrar';
+ * // A TTL computed elsewhere, capped to what SPIRE stores before it is declared.
+ * const x509SvidTtl = Math.min(requestedSeconds, MAX_TTL_SECONDS);
+ * defineEntries({ entries: [{ spiffeId: 'spiffe://example.org/batch', parentId: 'spiffe://example.org/node', selectors: ['unix:uid:1000'], x509SvidTtl }] });
+
  * ```
  */
 export const MAX_TTL_SECONDS = 0x7fffffff;
 
 /**
  * Parses a TTL into whole seconds, or returns a reason why it is not one.
- *
- * @example
- * ```ts
- * parseTtl('1h30m'); // { seconds: 5400 }
- * parseTtl(-1);      // { error: 'must not be negative, got -1' }
- * ```
  */
 export function parseTtl(value: unknown): { seconds: number } | { error: string } {
   if (typeof value === 'number') {

@@ -45,7 +45,25 @@ import type { EntryMask, ServerEntry } from './server-entry.js';
  *
  * @example
  * ```ts
- * const code: EntryApiErrorCode = 'ERR_ENTRY_API_UNAVAILABLE';
+ * import { EntryApiClient, EntryApiError } from 'spiffe-kit/registrar';
+ * const client = new EntryApiClient({ address: 'unix:///tmp/spire-server/private/api.sock' });
+ * try {
+ *   await client.listEntries();
+ * } catch (err) {
+ *   if (!(err instanceof EntryApiError)) throw err;
+ *   switch (err.code) {
+ *     case 'ERR_ENTRY_API_UNAVAILABLE':
+ *       console.error(`is the SPIRE server running? ${err.message}`, err.cause);
+ *       break;
+ *     case 'ERR_ENTRY_API_PERMISSION_DENIED':
+ *       console.error('use the admin socket, or an admin SPIFFE ID over TCP');
+ *       break;
+ *     default:
+ *       throw err;
+ *   }
+ * } finally {
+ *   client.close();
+ * }
  * ```
  */
 export type EntryApiErrorCode =
@@ -94,7 +112,10 @@ export class EntryApiError extends SpiffeError {
  *
  * @example
  * ```ts
- * const opts: EntryApiClientOptions = { address: 'unix:///tmp/spire-server/private/api.sock' };
+ * import { X509Source } from 'spiffe-kit';
+ * import { EntryApiClient } from 'spiffe-kit/registrar';
+ * const local = new EntryApiClient({ address: 'unix:///tmp/spire-server/private/api.sock' });
+ * const remote = new EntryApiClient({ address: 'spire-server:8081', x509Source: await X509Source.create(), timeoutMs: 10_000 });
  * ```
  */
 export interface EntryApiClientOptions {
@@ -118,7 +139,9 @@ export interface EntryApiClientOptions {
  *
  * @example
  * ```ts
- * const results: EntryResults = (await client.batchCreate([entry])).results;
+ * const results: EntryResults = await client.batchCreate([entry]);
+ * for (const r of results) if (r.status?.code !== 0) console.error(r.status?.message);
+
  * ```
  */
 export type EntryResults = BatchCreateEntryResponse['results'];
@@ -140,11 +163,6 @@ const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 /**
  * `address` as a gRPC target: absolute paths and `unix:` URIs become `unix:<path>`; anything else
  * is TCP (`host:port`).
- *
- * @example
- * ```ts
- * entryApiTarget('/run/spire/server/api.sock'); // { target: 'unix:/run/spire/server/api.sock', unix: true }
- * ```
  */
 export function entryApiTarget(address: string): { target: string; unix: boolean } {
   const a = address.trim();

@@ -11,30 +11,64 @@ import { SpiffeError } from '../errors.js';
  *
  * @example
  * ```ts
- * const code: ValidationIssueCode = 'ERR_REGISTRAR_RESERVED_PATH';
+ * import { validateManifest } from 'spiffe-kit/registrar';
+ * const result = validateManifest(JSON.parse(text));
+ * for (const issue of result.issues) {
+ *   switch (issue.code) {
+ *     case 'ERR_REGISTRAR_UNKNOWN_FIELD':
+ *       console.warn(`${issue.path}: ${issue.message} (a typo?)`);
+ *       break;
+ *     case 'ERR_REGISTRAR_RESERVED_PATH':
+ *       console.error(`${issue.path}: /spire/ IDs belong to SPIRE itself`);
+ *       break;
+ *     default:
+ *       console.error(`${issue.path}: ${issue.message}`);
+ *   }
+ * }
  * ```
  */
 export type ValidationIssueCode =
+  /** A field of the wrong JSON type (a number where a string goes, an object where an array goes). */
   | 'ERR_REGISTRAR_TYPE'
+  /** A field the manifest format does not have (a typo such as `spiffeID`). */
   | 'ERR_REGISTRAR_UNKNOWN_FIELD'
+  /** A required field is missing: `spiffeId` (or `spiffeIdTemplate`), `parentId` (here or in `defaults`), `bundleEndpointURL`. */
   | 'ERR_REGISTRAR_REQUIRED'
+  /** Both `spiffeId` and `spiffeIdTemplate` are given. */
   | 'ERR_REGISTRAR_ID_AND_TEMPLATE'
+  /** A `spiffeId` or `parentId` that is not a SPIFFE ID. */
   | 'ERR_REGISTRAR_SPIFFE_ID'
+  /** A SPIFFE ID without a path (the trust domain itself), which SPIRE refuses. */
   | 'ERR_REGISTRAR_EMPTY_PATH'
+  /** A SPIFFE ID under `/spire/`, which SPIRE reserves for its servers and agents. */
   | 'ERR_REGISTRAR_RESERVED_PATH'
+  /** `trustDomain` is not a trust domain, or an ID is not in it. */
   | 'ERR_REGISTRAR_TRUST_DOMAIN'
+  /** A `spiffeIdTemplate` that is not a valid Go template over the ClusterSPIFFEID fields. */
   | 'ERR_REGISTRAR_TEMPLATE'
+  /** A template entry with a `parentId` (spire-controller-manager sets the parent itself). */
   | 'ERR_REGISTRAR_TEMPLATE_PARENT'
+  /** A selector that is not `type:value`, or breaks its type's rules. */
   | 'ERR_REGISTRAR_SELECTOR'
+  /** An entry with a fixed ID and no selector. */
   | 'ERR_REGISTRAR_NO_SELECTORS'
+  /** A TTL that is not a duration, is negative, or is over `MAX_TTL_SECONDS`. */
   | 'ERR_REGISTRAR_TTL'
+  /** A `dnsNames` item that is not a DNS name SPIRE accepts. */
   | 'ERR_REGISTRAR_DNS_NAME'
+  /** A `federatesWith` item that is not a trust domain, or is the entry's own. */
   | 'ERR_REGISTRAR_FEDERATES_WITH'
+  /** A `federation` item that SPIRE would refuse: a key that is not a trust domain, a bundle endpoint URL that is not `https://host` without user info, a profile or `endpointSPIFFEID` that does not fit, a `trustDomainBundle` that is not a SPIFFE bundle. */
   | 'ERR_REGISTRAR_FEDERATION'
+  /** A hint over `MAX_HINT_LENGTH` bytes, or with a control character. */
   | 'ERR_REGISTRAR_HINT'
+  /** An entry `name` that is not a Kubernetes object name. */
   | 'ERR_REGISTRAR_NAME'
+  /** Two entries with the same `name`, or the same SPIFFE ID, parent ID and selectors. */
   | 'ERR_REGISTRAR_DUPLICATE'
+  /** An `ownerPrefix` that SPIRE would not take in an entry ID (1-200 characters of `[A-Za-z0-9._-]`). */
   | 'ERR_REGISTRAR_OWNER_PREFIX'
+  /** A `podSelector` / `namespaceSelector` that is not a Kubernetes label selector. */
   | 'ERR_REGISTRAR_LABEL_SELECTOR';
 
 /**
@@ -42,7 +76,13 @@ export type ValidationIssueCode =
  *
  * @example
  * ```ts
- * const issue: ValidationIssue = { path: 'entries[0].hint', code: 'ERR_REGISTRAR_HINT', message: 'hint is 2000 characters long; at most 1024 are allowed' };
+ * import { defineEntries, RegistrarValidationError } from 'spiffe-kit/registrar';
+ * try {
+ *   defineEntries(manifest);
+ * } catch (err) {
+ *   if (!(err instanceof RegistrarValidationError)) throw err;
+ *   for (const issue of err.issues) console.error(`${issue.path} (${issue.code}): ${issue.message}`); // entries[0].hint (ERR_REGISTRAR_HINT): …
+ * }
  * ```
  */
 export interface ValidationIssue {
@@ -83,7 +123,21 @@ export class RegistrarValidationError extends SpiffeError {
  *
  * @example
  * ```ts
- * const code: ManifestErrorCode = 'ERR_REGISTRAR_MANIFEST_PARSE';
+ * import { loadManifest, ManifestError } from 'spiffe-kit/registrar';
+ * try {
+ *   await loadManifest('./spiffe-entries.yaml');
+ * } catch (err) {
+ *   if (!(err instanceof ManifestError)) throw err;
+ *   switch (err.code) {
+ *     case 'ERR_REGISTRAR_MANIFEST_NOT_FOUND':
+ *       console.error(`no manifest at ${err.file}`);
+ *       break;
+ *     case 'ERR_REGISTRAR_MANIFEST_PARSE':
+ *       console.error(`${err.file} is not valid YAML/JSON: ${err.message}`);
+ *       break;
+ *   }
+ * }
+
  * ```
  */
 export type ManifestErrorCode = 'ERR_REGISTRAR_MANIFEST_NOT_FOUND' | 'ERR_REGISTRAR_MANIFEST_PARSE';

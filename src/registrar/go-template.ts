@@ -13,22 +13,12 @@
 
 /**
  * Go's builtin template functions (text/template/funcs.go builtins()).
- *
- * @example
- * ```ts
- * GO_TEMPLATE_BUILTINS.has('printf'); // true
- * ```
  */
 export const GO_TEMPLATE_BUILTINS: ReadonlySet<string> = new Set(['and', 'call', 'html', 'index', 'slice', 'js', 'len', 'not', 'or', 'print', 'printf', 'println', 'urlquery', 'eq', 'ge', 'gt', 'le', 'lt', 'ne']);
 
 /**
  * A field chain a template reads: from the data (`.A.B` or `$.A.B`), or from a value of unknown
  * type (dot changed by `range` / `with`, a variable, a parenthesized pipeline).
- *
- * @example
- * ```ts
- * const use: FieldUse = { root: 'data', chain: ['PodMeta', 'Name'] };
- * ```
  */
 export interface FieldUse {
   readonly root: 'data' | 'unknown';
@@ -38,11 +28,6 @@ export interface FieldUse {
 /**
  * What {@link parseGoTemplate} found: the syntax error Go would report (roughly worded), or the
  * field chains read and whether the template has any action at all.
- *
- * @example
- * ```ts
- * const r: GoTemplateInfo = parseGoTemplate('spiffe://{{ .TrustDomain }}/x');
- * ```
  */
 export type GoTemplateInfo =
   | {
@@ -277,12 +262,6 @@ interface Scope {
 /**
  * Parses `src` as Go's text/template parser does (no functions besides the builtins) and lists
  * the fields it reads.
- *
- * @example
- * ```ts
- * const r = parseGoTemplate('spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}');
- * if (r.ok) console.log(r.fields); // [{ root: 'data', chain: ['TrustDomain'] }, { root: 'data', chain: ['PodMeta', 'Namespace'] }]
- * ```
  */
 export function parseGoTemplate(src: string): GoTemplateInfo {
   try {

@@ -16,12 +16,6 @@ const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])
 
 /**
  * Why `key` is not a Kubernetes label key, or `undefined`.
- *
- * @example
- * ```ts
- * labelKeyProblem('app.kubernetes.io/name'); // undefined
- * labelKeyProblem('-app'); // 'label key "-app": …'
- * ```
  */
 export function labelKeyProblem(key: string): string | undefined {
   const parts = key.split('/');
@@ -42,12 +36,6 @@ export function labelKeyProblem(key: string): string | undefined {
 
 /**
  * Why `value` is not a Kubernetes label value, or `undefined`.
- *
- * @example
- * ```ts
- * labelValueProblem('web'); // undefined
- * labelValueProblem('a/b'); // 'label value "a/b": …'
- * ```
  */
 export function labelValueProblem(value: string): string | undefined {
   if (value === '') return undefined;
@@ -59,12 +47,6 @@ export function labelValueProblem(value: string): string | undefined {
 /**
  * Every problem of a label selector (as a plain object from a manifest), each with the path of the
  * field below `path`.
- *
- * @example
- * ```ts
- * labelSelectorProblems({ matchExpressions: [{ key: 'app', operator: 'In', values: [] }] }, 'podSelector');
- * // [{ path: 'podSelector.matchExpressions[0].values', message: '…In needs at least one value' }]
- * ```
  */
 export function labelSelectorProblems(sel: { readonly matchLabels?: unknown; readonly matchExpressions?: unknown }, path: string): { path: string; message: string }[] {
   const out: { path: string; message: string }[] = [];

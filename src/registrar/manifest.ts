@@ -18,7 +18,12 @@ import { assertValidManifest } from './validate.js';
  *
  * @example
  * ```ts
- * console.log(DEFAULT_MANIFEST_NAMES[0]); // 'spiffe-entries.yaml'
+ * import { existsSync } from 'node:fs';
+ * import { DEFAULT_MANIFEST_NAMES, loadManifest } from 'spiffe-kit/registrar';
+ * // A tool that takes a directory looks for the same files the registrar does.
+ * const file = DEFAULT_MANIFEST_NAMES.find((name) => existsSync(`${dir}/${name}`));
+ * if (file !== undefined) await loadManifest(`${dir}/${file}`);
+
  * ```
  */
 export const DEFAULT_MANIFEST_NAMES: readonly string[] = Object.freeze(['spiffe-entries.yaml', 'spiffe-entries.yml', 'spiffe-entries.json']);

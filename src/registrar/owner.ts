@@ -23,22 +23,12 @@ export const DEFAULT_OWNER_PREFIX = 'spiffe-kit.';
  * What an owner prefix may contain: SPIRE accepts custom entry IDs of at most 255 characters of
  * `[A-Za-z0-9._-]` (v1.15.3 pkg/server/datastore/sqlstore/sqlstore.go validateRegistrationEntry,
  * validEntryIDChars); the prefix leaves room for the 32 hex digits of the hash.
- *
- * @example
- * ```ts
- * OWNER_PREFIX_PATTERN.test('shop.'); // true
- * ```
  */
 export const OWNER_PREFIX_PATTERN = /^[A-Za-z0-9._-]{1,200}$/;
 
 /**
  * The matching key of an entry: SPIFFE ID, parent ID and the sorted selector set (what SPIRE
  * calls a "similar" entry).
- *
- * @example
- * ```ts
- * entryKey({ spiffeId: 'spiffe://example.org/a', parentId: 'spiffe://example.org/agent', selectors: [{ type: 'unix', value: 'uid:0' }] });
- * ```
  */
 export function entryKey(e: { readonly spiffeId: string | undefined; readonly parentId: string | undefined; readonly selectors: readonly Selector[] }): string {
   return JSON.stringify([e.spiffeId ?? '', e.parentId ?? '', selectorStrings(e.selectors)]);

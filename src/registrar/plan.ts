@@ -22,7 +22,8 @@ import type { Registration, RegistrationEntry, Selector } from './types.js';
  *
  * @example
  * ```ts
- * const f: PlanField = 'hint';
+ * const p = await plan(client, registration);
+ * const retitled = p.updates.filter((u) => u.changes.some((c) => c.field === 'hint'));
  * ```
  */
 export type PlanField = 'spiffeId' | 'parentId' | 'selectors' | 'x509SvidTtl' | 'jwtSvidTtl' | 'dnsNames' | 'federatesWith' | 'hint' | 'admin' | 'downstream' | 'storeSvid' | 'expiresAt';
@@ -55,7 +56,8 @@ const SERVER_FIELD = {
  *
  * @example
  * ```ts
- * const c: FieldChange = { field: 'hint', from: '', to: 'internal' };
+ * const p = await plan(client, registration);
+ * for (const u of p.updates) for (const c of u.changes) console.log(`${u.id} ${c.field}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`);
  * ```
  */
 export interface FieldChange {
@@ -163,7 +165,8 @@ export interface Plan {
  *
  * @example
  * ```ts
- * const opts: PlanOptions = { ownerPrefix: 'payments.', prune: true };
+ * import { plan } from 'spiffe-kit/registrar';
+ * const p = await plan(client, registration, { ownerPrefix: 'payments.', prune: true });
  * ```
  */
 export interface PlanOptions {
@@ -178,7 +181,11 @@ export interface PlanOptions {
  *
  * @example
  * ```ts
- * const lister: EntryLister = { listEntries: async () => [] };
+ * import { plan } from 'spiffe-kit/registrar';
+ * // An EntryApiClient is one; so is a stand-in for a dry run against a saved listing.
+ * const saved = { listEntries: async () => JSON.parse(await readFile('entries.json', 'utf8')) };
+ * const p = await plan(saved, registration);
+
  * ```
  */
 export interface EntryLister {
@@ -245,11 +252,6 @@ function declaredValue(entry: RegistrationEntry, field: PlanField): unknown {
  * The fields of `current` that differ from `entry`, over the whole entry (SPIFFE ID, parent ID,
  * selector set and every other field). A TTL of 0 means "server default" and SPIRE stores it as
  * 0, so declaring 0 again after a TTL reverts the entry to the default.
- *
- * @example
- * ```ts
- * diffEntry(current, entry); // [{ field: 'hint', from: '', to: 'internal' }]
- * ```
  */
 export function diffEntry(current: ServerEntry, entry: RegistrationEntry): FieldChange[] {
   const changes: FieldChange[] = [];
@@ -263,11 +265,6 @@ export function diffEntry(current: ServerEntry, entry: RegistrationEntry): Field
 
 /**
  * `entry` as the Entry API takes it, with the given ID.
- *
- * @example
- * ```ts
- * await client.batchCreate([toServerEntry(entry, ownedEntryId('spiffe-kit.', entry))]);
- * ```
  */
 export function toServerEntry(entry: RegistrationEntry, id: string): ServerEntry {
   return {
@@ -288,11 +285,6 @@ export function toServerEntry(entry: RegistrationEntry, id: string): ServerEntry
 
 /**
  * The input mask of an update: the fields that change set, every other field false.
- *
- * @example
- * ```ts
- * updateMask([{ field: 'x509SvidTtl', from: 0, to: 600 }]); // { ...emptyEntryMask(), x509_svid_ttl: true }
- * ```
  */
 export function updateMask(changes: readonly FieldChange[]): EntryMask {
   const mask = emptyEntryMask();

@@ -21,7 +21,9 @@ import type { Registration } from './types.js';
  *
  * @example
  * ```ts
- * const f: RenderFormat = 'cluster-static-entry';
+ * import { render } from 'spiffe-kit/registrar';
+ * const out = render(registration, 'cluster-static-entry');
+ * for (const file of out.files) console.log(file.fileName);
  * ```
  */
 export type RenderFormat = 'cmd' | 'json' | 'cluster-static-entry' | 'cluster-spiffeid' | 'cluster-federated-trust-domain' | 'k8s-registrar-crd' | 'k8s-registrar-annotation' | 'k8s-registrar-label' | 'k8s-registrar-sa';
@@ -41,7 +43,10 @@ export const RENDER_FORMATS: readonly RenderFormat[] = Object.freeze(['cmd', 'js
  *
  * @example
  * ```ts
- * const o: RenderOptions = { socketPath: '/run/spire/server/api.sock', className: 'spire-system-spire' };
+ * import { render } from 'spiffe-kit/registrar';
+ * const commands = render(registration, 'cmd', { socketPath: '/run/spire/server/api.sock' });
+ * const crds = render(registration, 'cluster-static-entry', { className: 'spire-system-spire' });
+
  * ```
  */
 export type RenderOptions = SpireCliRenderOptions & K8sRenderOptions & LegacyRenderOptions;

@@ -127,11 +127,6 @@ export function selectorString(s: Selector): string {
 /**
  * The selectors of an entry as sorted `type:value` strings, without duplicates: the selector set
  * SPIRE compares.
- *
- * @example
- * ```ts
- * selectorStrings([{ type: 'k8s', value: 'sa:web' }, { type: 'k8s', value: 'ns:shop' }]); // ['k8s:ns:shop', 'k8s:sa:web']
- * ```
  */
 export function selectorStrings(selectors: readonly Selector[]): string[] {
   return [...new Set(selectors.map(selectorString))].sort();
@@ -217,11 +212,6 @@ const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
  * datastore 255), and for the `unix`, `k8s`, `docker` and `systemd` attestors the keys and value
  * shapes they emit (pkg/agent/plugin/workloadattestor/…, pkg/agent/common/sigstore), so typos
  * such as `k8s:namespace:shop` are caught.
- *
- * @example
- * ```ts
- * selectorProblem({ type: 'unix', value: 'uid:root' }); // 'unix:uid needs a number, got "root"'
- * ```
  */
 export function selectorProblem(s: Selector): string | undefined {
   if (s.type === '') return 'the selector type is empty';

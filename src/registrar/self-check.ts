@@ -12,7 +12,10 @@ import type { RegistrationEntry } from './types.js';
  *
  * @example
  * ```ts
- * const svids: SvidLister = { getX509Svids: () => [] };
+ * import { X509Source } from 'spiffe-kit';
+ * import { checkDeclaredIdentities } from 'spiffe-kit/registrar';
+ * const source = await X509Source.create(); // an SvidLister
+ * const report = checkDeclaredIdentities(source, registration.entries);
  * ```
  */
 export interface SvidLister {
@@ -24,7 +27,9 @@ export interface SvidLister {
  *
  * @example
  * ```ts
- * const i: IdentityCheck = { spiffeId: 'spiffe://example.org/web', hint: '', found: true, name: 'web' };
+ * const report = checkDeclaredIdentities(source, registration.entries);
+ * for (const m of report.missing) console.error(`${m.name}: ${m.spiffeId} not served${m.servedHints ? ` (served with hints ${m.servedHints.join(', ')})` : ''}`);
+
  * ```
  */
 export interface IdentityCheck {

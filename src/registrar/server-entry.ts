@@ -19,7 +19,10 @@ import type { Status } from '../gen/spire/api/types/status.js';
  *
  * @example
  * ```ts
- * const e: ServerEntry = { ...emptyServerEntry(), id: 'spiffe-kit.ab12', spiffe_id: spiffeIdMessage('spiffe://example.org/web') };
+ * import { spiffeIdString } from 'spiffe-kit/registrar';
+ * for (const entry of await client.listEntries()) {
+ *   console.log(entry.id, spiffeIdString(entry.spiffe_id), entry.selectors.map((s) => `${s.type}:${s.value}`));
+ * }
  * ```
  */
 export type ServerEntry = Entry;
@@ -30,7 +33,9 @@ export type ServerEntry = Entry;
  *
  * @example
  * ```ts
- * const mask: EntryMask = { ...emptyEntryMask(), hint: true, x509_svid_ttl: true };
+ * import { emptyEntryMask } from 'spiffe-kit/registrar';
+ * // Change only the hint and the X.509-SVID TTL of an entry the server holds.
+ * await client.batchUpdate([{ ...entry, hint: 'internal', x509_svid_ttl: 3600 }], { ...emptyEntryMask(), hint: true, x509_svid_ttl: true });
  * ```
  */
 export type EntryMask = GeneratedEntryMask;
@@ -40,7 +45,10 @@ export type EntryMask = GeneratedEntryMask;
  *
  * @example
  * ```ts
- * const f: EntryMaskField = 'dns_names';
+ * import { emptyEntryMask } from 'spiffe-kit/registrar';
+ * const mask = emptyEntryMask();
+ * for (const field of ['dns_names', 'hint'] as const) mask[field] = true; // EntryMaskField names
+ * const entries = await client.listEntries({ outputMask: mask });
  * ```
  */
 export type EntryMaskField = keyof EntryMask;
@@ -51,7 +59,10 @@ export type EntryMaskField = keyof EntryMask;
  *
  * @example
  * ```ts
- * const ok: EntryStatus = { code: 0, message: 'OK' };
+ * const [result] = await client.batchDelete(['spiffe-kit.ab12']);
+ * if (result?.status?.code === 5) console.log('already gone'); // NOT_FOUND
+ * else if (result?.status?.code !== 0) console.error(result?.status?.message);
+
  * ```
  */
 export type EntryStatus = Status;

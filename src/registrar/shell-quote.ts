@@ -10,12 +10,6 @@ const SAFE = /^[A-Za-z0-9_./:=@%+,-]+$/;
  * Quotes `arg` so that a POSIX shell passes it as exactly one argument, unchanged: bare when it
  * holds only characters without meaning to the shell, else in single quotes (a `'` inside becomes
  * `'\''`). Nothing in a quoted argument is expanded: no `$()`, backquotes, globs or newlines.
- *
- * @example
- * ```ts
- * shellQuote('k8s:ns:shop');     // k8s:ns:shop
- * shellQuote("it's; rm -rf /");  // 'it'\''s; rm -rf /'
- * ```
  */
 export function shellQuote(arg: string): string {
   if (SAFE.test(arg)) return arg;

@@ -71,11 +71,6 @@ function fieldProblem(use: FieldUse): string | undefined {
 
 /**
  * What a template renders to: a SPIFFE ID, a workload selector, or a DNS name.
- *
- * @example
- * ```ts
- * const kind: TemplateKind = 'spiffeId';
- * ```
  */
 export type TemplateKind = 'spiffeId' | 'selector' | 'dnsName';
 
@@ -83,12 +78,6 @@ export type TemplateKind = 'spiffeId' | 'selector' | 'dnsName';
  * Why spire-controller-manager (or SPIRE, for the rendered value) would refuse or fail to render
  * `text`, or `undefined` when it renders. `trustDomain` is the trust domain of the controller's
  * SPIRE server (unknown: any trust domain is taken).
- *
- * @example
- * ```ts
- * templateProblem('spiffeId', 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}', 'example.org'); // undefined
- * templateProblem('spiffeId', 'spiffe://{{ .TrustDomain }}/{{ .Pod.Name }}', 'example.org'); // 'the template data has no field "Pod" …'
- * ```
  */
 export function templateProblem(kind: TemplateKind, text: string, trustDomain: string | undefined): string | undefined {
   const info = parseGoTemplate(text);

@@ -11,7 +11,10 @@
  *
  * @example
  * ```ts
- * const s: Selector = { type: 'k8s', value: 'ns:payments' };
+ * import { k8s, selector, selectorString } from 'spiffe-kit/registrar';
+ * const ns = k8s.ns('payments'); // { type: 'k8s', value: 'ns:payments' }
+ * const uid = selector('unix:uid:1000'); // { type: 'unix', value: 'uid:1000' }
+ * console.log(selectorString(ns)); // k8s:ns:payments
  * ```
  */
 export interface Selector {
@@ -30,13 +33,18 @@ export interface Selector {
  *
  * @example
  * ```ts
- * const web: EntryDeclaration = {
- *   spiffeId: 'spiffe://example.org/ns/shop/sa/web',
- *   parentId: 'spiffe://example.org/spire/agent/k8s_psat/prod/node-1',
- *   selectors: [k8s.ns('shop'), k8s.sa('web')],
- *   x509SvidTtl: '1h',
- *   hint: 'internal',
- * };
+ * import { defineEntries, k8s } from 'spiffe-kit/registrar';
+ * const registration = defineEntries({
+ *   entries: [
+ *     {
+ *       spiffeId: 'spiffe://example.org/ns/shop/sa/web',
+ *       parentId: 'spiffe://example.org/spire/agent/k8s_psat/prod/node-1',
+ *       selectors: [k8s.ns('shop'), k8s.sa('web')],
+ *       x509SvidTtl: '1h',
+ *       hint: 'internal',
+ *     },
+ *   ],
+ * });
  * ```
  */
 export interface EntryDeclaration {
@@ -78,7 +86,12 @@ export interface EntryDeclaration {
  *
  * @example
  * ```ts
- * const sel: LabelSelector = { matchLabels: { app: 'web' } };
+ * import { defineEntries, render } from 'spiffe-kit/registrar';
+ * const registration = defineEntries({
+ *   trustDomain: 'example.org',
+ *   entries: [{ spiffeIdTemplate: 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}', podSelector: { matchLabels: { app: 'web' } } }],
+ * });
+ * const out = render(registration, 'cluster-spiffeid');
  * ```
  */
 export interface LabelSelector {
@@ -128,7 +141,11 @@ export interface RegistrationEntry {
  *
  * @example
  * ```ts
- * const defaults: EntryDefaults = { parentId: 'spiffe://example.org/spire/agent/k8s_psat/prod', x509SvidTtl: '1h' };
+ * import { defineEntries, k8s } from 'spiffe-kit/registrar';
+ * const registration = defineEntries({
+ *   defaults: { parentId: 'spiffe://example.org/spire/agent/k8s_psat/prod', x509SvidTtl: '1h' },
+ *   entries: [{ spiffeId: 'spiffe://example.org/ns/shop/sa/web', selectors: [k8s.ns('shop'), k8s.sa('web')] }],
+ * });
  * ```
  */
 export interface EntryDefaults {
@@ -144,12 +161,13 @@ export interface EntryDefaults {
  *
  * @example
  * ```ts
- * const manifest: RegistrarManifest = {
+ * import { defineEntries, k8s } from 'spiffe-kit/registrar';
+ * const registration = defineEntries({
  *   trustDomain: 'example.org',
  *   ownerPrefix: 'shop.',
  *   defaults: { parentId: 'spiffe://example.org/spire/agent/k8s_psat/prod' },
  *   entries: [{ spiffeId: 'spiffe://example.org/ns/shop/sa/web', selectors: [k8s.ns('shop'), k8s.sa('web')] }],
- * };
+ * });
  * ```
  */
 export interface RegistrarManifest {
@@ -171,10 +189,18 @@ export interface RegistrarManifest {
  *
  * @example
  * ```ts
- * const partner: FederationDeclaration = {
- *   bundleEndpointURL: 'https://spire.partner.example:8443',
- *   bundleEndpointProfile: { type: 'https_spiffe', endpointSPIFFEID: 'spiffe://partner.example/spire/server' },
- * };
+ * import { defineEntries, k8s } from 'spiffe-kit/registrar';
+ * const registration = defineEntries({
+ *   trustDomain: 'example.org',
+ *   federation: {
+ *     'partner.example': {
+ *       bundleEndpointURL: 'https://spire.partner.example:8443',
+ *       bundleEndpointProfile: { type: 'https_spiffe', endpointSPIFFEID: 'spiffe://partner.example/spire/server' },
+ *     },
+ *   },
+ *   entries: [{ spiffeId: 'spiffe://example.org/web', parentId: 'spiffe://example.org/node', selectors: [k8s.ns('shop')], federatesWith: ['partner.example'] }],
+ * });
+
  * ```
  */
 export interface FederationDeclaration {

@@ -29,12 +29,6 @@ const EXPONENT_ONLY = /^[eE][-+]?[0-9]/;
 /**
  * Whether `s` can be written as a plain scalar and still read back as the same string under YAML
  * 1.1 (Kubernetes, go-yaml v2) and YAML 1.2.
- *
- * @example
- * ```ts
- * isSafePlainString('k8s:ns:shop'); // true
- * isSafePlainString('yes'); // false
- * ```
  */
 export function isSafePlainString(s: string): boolean {
   return SAFE_PLAIN.test(s) && !WORDS.has(s) && !EXPONENT_ONLY.test(s);
@@ -105,10 +99,6 @@ function inline(v: unknown): string {
  * which every string reads back as the same string under YAML 1.1 and 1.2.
  *
  * @throws TypeError for other values (undefined members are left out).
- * @example
- * ```ts
- * toK8sYaml({ metadata: { labels: { enabled: 'yes' } } }); // 'metadata:\n  labels:\n    enabled: "yes"\n'
- * ```
  */
 export function toK8sYaml(doc: unknown): string {
   const out: string[] = [];

@@ -17,8 +17,9 @@ import { type ExtensionSpec, type KeyUsageName, type MintedCertificate, mintCert
  *
  * @example
  * ```ts
- * const oneDay: Validity = 86_400_000;
- * const fixed: Validity = { notBefore: new Date('2030-01-01'), notAfter: new Date('2031-01-01') };
+ * import { TestCa } from 'spiffe-kit/testing';
+ * const shortLived = await TestCa.create({ trustDomain: 'example.org', validity: 86_400_000 }); // one day from now
+ * const notYetValid = await TestCa.create({ trustDomain: 'example.org', validity: { notBefore: new Date('2030-01-01'), notAfter: new Date('2031-01-01') } });
  * ```
  */
 export type Validity = { readonly notBefore?: Date | undefined; readonly notAfter?: Date | undefined } | number;
@@ -60,7 +61,8 @@ export interface IssueIntermediateOptions extends IntermediateOptions {
  *
  * @example
  * ```ts
- * const options: TestCaOptions = { trustDomain: 'example.org', keyType: 'rsa-2048', intermediate: true };
+ * import { TestCa } from 'spiffe-kit/testing';
+ * const ca = await TestCa.create({ trustDomain: 'example.org', keyType: 'rsa-2048', intermediate: true });
  * ```
  */
 export interface TestCaOptions {
@@ -84,7 +86,8 @@ export interface TestCaOptions {
  *
  * @example
  * ```ts
- * const opts: IssueX509SvidOptions = { id: 'spiffe://example.org/web', keyType: 'rsa-2048', ttlMs: 60_000, dnsNames: ['web.local'] };
+ * const svid = await ca.issueX509Svid({ id: 'spiffe://example.org/web', keyType: 'rsa-2048', ttlMs: 60_000, dnsNames: ['web.local'] });
+
  * ```
  */
 export interface IssueX509SvidOptions {

@@ -12,11 +12,6 @@ import { TestWorkloadApi } from './workload-api.js';
 
 /**
  * What the dev agent serves, and how.
- *
- * @example
- * ```ts
- * const options: DevAgentOptions = { trustDomain: 'example.org', ids: ['spiffe://example.org/web'], rotateEveryMs: 30_000 };
- * ```
  */
 export interface DevAgentOptions {
   /** Unix socket path. Default: `agent.sock` in a new temporary directory. */
@@ -43,11 +38,6 @@ export interface DevAgentOptions {
 /**
  * Where the dev agent writes: its `export` line goes to `stdout`, what it does to `stderr`.
  * `signal` stops it.
- *
- * @example
- * ```ts
- * const io: DevAgentIo = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
- * ```
  */
 export interface DevAgentIo {
   readonly stdout: (text: string) => void;
@@ -58,12 +48,6 @@ export interface DevAgentIo {
 
 /**
  * A running dev agent.
- *
- * @example
- * ```ts
- * const agent = await startDevAgent({ tcp: true }, io);
- * await agent.shutdown();
- * ```
  */
 export interface DevAgent {
   readonly api: TestWorkloadApi;
@@ -82,12 +66,6 @@ const DEFAULT_ROTATE_EVERY_MS = 1_800_000;
  *
  * @throws `TestingError` `ERR_TESTING_INVALID_OPTION` for an ID outside the trust domain or a
  * bad status; `TestWorkloadApiError` when it cannot listen.
- * @example
- * ```ts
- * const agent = await startDevAgent({ socketPath: '/tmp/agent.sock', rotateEveryMs: 10_000 }, {
- *   stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s),
- * });
- * ```
  */
 export async function startDevAgent(options: DevAgentOptions, io: DevAgentIo): Promise<DevAgent> {
   const rotateEveryMs = options.rotateEveryMs ?? DEFAULT_ROTATE_EVERY_MS;

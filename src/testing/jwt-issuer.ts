@@ -16,8 +16,8 @@ import { loadJose, TestingError } from './keys.js';
  *
  * @example
  * ```ts
- * import type { JwtAlgorithm } from 'spiffe-kit/testing';
- * const alg: JwtAlgorithm = 'PS256';
+ * const kid = await issuer.addJwtKey({ alg: 'PS256' });
+ * const eddsa = await issuer.addJwtKey({ alg: 'EdDSA', activate: false }); // for a validator to reject
  * ```
  */
 export type JwtAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'EdDSA';
@@ -63,7 +63,8 @@ export interface JwtKeyInfo {
  *
  * @example
  * ```ts
- * const options: TestJwtIssuerOptions = { trustDomain: 'example.org', key: { alg: 'ES384' } };
+ * import { TestJwtIssuer } from 'spiffe-kit/testing';
+ * const issuer = await TestJwtIssuer.create({ trustDomain: 'example.org', key: { alg: 'ES384' } });
  * ```
  */
 export interface TestJwtIssuerOptions {
@@ -79,12 +80,13 @@ export interface TestJwtIssuerOptions {
  * @example
  * ```ts
  * // Expired two minutes ago, no kid, and an extra header the spec forbids.
- * const opts: SignJwtSvidOptions = {
+ * const token = await issuer.signJwtSvid({
  *   subject: 'spiffe://example.org/web',
  *   audience: ['api'],
  *   exp: Math.floor(Date.now() / 1000) - 120,
  *   extraHeader: { kid: undefined, jku: 'https://evil.example/jwks' },
- * };
+ * });
+
  * ```
  */
 export interface SignJwtSvidOptions {

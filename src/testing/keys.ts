@@ -13,15 +13,31 @@ import { SpiffeError } from '../errors.js';
  *
  * @example
  * ```ts
- * import type { TestingErrorCode } from 'spiffe-kit/testing';
- * const code: TestingErrorCode = 'ERR_TESTING_UNKNOWN_KID';
+ * import { TestingError } from 'spiffe-kit/testing';
+ * try {
+ *   issuer.setActiveJwtKey('no-such-kid');
+ * } catch (err) {
+ *   if (!(err instanceof TestingError)) throw err;
+ *   switch (err.code) {
+ *     case 'ERR_TESTING_UNKNOWN_KID':
+ *       console.error(`add the key first: ${err.message}`);
+ *       break;
+ *     default:
+ *       throw err; // a test that misuses the helpers should fail loudly
+ *   }
+ * }
  * ```
  */
 export type TestingErrorCode =
+  /** An option or argument is invalid (a bad date, name, OID, key type, `failWith` status, unknown identity). */
   | 'ERR_TESTING_INVALID_OPTION'
+  /** A certificate cannot be signed with this kind of key (not EC P-256/P-384/P-521, RSA or Ed25519). */
   | 'ERR_TESTING_UNSUPPORTED_KEY'
+  /** A private key is needed and none was given (a public key, or a certificate minted for a public key only). */
   | 'ERR_TESTING_NO_PRIVATE_KEY'
+  /** No JWT key has this `kid`. */
   | 'ERR_TESTING_UNKNOWN_KID'
+  /** The JWT issuer has no key (that can sign the asked algorithm). */
   | 'ERR_TESTING_NO_JWT_KEY';
 
 /**
@@ -53,8 +69,10 @@ export class TestingError extends SpiffeError {
  *
  * @example
  * ```ts
- * import type { KeyType } from 'spiffe-kit/testing';
- * const keyType: KeyType = 'ec-p384';
+ * import { generateTestKey, TestCa } from 'spiffe-kit/testing';
+ * const ca = await TestCa.create({ trustDomain: 'example.org', keyType: 'ec-p384', svidKeyType: 'rsa-2048' });
+ * const { privateKey } = await generateTestKey('ed25519');
+
  * ```
  */
 export type KeyType = 'ec-p256' | 'ec-p384' | 'rsa-2048' | 'ed25519';
@@ -98,7 +116,9 @@ export interface TestKeyPair {
  */
 export async function generateTestKey(type: KeyType = 'ec-p256'): Promise<TestKeyPair> {
   switch (type) {
-    // EC and Ed25519 keys take ~0.1 ms: generating them inline beats a thread-pool round trip.
+    // EC and Ed25519 keys are cheap to generate: inline beats a thread-pool round trip (BENCHMARKS.md
+    // has no section of its own on key generation; it is part of `bench/testing-start.mjs`).
+
     case 'ec-p256':
       return generateKeyPairSync('ec', { namedCurve: 'P-256' });
     case 'ec-p384':

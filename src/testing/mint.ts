@@ -14,8 +14,8 @@ import { generateTestKey, type KeyType, keyTypeOf, type SignatureHash, TestingEr
  *
  * @example
  * ```ts
- * import type { KeyUsageName } from 'spiffe-kit/testing';
- * const leafUsage: KeyUsageName[] = ['digitalSignature'];
+ * import { mintCertificate } from 'spiffe-kit/testing';
+ * const leaf = await mintCertificate({ issuer: ca.signer, uris: ['spiffe://example.org/web'], keyUsage: ['digitalSignature'] });
  * ```
  */
 export type KeyUsageName =
@@ -64,8 +64,8 @@ export const EXT_KEY_USAGE = Object.freeze({
  *
  * @example
  * ```ts
- * import type { ExtKeyUsageName } from 'spiffe-kit/testing';
- * const usages: ExtKeyUsageName[] = ['serverAuth', 'clientAuth'];
+ * import { mintCertificate } from 'spiffe-kit/testing';
+ * const leaf = await mintCertificate({ issuer: ca.signer, uris: ['spiffe://example.org/web'], extKeyUsage: ['serverAuth', 'clientAuth'] });
  * ```
  */
 export type ExtKeyUsageName = keyof typeof EXT_KEY_USAGE;
@@ -76,7 +76,7 @@ export type ExtKeyUsageName = keyof typeof EXT_KEY_USAGE;
  *
  * @example
  * ```ts
- * const intermediate = { ca: true, pathLen: 0 } satisfies BasicConstraintsSpec;
+ * const intermediate = await mintCertificate({ issuer: ca.signer, subject: 'CN=intermediate', basicConstraints: { ca: true, pathLen: 0 } });
  * ```
  */
 export interface BasicConstraintsSpec {
@@ -92,7 +92,7 @@ export interface BasicConstraintsSpec {
  *
  * @example
  * ```ts
- * const nonCritical = { usages: ['digitalSignature'], critical: false } satisfies KeyUsageSpec;
+ * const leaf = await mintCertificate({ issuer: ca.signer, keyUsage: { usages: ['digitalSignature'], critical: false } });
  * ```
  */
 export interface KeyUsageSpec {
@@ -107,7 +107,7 @@ export interface KeyUsageSpec {
  *
  * @example
  * ```ts
- * const eku = { usages: ['serverAuth', '1.2.3.4'] } satisfies ExtKeyUsageSpec;
+ * const leaf = await mintCertificate({ issuer: ca.signer, extKeyUsage: { usages: ['serverAuth', '1.2.3.4'], critical: true } });
  * ```
  */
 export interface ExtKeyUsageSpec {
@@ -123,7 +123,12 @@ export interface ExtKeyUsageSpec {
  * @example
  * ```ts
  * // An unknown critical extension whose value is DER NULL.
- * const unknown = { oid: '1.3.6.1.4.1.99999.1', critical: true, value: Uint8Array.of(0x05, 0x00) } satisfies ExtensionSpec;
+ * const leaf = await mintCertificate({
+ *   issuer: ca.signer,
+ *   uris: ['spiffe://example.org/web'],
+ *   extensions: [{ oid: '1.3.6.1.4.1.99999.1', critical: true, value: Uint8Array.of(0x05, 0x00) }],
+ * });
+
  * ```
  */
 export interface ExtensionSpec {

@@ -14,7 +14,7 @@ import type { WorkloadApiMethod, WorkloadApiStreamMessages, WorkloadApiStreamMet
  * @example
  * ```ts
  * import { GRPC_STATUS } from 'spiffe-kit/testing';
- * GRPC_STATUS.PERMISSION_DENIED; // 7
+ * api.failWith(GRPC_STATUS.PERMISSION_DENIED, 'no registration entry', { rpc: 'fetchX509Svid' });
  * ```
  */
 export const GRPC_STATUS = Object.freeze({
@@ -42,7 +42,7 @@ export const GRPC_STATUS = Object.freeze({
  *
  * @example
  * ```ts
- * const name: GrpcStatusName = 'UNAVAILABLE';
+ * api.failWith('UNAVAILABLE', 'the agent is restarting', { times: 2 });
  * ```
  */
 export type GrpcStatusName = keyof typeof GRPC_STATUS;
@@ -96,7 +96,8 @@ function defaultDetails(code: number): string {
  *
  * @example
  * ```ts
- * const options: FailWithOptions = { rpc: 'fetchJwtSvid', times: 1 };
+ * api.failWith('PERMISSION_DENIED', 'not yet registered', { rpc: 'fetchJwtSvid', times: 1 });
+
  * ```
  */
 export interface FailWithOptions {

@@ -59,7 +59,8 @@ export const PROTO_METHOD_NAMES: Readonly<Record<WorkloadApiMethod, string>> = O
  *
  * @example
  * ```ts
- * const svid: X509SvidMessage = { spiffe_id: 'spiffe://example.org/web', x509_svid: Buffer.from('junk') };
+ * // An SVID whose certificate is not DER and that has no key: the client must discard the message.
+ * api.pushRaw('fetchX509Svid', { svids: [{ spiffe_id: 'spiffe://example.org/web', x509_svid: Buffer.from('junk') }] });
  * ```
  */
 export type X509SvidMessage = Partial<RawX509Svid>;
@@ -104,7 +105,8 @@ export type JwtBundlesResponseMessage = Partial<RawJwtBundlesResponse>;
  *
  * @example
  * ```ts
- * const message: WorkloadApiStreamMessages['fetchJwtBundles'] = { bundles: new Map() };
+ * api.pushRaw('fetchJwtBundles', { bundles: new Map() }); // the message type follows the method
+
  * ```
  */
 export interface WorkloadApiStreamMessages {

@@ -1,8 +1,10 @@
 /**
  * The `SpiffeWorkloadAPI` service definition the test Workload API serves with `@grpc/grpc-js`:
  * call paths, streaming flags, and serializers on the generated messages of `src/gen/workload.ts`
- * (the ones the client decodes with; no `@grpc/proto-loader` / protobufjs at run time, they cost
- * ≈50 ms at start-up). Loaded on first use with grpc-js (see `./workload-api-proto.ts`).
+ * (the ones the client decodes with; no `@grpc/proto-loader` / protobufjs at run time, whose
+ * start-up cost is in BENCHMARKS.md, section `X509Source.create()`). Loaded on first use with
+ * grpc-js (see `./workload-api-proto.ts`).
+
  *
  * The serializers take a message with any field left out (what `pushRaw` is for): a missing field
  * gets its proto3 default from the generated decoder, a field of the wrong kind is a
@@ -97,11 +99,6 @@ function field(like: unknown, value: unknown, where: string, nested: MessageType
 /**
  * `message` with every missing field set to the generated decoder's default (a fresh object, so
  * the caller's is not changed) and every present field checked against the field's kind.
- *
- * @example
- * ```ts
- * complete(X509_SVID, { spiffe_id: 'spiffe://example.org/web' }, 'X509SVID'); // x509_svid: an empty Buffer, ...
- * ```
  */
 function complete(type: MessageType, message: unknown, where: string): object {
   if (typeof message !== 'object' || message === null || Array.isArray(message) || message instanceof Uint8Array) refuse(where, `a ${type.name} message (an object)`, message);
@@ -133,11 +130,6 @@ let service: ServiceDefinition | undefined;
  * streaming flags, the generated messages' serializers), in the form `@grpc/proto-loader`
  * produces minus its descriptor fields (`requestType`, `responseType`, `options`, used only by gRPC
  * reflection). Needs no gRPC runtime: grpc-js takes it as a plain object. Cached.
- *
- * @example
- * ```ts
- * const bytes = workloadApiService().FetchX509SVID!.responseSerialize({ svids: [] }); // an empty message
- * ```
  */
 export function workloadApiService(): ServiceDefinition {
   service ??= Object.freeze(

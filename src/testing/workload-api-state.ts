@@ -22,7 +22,8 @@ import type {
  *
  * @example
  * ```ts
- * const identity: TestIdentity = { id: 'spiffe://example.org/web', hint: 'internal', ttlMs: 5_000 };
+ * const svid = await api.addIdentity({ id: 'spiffe://example.org/web', hint: 'internal', ttlMs: 5_000 });
+
  * ```
  */
 export interface TestIdentity {

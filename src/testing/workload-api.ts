@@ -46,11 +46,13 @@ import { StreamRegistry, type WaitForStreamsOptions } from './workload-api-strea
  *
  * @example
  * ```ts
- * const options: TestWorkloadApiOptions = {
+ * import { TestWorkloadApi } from 'spiffe-kit/testing';
+ * const api = await TestWorkloadApi.start({
  *   trustDomain: 'example.org',
  *   identities: [{ id: 'spiffe://example.org/web', hint: 'web' }, { id: 'spiffe://example.org/db' }],
  *   federatedBundles: { 'partner.test': partnerCa },
- * };
+ * });
+
  * ```
  */
 export interface TestWorkloadApiOptions {

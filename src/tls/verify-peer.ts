@@ -18,11 +18,6 @@ import { TlsError } from './errors.js';
 
 /**
  * The chain a TLS peer presented, leaf first, as DER (from `getPeerCertificate(true)`).
- *
- * @example
- * ```ts
- * const chain = peerCertificateChain(socket.getPeerCertificate(true));
- * ```
  */
 export function peerCertificateChain(leaf: PeerCertificate | Record<string, never> | undefined | null): Buffer[] {
   const out: Buffer[] = [];

@@ -10,11 +10,6 @@ import { channels, publish } from '../diagnostics/channels.js';
 
 /**
  * What a one-shot call needs to know: what it waits for and where, and its limits.
- *
- * @example
- * ```ts
- * const o: OneShotOptions = { rpc: 'FetchJWTSVID', target: 'unix:/tmp/a.sock', where: 'unix socket /tmp/a.sock', waitingFor: 'a JWT-SVID', timeoutMs: 10_000, signal: undefined, inflight: new Set() };
- * ```
  */
 export interface OneShotOptions {
   readonly rpc: string;
@@ -34,11 +29,6 @@ export interface OneShotOptions {
 
 /**
  * How a started call reports back.
- *
- * @example
- * ```ts
- * const start: StartCall<number> = (settle) => { settle.ok(1); return { cancel() {} }; };
- * ```
  */
 export interface Settle<T> {
   ok(value: T): void;
@@ -47,21 +37,11 @@ export interface Settle<T> {
 
 /**
  * Starts the gRPC call and returns something that cancels it.
- *
- * @example
- * ```ts
- * const start: StartCall<unknown> = (settle) => client.makeUnaryRequest(path, ser, de, req, md, {}, (err, res) => (err ? settle.fail(map(err)) : settle.ok(res)));
- * ```
  */
 export type StartCall<T> = (settle: Settle<T>) => { cancel(): void };
 
 /**
  * Runs one call to completion, timeout, abort or client close, whichever comes first.
- *
- * @example
- * ```ts
- * const value = await runOneShot(options, (settle) => startTheCall(settle));
- * ```
  */
 export function runOneShot<T>(o: OneShotOptions, start: StartCall<T>): Promise<T> {
   const { signal } = o;

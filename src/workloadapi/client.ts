@@ -23,11 +23,6 @@ import { parseX509BundlesResponse, parseX509SvidResponse, type X509Context } fro
 
 /**
  * The gRPC metadata key every Workload API call carries, with the value `true`.
- *
- * @example
- * ```ts
- * metadata.set(SECURITY_HEADER, 'true');
- * ```
  */
 export const SECURITY_HEADER = 'workload.spiffe.io';
 
@@ -56,7 +51,8 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
  *
  * @example
  * ```ts
- * const options: WorkloadApiClientOptions = { address: 'unix:///run/spire/agent.sock', timeoutMs: 5_000, logger: console };
+ * import { WorkloadApiClient } from 'spiffe-kit';
+ * const client = new WorkloadApiClient({ address: 'unix:///run/spire/agent.sock', timeoutMs: 5_000, logger: console });
  * ```
  */
 export interface WorkloadApiClientOptions {
@@ -109,7 +105,8 @@ export interface WatchOptions {
  *
  * @example
  * ```ts
- * const params: JwtSvidParams = { audience: ['sts.amazonaws.com'], spiffeId: 'spiffe://example.org/web' };
+ * const svid = await client.fetchJwtSvid({ audience: ['sts.amazonaws.com'], spiffeId: 'spiffe://example.org/web' });
+
  * ```
  */
 export interface JwtSvidParams {

@@ -18,7 +18,22 @@ import { GrpcStatus, grpcStatusName } from '../internal/grpc/status.js';
  *
  * @example
  * ```ts
- * const code: EndpointAddressErrorCode = 'ERR_ENDPOINT_ADDRESS_AUTHORITY';
+ * import { EndpointAddressError, parseEndpointAddress } from 'spiffe-kit';
+ * try {
+ *   parseEndpointAddress(process.argv[2] ?? '');
+ * } catch (err) {
+ *   if (!(err instanceof EndpointAddressError)) throw err;
+ *   switch (err.code) {
+ *     case 'ERR_ENDPOINT_ADDRESS_MISSING':
+ *       console.error('set SPIFFE_ENDPOINT_SOCKET or pass an address');
+ *       break;
+ *     case 'ERR_ENDPOINT_ADDRESS_AUTHORITY': // unix://tmp/agent.sock: the path is read as a host
+ *       console.error(`${err.message}; did you mean ${err.suggestion}?`);
+ *       break;
+ *     default:
+ *       console.error(err.reason); // the rule of the standard that the address breaks
+ *   }
+ * }
  * ```
  */
 export type EndpointAddressErrorCode =
@@ -47,7 +62,14 @@ export type EndpointAddressErrorCode =
  *
  * @example
  * ```ts
- * const origin: EndpointAddressOrigin = 'SPIFFE_ENDPOINT_SOCKET';
+ * import { EndpointAddressError, resolveEndpointAddress } from 'spiffe-kit';
+ * try {
+ *   resolveEndpointAddress(); // SPIFFE_ENDPOINT_SOCKET
+ * } catch (err) {
+ *   if (err instanceof EndpointAddressError && err.origin === 'SPIFFE_ENDPOINT_SOCKET') {
+ *     console.error(`fix the environment variable: ${err.message}`);
+ *   }
+ * }
  * ```
  */
 export type EndpointAddressOrigin = 'argument' | 'SPIFFE_ENDPOINT_SOCKET';
@@ -146,7 +168,15 @@ export type WorkloadApiErrorCode =
  *
  * @example
  * ```ts
- * const limit: ResourceLimitName = 'maxBundleBytes';
+ * import { WorkloadApiClient, WorkloadApiError } from 'spiffe-kit';
+ * const client = new WorkloadApiClient({ limits: { maxBundles: 500 } });
+ * try {
+ *   await client.fetchX509BundlesRaw();
+ * } catch (err) {
+ *   if (err instanceof WorkloadApiError && err.code === 'ERR_RESOURCE_LIMIT') {
+ *     console.error(`the agent's message breaks ${err.limit}: ${err.reason}`);
+ *   }
+ * }
  * ```
  */
 export type ResourceLimitName = 'maxSvids' | 'maxBundles' | 'maxBundleBytes' | 'maxMessageBytes';
@@ -156,7 +186,14 @@ export type ResourceLimitName = 'maxSvids' | 'maxBundles' | 'maxBundleBytes' | '
  *
  * @example
  * ```ts
- * const ctx: WorkloadApiErrorContext = { rpc: 'FetchX509SVID', address: 'unix:/tmp/agent.sock' };
+ * import { WorkloadApiError } from 'spiffe-kit';
+ * // A stand-in source in a test fails the way a client would:
+ * const source = {
+ *   getX509Svid: () => {
+ *     throw new WorkloadApiError('ERR_AGENT_UNREACHABLE', 'no agent in this test', { rpc: 'FetchX509SVID', address: 'unix:/tmp/agent.sock' });
+ *   },
+ * };
+
  * ```
  */
 export interface WorkloadApiErrorContext {
@@ -254,11 +291,6 @@ export class WorkloadApiError extends SpiffeError {
 /**
  * Builds the `ERR_MALFORMED_RESPONSE` error for a message that breaks the Workload API, for code
  * that turns raw messages into SVIDs and bundles (no RPC or address context there).
- *
- * @example
- * ```ts
- * if (msg.svids.length === 0) throw malformedResponse('the X509SVIDResponse holds no SVID');
- * ```
  */
 export function malformedResponse(reason: string, cause?: unknown): WorkloadApiError {
   return new WorkloadApiError('ERR_MALFORMED_RESPONSE', `malformed Workload API response: ${reason}`, cause === undefined ? { reason } : { reason, cause });
@@ -266,11 +298,6 @@ export function malformedResponse(reason: string, cause?: unknown): WorkloadApiE
 
 /**
  * The parts of a gRPC status (the transport's, or a grpc-js `ServiceError` / `StatusObject`) that the mapping reads.
- *
- * @example
- * ```ts
- * const status: GrpcStatusLike = { code: 14, details: 'No connection established' };
- * ```
  */
 export interface GrpcStatusLike {
   readonly code: number;
@@ -282,11 +309,6 @@ export interface GrpcStatusLike {
 /**
  * Whether a value looks like a grpc-js `ServiceError` (an `Error` with a numeric `code` and string
  * `details`).
- *
- * @example
- * ```ts
- * call.on('error', (err) => { if (isGrpcServiceError(err)) console.log(err.code); });
- * ```
  */
 export function isGrpcServiceError(value: unknown): value is Error & GrpcStatusLike {
   return value instanceof Error && typeof (value as { code?: unknown }).code === 'number' && typeof (value as { details?: unknown }).details === 'string';
@@ -294,11 +316,6 @@ export function isGrpcServiceError(value: unknown): value is Error & GrpcStatusL
 
 /**
  * Context of {@link fromGrpcStatus}: the call that failed and where.
- *
- * @example
- * ```ts
- * const ctx: GrpcFailureContext = { rpc: 'FetchJWTSVID', address: 'unix:/tmp/agent.sock', where: 'unix socket /tmp/agent.sock' };
- * ```
  */
 export interface GrpcFailureContext {
   /** The RPC name. */
@@ -322,13 +339,6 @@ const PARSE_ERROR_PREFIX = 'Response message parsing error';
  * error → `ERR_MALFORMED_RESPONSE`, anything else → `ERR_AGENT_ERROR` (including `CANCELLED`:
  * callers that cancel a call themselves report their own reason, `ERR_ABORTED`, `ERR_TIMEOUT` or
  * `ERR_CLOSED`, so a `CANCELLED` status that reaches this mapping came from the agent's side).
- *
- * @example
- * ```ts
- * client.makeUnaryRequest(path, ser, de, req, md, {}, (err, res) => {
- *   if (err) reject(fromGrpcStatus(err, { rpc: 'FetchJWTSVID', address: target, where: target }));
- * });
- * ```
  */
 export function fromGrpcStatus(status: GrpcStatusLike, context: GrpcFailureContext): WorkloadApiError {
   const { rpc, address, where } = context;
@@ -378,11 +388,6 @@ export function fromGrpcStatus(status: GrpcStatusLike, context: GrpcFailureConte
  * Maps any failure of a call to a {@link WorkloadApiError}: a `WorkloadApiError` is returned as
  * is, a grpc-js `ServiceError` goes through {@link fromGrpcStatus}, anything else becomes
  * `ERR_AGENT_ERROR`. `address` is the agent's address as shown in messages, `what` the RPC name.
- *
- * @example
- * ```ts
- * call.on('error', (err) => handler.onError(fromGrpcError(err, 'unix:/tmp/agent.sock', 'FetchX509SVID')));
- * ```
  */
 export function fromGrpcError(err: unknown, address: string, what: string): WorkloadApiError {
   if (err instanceof WorkloadApiError) return err;

@@ -22,21 +22,11 @@ import type { RawValidateJwtSvidResponse } from './messages.js';
 
 /**
  * The Workload API RPCs, named as the proto names them (the call path is `/SpiffeWorkloadAPI/<rpc>`).
- *
- * @example
- * ```ts
- * const rpc: WorkloadApiRpc = 'FetchX509SVID';
- * ```
  */
 export type WorkloadApiRpc = 'FetchX509SVID' | 'FetchX509Bundles' | 'FetchJWTSVID' | 'FetchJWTBundles' | 'ValidateJWTSVID';
 
 /**
  * One Workload API RPC: its name, path, and message codecs.
- *
- * @example
- * ```ts
- * const bytes = FETCH_JWT_SVID.requestSerialize({ audience: ['api'], spiffe_id: '' });
- * ```
  */
 export interface WorkloadApiMethod<Req, Res> extends ChannelMethod<Req, Res> {
   readonly rpc: WorkloadApiRpc;

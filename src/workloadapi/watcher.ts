@@ -70,11 +70,6 @@ export interface Watch {
 
 /**
  * What a {@link StreamWatcher} needs from the client.
- *
- * @example
- * ```ts
- * const config: StreamWatcherConfig<RawJwtBundlesResponse> = { what: 'FetchJWTBundles stream', open, decode, mapStatus, backoff: exponentialBackoff(), logger: console };
- * ```
  */
 export interface StreamWatcherConfig<T, M = unknown> {
   /** For log lines. */
@@ -94,12 +89,6 @@ export interface StreamWatcherConfig<T, M = unknown> {
 
 /**
  * The stream loop behind the client's `watch*` methods.
- *
- * @example
- * ```ts
- * const watcher = new StreamWatcher(config, handler, () => watches.delete(watcher));
- * watcher.start();
- * ```
  */
 export class StreamWatcher<T, M = unknown> implements Watch {
   #call: ChannelCall | undefined;

@@ -15,11 +15,6 @@ import { CliUsageError, type CliIo } from './io.js';
 
 /**
  * The option table of a subcommand, in `node:util` `parseArgs` form.
- *
- * @example
- * ```ts
- * const table: OptionTable = { json: { type: 'boolean' }, timeout: { type: 'string' } };
- * ```
  */
 export type OptionTable = NonNullable<ParseArgsConfig['options']>;
 
@@ -28,11 +23,6 @@ export type OptionTable = NonNullable<ParseArgsConfig['options']>;
  * errors). `synopsis` is appended to the error so the user sees how to call the command.
  *
  * @throws {@link CliUsageError} on any mistake.
- * @example
- * ```ts
- * const values = parseFlags(['--json'], { json: { type: 'boolean' } }, 'usage: spiffe health [--json]');
- * values.json; // true
- * ```
  */
 export function parseFlags(args: readonly string[], options: OptionTable, synopsis: string): Record<string, string | boolean | Array<string | boolean> | undefined> {
   try {
@@ -45,26 +35,16 @@ export function parseFlags(args: readonly string[], options: OptionTable, synops
 
 /**
  * Largest duration accepted, in ms (what `setTimeout` can wait, about 24.8 days).
- *
- * @example
- * ```ts
- * if (ms > MAX_DURATION_MS) throw new CliUsageError('too long');
- * ```
  */
 export const MAX_DURATION_MS = 0x7fffffff;
 
 /**
  * Parses a duration flag with spiffe-kit's one duration grammar (`src/internal/duration.ts`: Go's
  * `time.ParseDuration`, as `500ms`, `5s`, `2m`, `1h30m`, `1.5h`, or a bare number of seconds such
- * as `30`, `0.5`). Returns milliseconds, rounded to the nearest.
+ * as `30`, `0.5`). Returns milliseconds, rounded to the nearest: `1m30s` is 90000, `30` is 30000.
  *
  * @throws {@link CliUsageError} naming `flag` when the text is not a duration, is negative, or is
  * longer than about 24 days (the {@link DurationError} is its `cause`).
- * @example
- * ```ts
- * parseDuration('1m30s', '--timeout'); // 90000
- * parseDuration('30', '--min-ttl');    // 30000
- * ```
  */
 export function parseDuration(text: string, flag: string): number {
   try {
@@ -76,13 +56,8 @@ export function parseDuration(text: string, flag: string): number {
 }
 
 /**
- * Writes a number of seconds the way people read it: `45s`, `59m59s`, `2h0m`, `3d4h`. Takes the
- * absolute value: callers say "expired … ago" themselves.
- *
- * @example
- * ```ts
- * formatSeconds(3599); // '59m59s'
- * ```
+ * Writes a number of seconds the way people read it: `45s`, `59m59s` (3599), `2h0m`, `3d4h`. Takes
+ * the absolute value: callers say "expired … ago" themselves.
  */
 export function formatSeconds(seconds: number): string {
   const s = Math.abs(Math.trunc(seconds));
@@ -98,10 +73,6 @@ export function formatSeconds(seconds: number): string {
  * usage error: the probe is misconfigured, which says nothing about the workload's identity.
  *
  * @throws {@link CliUsageError} with the parser's explanation (and its suggestion, if any).
- * @example
- * ```ts
- * const address = resolveAddress(values.socket, io); // { scheme: 'unix', path: '/run/spire/agent.sock', … }
- * ```
  */
 export function resolveAddress(socket: string | undefined, io: Pick<CliIo, 'env'>): EndpointAddress {
   try {
@@ -120,10 +91,6 @@ export function resolveAddress(socket: string | undefined, io: Pick<CliIo, 'env'
  * Parses `--id`.
  *
  * @throws {@link CliUsageError} when it is not a SPIFFE ID.
- * @example
- * ```ts
- * parseIdFlag('spiffe://example.org/web'); // SpiffeId
- * ```
  */
 export function parseIdFlag(text: string | undefined): SpiffeId | undefined {
   if (text === undefined) return undefined;
@@ -138,10 +105,6 @@ export function parseIdFlag(text: string | undefined): SpiffeId | undefined {
  * Parses a trust domain flag (`example.org` or `spiffe://example.org`).
  *
  * @throws {@link CliUsageError} when it is not a trust domain.
- * @example
- * ```ts
- * parseTrustDomainFlag('example.org', '--bundle').name; // 'example.org'
- * ```
  */
 export function parseTrustDomainFlag(text: string, flag: string): TrustDomain {
   try {
@@ -153,11 +116,6 @@ export function parseTrustDomainFlag(text: string, flag: string): TrustDomain {
 
 /**
  * Reads a string flag that `parseArgs` typed as string; `undefined` when absent.
- *
- * @example
- * ```ts
- * const socket = stringFlag(values, 'socket');
- * ```
  */
 export function stringFlag(values: Record<string, unknown>, name: string): string | undefined {
   const v = values[name];
@@ -165,12 +123,7 @@ export function stringFlag(values: Record<string, unknown>, name: string): strin
 }
 
 /**
- * Reads a repeatable string flag; `[]` when absent.
- *
- * @example
- * ```ts
- * const audiences = stringsFlag(values, 'audience'); // ['a', 'b'] for --audience a --audience b
- * ```
+ * Reads a repeatable string flag (`--audience a --audience b` is `['a', 'b']`); `[]` when absent.
  */
 export function stringsFlag(values: Record<string, unknown>, name: string): string[] {
   const v = values[name];
@@ -181,10 +134,6 @@ export function stringsFlag(values: Record<string, unknown>, name: string): stri
  * Checks a value that must not be empty (`--audience ''`).
  *
  * @throws {@link CliUsageError} when it is empty.
- * @example
- * ```ts
- * nonEmpty('--hint', values.hint);
- * ```
  */
 export function nonEmpty(flag: string, value: string | undefined): string | undefined {
   if (value === '') throw new CliUsageError(`${flag} must not be empty`);

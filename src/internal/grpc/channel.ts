@@ -6,10 +6,10 @@
  * API client (`registrar/entry-api.ts`); it knows neither.
  *
  * Both need only a small part of gRPC: unary and server-streaming calls, no compression, no load
- * balancing, no name resolution beyond what `net.connect` does. `@grpc/grpc-js` costs ≈40 ms to
- * load, more than the whole 30 ms budget of the first `X509Source.create()` in a process;
- * `node:http2` is part of Node (see BENCHMARKS.md, "cold start"). What is implemented here is the
- * "gRPC over HTTP/2" wire protocol (grpc/grpc `doc/PROTOCOL-HTTP2.md`):
+ * balancing, no name resolution beyond what `net.connect` does. Loading `@grpc/grpc-js` alone
+ * would cost more than the cold-start budget of the first `X509Source.create()` in a process,
+ * while `node:http2` is part of Node (figures: BENCHMARKS.md, "cold start"). What is implemented
+ * here is the "gRPC over HTTP/2" wire protocol (grpc/grpc `doc/PROTOCOL-HTTP2.md`):
  *
  * - request: `POST /<service>/<rpc>` with `content-type: application/grpc`, `te: trailers`,
  *   `:scheme` `http` (plaintext) or `https` (TLS, ALPN `h2`), optional `grpc-timeout`, and extra
@@ -35,11 +35,6 @@ import { GrpcStatus } from './status.js';
  * `ALPNProtocols: ['h2']` and (for a host name) `servername`, and drops any `session` (a resumed
  * session would skip the certificate checks of `checkServerIdentity`). A Workload API
  * `EndpointAddress` is a `GrpcEndpoint`.
- *
- * @example
- * ```ts
- * const endpoint: GrpcEndpoint = { scheme: 'tcp', host: 'spire-server', port: 8081, tls: () => mtlsOptions() };
- * ```
  */
 export type GrpcEndpoint =
   | { readonly scheme: 'unix'; readonly path: string }
@@ -47,11 +42,6 @@ export type GrpcEndpoint =
 
 /**
  * How a call ended: a gRPC status code and its details.
- *
- * @example
- * ```ts
- * const status: CallStatus = { code: 14, details: 'connect ENOENT /run/spire/agent.sock' };
- * ```
  */
 export interface CallStatus {
   readonly code: number;
@@ -63,11 +53,6 @@ export interface CallStatus {
 /**
  * What a started call reports: each decoded response message, then its status, once, after the
  * last message. Nothing is reported after {@link ChannelCall.cancel}.
- *
- * @example
- * ```ts
- * const listener: CallListener<unknown> = { message: (m) => console.log(m), status: (s) => console.log(s.code) };
- * ```
  */
 export interface CallListener<T> {
   message(message: T): void;
@@ -75,13 +60,7 @@ export interface CallListener<T> {
 }
 
 /**
- * A started call.
- *
- * @example
- * ```ts
- * const call = channel.call(definition, {}, listener);
- * call.cancel(); // resets the stream; the listener hears nothing more
- * ```
+ * A started call: `cancel()` resets its stream, and its listener hears nothing more.
  */
 export interface ChannelCall {
   cancel(): void;
@@ -89,11 +68,6 @@ export interface ChannelCall {
 
 /**
  * One RPC as the channel needs it: its path and how its messages are written and read.
- *
- * @example
- * ```ts
- * const rpc: ChannelMethod<object, unknown> = { path: '/SpiffeWorkloadAPI/FetchJWTSVID', requestSerialize: (r) => Buffer.alloc(0), responseDeserialize: (b) => b };
- * ```
  */
 export interface ChannelMethod<Req, Res> {
   readonly path: string;
@@ -103,11 +77,6 @@ export interface ChannelMethod<Req, Res> {
 
 /**
  * Options of {@link GrpcChannel}.
- *
- * @example
- * ```ts
- * const options: GrpcChannelOptions = { maxMessageBytes: 16 * 1024 * 1024, headers: { 'workload.spiffe.io': 'true' }, peer: 'the Workload API' };
- * ```
  */
 export interface GrpcChannelOptions {
   /** Largest message accepted; a larger one ends the call with `RESOURCE_EXHAUSTED`. */
@@ -120,11 +89,6 @@ export interface GrpcChannelOptions {
 
 /**
  * Per-call options of {@link GrpcChannel.call}.
- *
- * @example
- * ```ts
- * channel.call(definition, request, listener, { timeoutMs: 5_000 });
- * ```
  */
 export interface ChannelCallOptions {
   /** Sent as `grpc-timeout` so that the server gives up too; the caller keeps its own timer. */
@@ -153,13 +117,6 @@ function tls(): typeof import('node:tls') {
  * opened on first use; when the server closes it, sends GOAWAY or the connection fails, the calls
  * on it end with `UNAVAILABLE` and the next call opens a new one (with fresh TLS options). The
  * connection keeps the process alive only while calls are open.
- *
- * @example
- * ```ts
- * const channel = new GrpcChannel(parseEndpointAddress('unix:///tmp/agent.sock'), { maxMessageBytes: 1 << 24, peer: 'the Workload API' });
- * const call = channel.call(FETCH_X509_SVID, {}, { message: console.log, status: console.log });
- * channel.close();
- * ```
  */
 export class GrpcChannel {
   readonly #endpoint: GrpcEndpoint;
@@ -186,10 +143,6 @@ export class GrpcChannel {
    * then the status; for a server stream, every message until the status.
    *
    * @throws {Error} when the channel is closed.
-   * @example
-   * ```ts
-   * const call = channel.call(method, request, { message: onMessage, status: onStatus }, { timeoutMs: 10_000 });
-   * ```
    */
   call<Req, Res>(method: ChannelMethod<Req, Res>, request: Req, listener: CallListener<Res>, options: ChannelCallOptions = {}): ChannelCall {
     if (this.#closed) throw new Error('the gRPC channel is closed');
@@ -228,11 +181,6 @@ export class GrpcChannel {
 
   /**
    * Closes the connection; open calls end silently (their callers cancel them first). Idempotent.
-   *
-   * @example
-   * ```ts
-   * channel.close();
-   * ```
    */
   close(): void {
     if (this.#closed) return;

@@ -29,11 +29,6 @@ export const GRPC_STATUS_NAMES = [
 
 /**
  * The gRPC status numbers spiffe-kit acts on (fixed by the gRPC protocol).
- *
- * @example
- * ```ts
- * if (status.code === GrpcStatus.UNAVAILABLE) retry();
- * ```
  */
 export const GrpcStatus = Object.freeze({
   OK: 0,
@@ -53,11 +48,6 @@ export const GrpcStatus = Object.freeze({
 
 /**
  * The name of a gRPC status code (`14` → `UNAVAILABLE`); unknown numbers read `CODE_<n>`.
- *
- * @example
- * ```ts
- * grpcStatusName(7); // 'PERMISSION_DENIED'
- * ```
  */
 export function grpcStatusName(code: number): string {
   return GRPC_STATUS_NAMES[code] ?? `CODE_${code}`;
